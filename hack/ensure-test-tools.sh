@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the tests drive as real parts: a Lua interpreter (Argo CD health scripts) and
+# Chromium (the connections page). Installed once; a no-op when present.
+set -euo pipefail
+need=()
+command -v lua5.4 >/dev/null || need+=(lua5.4)
+command -v chromium >/dev/null || need+=(chromium)
+command -v openssl >/dev/null || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing test tools: ${need[*]} (install them with apt-get)" >&2; exit 1
+  fi
+fi

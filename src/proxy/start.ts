@@ -1,0 +1,86 @@
+/**
+ * `startProxy()`: the data plane in one call — agent listener (MCP endpoints, `/tools/invoke`,
+ * health, metrics, extra routes such as the OAuth relay's) and admin listener (the admin API).
+ *
+ * @example
+ * const proxy = await startProxy({ port: 0, adminToken: 'secret', agentAuth: { hs256Secret } });
+ * console.log(proxy.url, proxy.adminUrl);
+ * await proxy.close();
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { UpstreamCredentials } from './upstream/credentials.ts';
+import type { AgentIdentity, GatewayRegistration } from './registry/types.ts';
+
+/** How agents authenticate. Exactly one of the two. */
+export type AgentAuthOptions =
+  | {
+      /** Shared secret for HS256 agent JWTs (≥ 32 bytes). The user is `sub`; groups come from `groups`. */
+      hs256Secret: string | Uint8Array;
+      /** Expected `iss`, when set. */
+      issuer?: string;
+      /** Expected `aud`, when set. */
+      audience?: string;
+    }
+  | {
+      /** Serve agents without authentication (every caller is user "anonymous"). Logged loudly at start. */
+      insecureNoAuth: true;
+    };
+
+/**
+ * A route mounted on the agent listener ahead of the proxy's own, without agent authentication
+ * (the handler decides). Matches when the method is equal and the path starts with `pathPrefix`.
+ */
+export interface ExtraRoute {
+  method: 'GET' | 'POST';
+  pathPrefix: string;
+  handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+}
+
+export interface ProxyOptions {
+  /** Agent port. Defaults to 4444; 0 picks a free port. */
+  port?: number;
+  /** Admin port. Defaults to `port`: one listener serves both (the `dev` default). */
+  adminPort?: number;
+  /** Bind address. Defaults to `127.0.0.1`. */
+  host?: string;
+  /** The admin credential (opaque, compared in constant time). Required. */
+  adminToken: string;
+  agentAuth: AgentAuthOptions;
+  /** Answer `/ready` 503 until an admin caller posts a matching `/state/synced`. Defaults to false. */
+  requireSync?: boolean;
+  /**
+   * Origins allowed to call MCP endpoints from a browser (`Origin` header). Requests without an
+   * `Origin` are allowed. Defaults to loopback origins (`http://localhost:*`, `http://127.0.0.1:*`).
+   */
+  allowedOrigins?: string[];
+  /** Defaults to a pino logger at `info` on stdout. */
+  logger?: Logger;
+  /** Upstream credentials. Defaults to `staticCredentials` (OAuth gateways then fail with ERR_OAUTH_NOT_CONFIGURED). */
+  credentials?: UpstreamCredentials;
+  /** Public base URL of the agent listener (for endpoints and consent links). Defaults to the listener's own URL. */
+  publicUrl?: string;
+  /** Routes for the agent listener (the OAuth relay's `/oauth/...`, `/.well-known/...`). */
+  extraRoutes?: ExtraRoute[];
+  /** `WWW-Authenticate` value on agent 401s. Defaults to `Bearer realm="mcp-gitops"`. */
+  wwwAuthenticate?: (serverId: string | undefined) => string;
+  /** Upper bound of concurrent agent sessions. Defaults to 10000. */
+  maxSessions?: number;
+  /** Agent sessions idle this long are closed. Defaults to 30 min. */
+  sessionIdleMs?: number;
+}
+
+export interface ProxyHandle {
+  /** Agent listener base URL, e.g. `http://127.0.0.1:4444`. */
+  readonly url: string;
+  /** Admin listener base URL (equal to `url` when one listener serves both). */
+  readonly adminUrl: string;
+  /** The registration `id`, or undefined. */
+  getGateway(id: string): GatewayRegistration | undefined;
+  /** Re-lists a gateway's tools now; `asUser` for per-user OAuth gateways (e.g. right after consent). */
+  refreshGateway(id: string, asUser?: AgentIdentity): Promise<void>;
+  /** Stops listening, closes agent and upstream sessions. */
+  close(): Promise<void>;
+}
+
+export { startProxy } from './runtime.ts';

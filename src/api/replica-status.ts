@@ -1,0 +1,20 @@
+/**
+ * Per-proxy-replica sync state, shared by the status of both kinds: the operator converges every
+ * replica of the proxy Service and reports each one, so a lagging replica is visible by name.
+ */
+import { z } from 'zod';
+import { mapListOf, timestamp } from './fields.ts';
+
+/** Per-proxy-replica sync state, shared by both kinds' status. */
+export const ReplicaStatus = z
+  .object({
+    endpoint: z.string().min(1).max(2048).describe('The proxy replica, as the operator reaches it (URL).'),
+    synced: z.boolean().describe('Whether this replica serves the current spec.'),
+    lastSyncTime: timestamp('When this replica was last brought in sync.').optional(),
+    message: z.string().max(4096).optional().describe('Why the replica is not in sync; never contains secrets.'),
+  })
+  .describe('Sync state of one proxy replica.');
+export type ReplicaStatus = z.infer<typeof ReplicaStatus>;
+
+/** The `status.replicas` list, keyed by `endpoint`. */
+export const ReplicaStatuses = mapListOf(ReplicaStatus, 'endpoint', 256, 'Sync state per proxy replica.');

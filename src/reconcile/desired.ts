@@ -1,0 +1,158 @@
+/**
+ * Desired state: what every proxy replica must hold for one resource, as the exact admin API body
+ * (docs/admin-api.md) and its `specHash`. Pure: no I/O, no clock, no randomness — the same resource
+ * and Secrets always give the same body and hash, which is what lets a reconcile compare hashes
+ * from `GET /state` instead of reading registrations back.
+ *
+ * Shared by the operator and `mcp-gitops dev`.
+ */
+import { gatewayId, serverId } from '../api/ids.ts';
+import { specHash } from '../proxy/admin/digest.ts';
+import { ReconcileError } from './errors.ts';
+import type { GatewayBody, ServerBody } from '../proxy/admin/wire.ts';
+import type { McpGateway, SecretKeyRef, SecretLookup, VirtualServer } from './resources.ts';
+
+export type { GatewayBody, ServerBody };
+
+/** One registration to hold on every replica. `body` may contain secret values: never log it. */
+export interface DesiredRegistration<B> {
+  id: string;
+  body: B;
+  /** `specHash(body)`, what the replica reports for it in `GET /state`. */
+  hash: string;
+}
+
+/** The names of the Secrets a gateway references (for the Secret → gateway index). */
+export function referencedSecrets(gw: McpGateway): string[] {
+  const auth = gw.spec.auth;
+  const names = new Set<string>();
+  if (auth?.bearer?.tokenSecretRef) names.add(auth.bearer.tokenSecretRef.name);
+  for (const h of auth?.headers ?? []) if (h.valueFrom?.secretKeyRef) names.add(h.valueFrom.secretKeyRef.name);
+  if (auth?.oauth?.clientSecretRef) names.add(auth.oauth.clientSecretRef.name);
+  return [...names];
+}
+
+/** The gateway names (same namespace) a virtual server selects tools from, deduplicated, in spec order. */
+export function referencedGateways(vs: VirtualServer): string[] {
+  return [...new Set(vs.spec.tools.map((t) => t.gateway))];
+}
+
+/**
+ * The gateway registration for `gw`, with Secret values resolved through `secrets`.
+ *
+ * @throws ReconcileError `ERR_SECRET_NOT_FOUND` / `ERR_SECRET_KEY_NOT_FOUND` naming the field
+ *   (e.g. `spec.auth.oauth.clientSecretRef`) and the Secret `namespace/name` — never its contents.
+ *
+ * @example
+ * const { id, body, hash } = desiredGateway(gw, (ns, name) => secrets.get(`${ns}/${name}`));
+ * await admin.putGateway(id, body);
+ */
+export function desiredGateway(gw: McpGateway, secrets: SecretLookup): DesiredRegistration<GatewayBody> {
+  const namespace = gw.metadata.namespace ?? 'default';
+  const id = gatewayId(namespace, gw.metadata.name);
+  const spec = gw.spec;
+  const resolve = (path: string, ref: SecretKeyRef): string => resolveSecret(secrets, namespace, path, ref);
+  const body: GatewayBody = {
+    id,
+    name: gw.metadata.name,
+    url: spec.url,
+    transport: spec.transport === 'SSE' ? 'SSE' : 'STREAMABLEHTTP',
+    auth_type: 'none',
+    namespace,
+  };
+  if (spec.description) body.description = spec.description;
+  if (spec.healthCheck?.intervalSeconds !== undefined) body.health_check_interval_seconds = spec.healthCheck.intervalSeconds;
+  if (spec.toolRefresh?.intervalSeconds !== undefined) body.refresh_interval_seconds = spec.toolRefresh.intervalSeconds;
+  if (spec.allowPrivateNetwork !== undefined) body.allow_private_network = spec.allowPrivateNetwork;
+
+  const auth = spec.auth;
+  switch (auth?.type ?? 'None') {
+    case 'None':
+      break;
+    case 'Bearer': {
+      const ref = auth?.bearer?.tokenSecretRef;
+      if (!ref) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.bearer.tokenSecretRef', 'is required when spec.auth.type is Bearer');
+      body.auth_type = 'bearer';
+      body.auth_token = resolve('spec.auth.bearer.tokenSecretRef', ref);
+      break;
+    }
+    case 'Headers': {
+      const headers = auth?.headers ?? [];
+      if (headers.length === 0) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.headers', 'needs at least one header when spec.auth.type is Headers');
+      body.auth_type = 'authheaders';
+      body.auth_headers = headers.map((h, i) => {
+        const ref = h.valueFrom?.secretKeyRef;
+        if (ref) return { key: h.name, value: resolve(`spec.auth.headers[${i}].valueFrom.secretKeyRef`, ref) };
+        if (h.value === undefined) throw new ReconcileError('ERR_INVALID_SPEC', `spec.auth.headers[${i}]`, 'needs value or valueFrom.secretKeyRef');
+        return { key: h.name, value: h.value };
+      });
+      break;
+    }
+    case 'OAuth': {
+      const o = auth?.oauth;
+      if (!o) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.oauth', 'is required when spec.auth.type is OAuth');
+      const cfg: Record<string, unknown> = {
+        grant_type: o.grantType === 'ClientCredentials' ? 'client_credentials' : 'authorization_code',
+      };
+      const copy = (key: string, value: unknown): void => {
+        if (value !== undefined && value !== null) cfg[key] = value;
+      };
+      copy('issuer', o.issuer);
+      copy('authorization_url', o.authorizationUrl);
+      copy('token_url', o.tokenUrl);
+      copy('redirect_uri', o.redirectUri);
+      copy('scopes', o.scopes);
+      copy('audience', o.audience);
+      copy('resource', o.resource);
+      copy('client_id', o.clientId);
+      copy('token_endpoint_auth_method', o.tokenEndpointAuthMethod);
+      copy('discovery', o.discovery?.toLowerCase());
+      if (o.clientSecretRef) cfg.client_secret = resolve('spec.auth.oauth.clientSecretRef', o.clientSecretRef);
+      body.auth_type = 'oauth';
+      body.oauth_config = cfg as GatewayBody['oauth_config'];
+      break;
+    }
+  }
+  return { id, body, hash: specHash(body) };
+}
+
+/**
+ * The server registration for `vs`. Tool selectors name gateways of the same namespace by
+ * `metadata.name`; they become gateway ids, whether or not that gateway exists yet (the proxy
+ * evaluates selectors live, so a gateway that appears later joins without another PUT). Which
+ * referenced gateways are missing or not ready is for status, not for the body.
+ */
+export function desiredServer(vs: VirtualServer): DesiredRegistration<ServerBody> {
+  const namespace = vs.metadata.namespace ?? 'default';
+  const id = serverId(namespace, vs.metadata.name);
+  const body: ServerBody = {
+    id,
+    name: vs.metadata.name,
+    namespace,
+    tool_selectors: vs.spec.tools.map((t) => {
+      const sel: NonNullable<ServerBody['tool_selectors']>[number] = { gateway_id: gatewayId(namespace, t.gateway) };
+      if (t.include && t.include.length > 0) sel.include = [...t.include];
+      if (t.exclude && t.exclude.length > 0) sel.exclude = [...t.exclude];
+      if (t.rename && Object.keys(t.rename).length > 0) sel.rename = { ...t.rename };
+      return sel;
+    }),
+    naming: vs.spec.naming ?? 'Prefixed',
+  };
+  if (vs.spec.description) body.description = vs.spec.description;
+  const users = vs.spec.access?.users ?? [];
+  const groups = vs.spec.access?.groups ?? [];
+  if (users.length > 0 || groups.length > 0) body.access = { users: [...users], groups: [...groups] };
+  return { id, body, hash: specHash(body) };
+}
+
+function resolveSecret(secrets: SecretLookup, namespace: string, path: string, ref: SecretKeyRef): string {
+  const data = secrets(namespace, ref.name);
+  if (data === undefined) {
+    throw new ReconcileError('ERR_SECRET_NOT_FOUND', path, `Secret ${namespace}/${ref.name} not found`);
+  }
+  const value = data[ref.key];
+  if (value === undefined) {
+    throw new ReconcileError('ERR_SECRET_KEY_NOT_FOUND', path, `Secret ${namespace}/${ref.name} has no key "${ref.key}"`);
+  }
+  return value;
+}

@@ -1,0 +1,260 @@
+/**
+ * Status policy: pure functions from (resource, what the replicas were observed to hold) to the
+ * status object, per DESIGN.md "Status" and kstatus. No clock of their own (`now` is a parameter)
+ * and no field that changes when nothing changed, so a reconcile that changes nothing computes a
+ * status deep-equal to the stored one and writes nothing.
+ *
+ * Shared by the operator and `mcp-gitops dev`.
+ */
+import { ConditionType, Reason, removeCondition, setCondition } from '../api/conditions.ts';
+import type { Condition, ConditionInput } from '../api/conditions.ts';
+import type { GatewayRead, ServerRead } from '../proxy/admin/wire.ts';
+import type { ReconcileError } from './errors.ts';
+import type { McpGateway, McpGatewayStatus, ReplicaStatus, VirtualServer, VirtualServerStatus } from './resources.ts';
+
+/** What one proxy replica was seen to hold for one resource after the apply step. */
+export interface ReplicaObservation<R> {
+  /** The replica as the operator reaches it (admin URL). */
+  endpoint: string;
+  /** The replica holds the desired spec hash. */
+  synced: boolean;
+  /** Why it does not (transport failure, API error); never a secret. */
+  error?: string;
+  /** `GET /gateways/{id}` or `GET /servers/{id}` from this replica, when it answered. */
+  read?: R;
+}
+
+export interface GatewayObservation {
+  /** Set when the desired body could not be computed (missing Secret, …): the resource is Stalled. */
+  desiredError?: ReconcileError;
+  replicas: ReplicaObservation<GatewayRead>[];
+}
+
+/** A referenced gateway as the VirtualServer reconciler found it. */
+export interface GatewayDependency {
+  name: string;
+  exists: boolean;
+  ready: boolean;
+  /** OAuth authorization-code gateway no user has consented to yet: no tools until someone does. */
+  consentPending: boolean;
+  /** The gateway's Ready message, when not ready. */
+  message?: string;
+}
+
+export interface ServerObservation {
+  desiredError?: ReconcileError;
+  replicas: ReplicaObservation<ServerRead>[];
+  gateways: GatewayDependency[];
+  /** Public base URL of the proxy (`https://mcp.example.com`); the endpoint in status is relative without it. */
+  endpointBase?: string;
+}
+
+/** Cap on `status.tools` so a huge server cannot push the object towards etcd's size limit. */
+export const MAX_STATUS_TOOLS = 256;
+
+/**
+ * The McpGateway status for `obs`.
+ *
+ * Ready=True when every replica holds the current spec and the upstream is reachable (or, for an
+ * OAuth authorization-code gateway, when it is registered and waits for the first consent).
+ */
+export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date): McpGatewayStatus {
+  const generation = gw.metadata.generation;
+  const prev = gw.status ?? {};
+  let conditions: Condition[] = [...((prev.conditions ?? []) as Condition[])];
+  const set = (c: ConditionInput): void => {
+    conditions = setCondition(conditions, c, generation, now);
+  };
+  const status: McpGatewayStatus = { observedGeneration: generation };
+  if (prev.gatewayId !== undefined) status.gatewayId = prev.gatewayId;
+
+  if (obs.desiredError) {
+    return stalled(status, conditions, obs.desiredError, generation, now);
+  }
+  conditions = removeCondition(conditions, ConditionType.Stalled);
+  status.replicas = replicaStatuses(obs.replicas);
+  const reads = obs.replicas.flatMap((r) => (r.read ? [r.read] : []));
+  const first = reads[0];
+  if (first) {
+    status.gatewayId = first.id;
+    status.toolCount = Math.max(...reads.map((r) => r.toolCount));
+    status.authorizedUsers = Math.max(...reads.map((r) => r.authorizedUsers));
+  }
+
+  const sync = syncSummary(obs.replicas);
+  const authType = gw.spec.auth?.type ?? 'None';
+  const consentFlow = authType === 'OAuth' && (gw.spec.auth?.oauth?.grantType ?? 'AuthorizationCode') === 'AuthorizationCode';
+  const authorizedUsers = status.authorizedUsers ?? 0;
+
+  // Domain conditions from what the replicas observe of the upstream.
+  if (reads.length > 0) {
+    const unreachable = reads.find((r) => !r.reachable && r.lastCheck !== null);
+    const unchecked = reads.some((r) => r.lastCheck === null && !r.reachable);
+    if (unreachable) set({ type: ConditionType.Reachable, status: 'False', reason: Reason.Unreachable, message: unreachable.lastError ?? 'the upstream does not answer' });
+    else if (unchecked) set({ type: ConditionType.Reachable, status: 'Unknown', reason: Reason.Progressing, message: 'waiting for the first health check' });
+    else set({ type: ConditionType.Reachable, status: 'True', reason: Reason.Succeeded, message: `the upstream answers (${reads.length} replica${reads.length === 1 ? '' : 's'})` });
+
+    const rejected = reads.find((r) => r.lastError !== null && /\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(r.lastError));
+    if (authType === 'None') set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: 'no credentials required' });
+    else if (consentFlow) {
+      if (authorizedUsers > 0) set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: `${authorizedUsers} user${authorizedUsers === 1 ? ' has' : 's have'} consented` });
+      else set({ type: ConditionType.Authorized, status: 'False', reason: Reason.ConsentRequired, message: 'no user has consented yet; tools are discovered after the first consent' });
+    } else if (rejected) set({ type: ConditionType.Authorized, status: 'False', reason: Reason.Unauthorized, message: rejected.lastError ?? 'credentials rejected' });
+    else if (!unreachable && !unchecked) set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: 'credentials accepted' });
+    else set({ type: ConditionType.Authorized, status: 'Unknown', reason: Reason.Progressing, message: 'not checked yet' });
+
+    const tools = status.toolCount ?? 0;
+    if (tools > 0) set({ type: ConditionType.ToolsDiscovered, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} discovered` });
+    else if (consentFlow && authorizedUsers === 0) set({ type: ConditionType.ToolsDiscovered, status: 'False', reason: Reason.ConsentRequired, message: 'tools are discovered after the first user consents' });
+    else if (!unreachable && !unchecked) set({ type: ConditionType.ToolsDiscovered, status: 'False', reason: Reason.NoTools, message: 'the upstream lists no tools' });
+    else set({ type: ConditionType.ToolsDiscovered, status: 'Unknown', reason: Reason.Progressing, message: 'waiting for the upstream' });
+  }
+
+  const reachable = conditions.find((c) => c.type === ConditionType.Reachable);
+  if (!sync.ok) {
+    set({ type: ConditionType.Ready, status: 'False', reason: sync.reason, message: sync.message });
+    set({ type: ConditionType.Reconciling, status: 'True', reason: sync.reason, message: sync.message });
+  } else if (consentFlow && authorizedUsers === 0 && reachable?.status !== 'True') {
+    const message = `registered on ${sync.total}/${sync.total} proxy replicas; waiting for the first user consent`;
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.ConsentRequired, message });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else if (reachable?.status === 'True') {
+    const tools = status.toolCount ?? 0;
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by ${sync.total}/${sync.total} proxy replicas` });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else if (reachable?.status === 'False') {
+    set({ type: ConditionType.Ready, status: 'False', reason: Reason.Unreachable, message: reachable.message });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else {
+    set({ type: ConditionType.Ready, status: 'False', reason: Reason.Progressing, message: 'registered; waiting for the first health check of the upstream' });
+    set({ type: ConditionType.Reconciling, status: 'True', reason: Reason.Progressing, message: 'waiting for the first health check of the upstream' });
+  }
+  status.conditions = conditions;
+  return status;
+}
+
+/**
+ * The VirtualServer status for `obs`.
+ *
+ * Ready=True when every replica holds the current spec, every referenced gateway is Ready, and every
+ * selector resolved — except that a selector of a gateway still waiting for its first OAuth consent
+ * does not hold Ready back (its tools appear once someone consents; ToolsResolved says so).
+ */
+export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Date): VirtualServerStatus {
+  const generation = vs.metadata.generation;
+  const prev = vs.status ?? {};
+  let conditions: Condition[] = [...((prev.conditions ?? []) as Condition[])];
+  const set = (c: ConditionInput): void => {
+    conditions = setCondition(conditions, c, generation, now);
+  };
+  const status: VirtualServerStatus = { observedGeneration: generation };
+  for (const k of ['serverId', 'endpoint'] as const) if (prev[k] !== undefined) status[k] = prev[k];
+
+  if (obs.desiredError) return stalled(status, conditions, obs.desiredError, generation, now);
+  conditions = removeCondition(conditions, ConditionType.Stalled);
+  status.replicas = replicaStatuses(obs.replicas);
+
+  const missing = obs.gateways.filter((g) => !g.exists);
+  const notReady = obs.gateways.filter((g) => g.exists && !g.ready);
+  if (missing.length > 0) {
+    set({ type: ConditionType.GatewaysReady, status: 'False', reason: Reason.GatewayNotFound, message: `McpGateway ${missing.map((g) => g.name).join(', ')} not found in namespace ${vs.metadata.namespace ?? 'default'}` });
+  } else if (notReady.length > 0) {
+    set({ type: ConditionType.GatewaysReady, status: 'False', reason: Reason.GatewayNotReady, message: notReady.map((g) => `${g.name}: ${g.message ?? 'not Ready'}`).join('; ') });
+  } else {
+    set({ type: ConditionType.GatewaysReady, status: 'True', reason: Reason.Succeeded, message: `${obs.gateways.length} gateway${obs.gateways.length === 1 ? '' : 's'} Ready` });
+  }
+
+  const reads = obs.replicas.flatMap((r) => (r.read ? [r.read] : []));
+  const read = reads[0];
+  let toolsBlocking = false;
+  if (read) {
+    status.serverId = read.id;
+    status.endpoint = obs.endpointBase ? `${obs.endpointBase.replace(/\/$/, '')}${read.endpoint}` : read.endpoint;
+    status.toolCount = read.toolCount;
+    status.tools = read.associatedTools.slice(0, MAX_STATUS_TOOLS);
+    const pending = obs.gateways.filter((g) => g.consentPending);
+    if (read.conflicts.length > 0) {
+      toolsBlocking = true;
+      set({ type: ConditionType.ToolsResolved, status: 'False', reason: Reason.NameConflict, message: read.conflicts.map((c) => `${c.name} is served by ${c.candidates.length} tools (${c.candidates.join(', ')}); rename or exclude all but one`).join('; ') });
+    } else if (read.unmatched.length > 0) {
+      const message = `selectors matched no tool: ${read.unmatched.join('; ')}`;
+      if (pending.length > 0) {
+        set({ type: ConditionType.ToolsResolved, status: 'False', reason: Reason.ConsentRequired, message: `${message} (gateway ${pending.map((g) => g.name).join(', ')} waits for the first user consent)` });
+      } else {
+        toolsBlocking = true;
+        set({ type: ConditionType.ToolsResolved, status: 'False', reason: Reason.SelectorsUnmatched, message });
+      }
+    } else {
+      set({ type: ConditionType.ToolsResolved, status: 'True', reason: Reason.Succeeded, message: `${read.toolCount} tool${read.toolCount === 1 ? '' : 's'} served` });
+    }
+  }
+
+  const sync = syncSummary(obs.replicas);
+  const gatewaysReady = conditions.find((c) => c.type === ConditionType.GatewaysReady);
+  const resolved = conditions.find((c) => c.type === ConditionType.ToolsResolved);
+  if (!sync.ok) {
+    set({ type: ConditionType.Ready, status: 'False', reason: sync.reason, message: sync.message });
+    set({ type: ConditionType.Reconciling, status: 'True', reason: sync.reason, message: sync.message });
+  } else if (gatewaysReady?.status !== 'True') {
+    set({ type: ConditionType.Ready, status: 'False', reason: gatewaysReady?.reason ?? Reason.DependencyNotReady, message: gatewaysReady?.message ?? 'gateways not Ready' });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else if (toolsBlocking && resolved) {
+    set({ type: ConditionType.Ready, status: 'False', reason: resolved.reason, message: resolved.message });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  } else {
+    const tools = status.toolCount ?? 0;
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by ${sync.total}/${sync.total} proxy replicas at ${status.endpoint ?? 'its endpoint'}` });
+    conditions = removeCondition(conditions, ConditionType.Reconciling);
+  }
+  status.conditions = conditions;
+  return status;
+}
+
+/**
+ * Deep equality of two status objects as JSON (key order ignored): the status write policy is
+ * "write only when this returns false".
+ */
+export function statusEqual(a: unknown, b: unknown): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+  });
+}
+
+function stalled<S extends { conditions?: Condition[] }>(status: S, conditions: Condition[], err: ReconcileError, generation: number | undefined, now: Date): S {
+  let c = setCondition(conditions, { type: ConditionType.Ready, status: 'False', reason: err.reason, message: err.message }, generation, now);
+  c = setCondition(c, { type: ConditionType.Stalled, status: 'True', reason: err.reason, message: err.message }, generation, now);
+  c = removeCondition(c, ConditionType.Reconciling);
+  status.conditions = c;
+  return status;
+}
+
+interface SyncSummary {
+  ok: boolean;
+  total: number;
+  reason: string;
+  message: string;
+}
+
+function syncSummary(replicas: ReplicaObservation<unknown>[]): SyncSummary {
+  const total = replicas.length;
+  if (total === 0) return { ok: false, total, reason: Reason.NoReplicas, message: 'no proxy replica found to register on' };
+  const behind = replicas.filter((r) => !r.synced);
+  if (behind.length === 0) return { ok: true, total, reason: Reason.Succeeded, message: '' };
+  const detail = behind.map((r) => `${r.endpoint}: ${r.error ?? 'not in sync'}`).join('; ');
+  return { ok: false, total, reason: Reason.ReplicasNotSynced, message: `${total - behind.length}/${total} proxy replicas in sync; ${detail}` };
+}
+
+function replicaStatuses(replicas: ReplicaObservation<unknown>[]): ReplicaStatus[] {
+  return replicas
+    .map((r) => {
+      const s: ReplicaStatus = { endpoint: r.endpoint, synced: r.synced };
+      if (!r.synced && r.error) s.message = r.error;
+      return s;
+    })
+    .sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+}

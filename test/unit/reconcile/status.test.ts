@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayRead, ServerRead } from '../../../src/proxy/admin/wire.ts';
+import { ReconcileError } from '../../../src/reconcile/errors.ts';
+import type { McpGateway, VirtualServer } from '../../../src/reconcile/resources.ts';
+import { gatewayStatus, serverStatus, statusEqual } from '../../../src/reconcile/status.ts';
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const t1 = new Date('2026-01-01T00:05:00Z');
+
+function gw(extra: Partial<McpGateway['spec']> = {}): McpGateway {
+  return { metadata: { name: 'everything', namespace: 'default', generation: 2 }, spec: { url: 'http://127.0.0.1:3001/mcp', ...extra } };
+}
+
+function gread(over: Partial<GatewayRead> = {}): GatewayRead {
+  return {
+    id: 'a'.repeat(32), name: 'everything', slug: 'everything', url: 'http://127.0.0.1:3001/mcp', transport: 'STREAMABLEHTTP', description: null,
+    authType: 'none', oauthConfig: null, namespace: 'default', enabled: true, reachable: true, lastError: null, lastCheck: '2026-01-01T00:00:00Z',
+    lastSeen: '2026-01-01T00:00:00Z', toolCount: 12, authorizedUsers: 0, specHash: 'h', createdAt: '', updatedAt: '', ...over,
+  };
+}
+
+const cond = (s: { conditions?: { type: string }[] }, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe('gatewayStatus', () => {
+  it('is Ready with tool count when every replica is synced and the upstream answers', () => {
+    const s = gatewayStatus(gw(), { replicas: [{ endpoint: 'http://p1', synced: true, read: gread() }, { endpoint: 'http://p0', synced: true, read: gread() }] }, t0);
+    expect(s.observedGeneration).toBe(2);
+    expect(s.toolCount).toBe(12);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded', observedGeneration: 2, message: '12 tools served by 2/2 proxy replicas' });
+    expect(cond(s, 'Reachable')).toMatchObject({ status: 'True' });
+    expect(cond(s, 'ToolsDiscovered')).toMatchObject({ status: 'True' });
+    expect(cond(s, 'Reconciling')).toBeUndefined();
+    expect(s.replicas).toEqual([{ endpoint: 'http://p0', synced: true }, { endpoint: 'http://p1', synced: true }]);
+  });
+
+  it('computes an identical status on an unchanged second pass (no write, no new transition time)', () => {
+    const obs = { replicas: [{ endpoint: 'http://p0', synced: true, read: gread() }] };
+    const first = gatewayStatus(gw(), obs, t0);
+    const second = gatewayStatus({ ...gw(), status: first }, obs, t1);
+    expect(statusEqual(first, second)).toBe(true);
+  });
+
+  it('says Ready=False Unreachable with the proxy\'s error, then recovers', () => {
+    const down = gatewayStatus(gw(), { replicas: [{ endpoint: 'http://p0', synced: true, read: gread({ reachable: false, lastError: 'connect ECONNREFUSED 127.0.0.1:3001', toolCount: 0 }) }] }, t0);
+    expect(cond(down, 'Ready')).toMatchObject({ status: 'False', reason: 'Unreachable', message: 'connect ECONNREFUSED 127.0.0.1:3001' });
+    const up = gatewayStatus({ ...gw(), status: down }, { replicas: [{ endpoint: 'http://p0', synced: true, read: gread() }] }, t1);
+    expect(cond(up, 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: '2026-01-01T00:05:00Z' });
+  });
+
+  it('is Reconciling while a replica is not in sync, naming it', () => {
+    const s = gatewayStatus(gw(), { replicas: [{ endpoint: 'http://p0', synced: true, read: gread() }, { endpoint: 'http://p1', synced: false, error: 'no answer: ECONNREFUSED' }] }, t0);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasNotSynced' });
+    expect(cond(s, 'Ready')?.message).toContain('http://p1: no answer: ECONNREFUSED');
+    expect(cond(s, 'Reconciling')).toMatchObject({ status: 'True' });
+  });
+
+  it('is Ready=False NoReplicas when there is no proxy', () => {
+    expect(cond(gatewayStatus(gw(), { replicas: [] }, t0), 'Ready')).toMatchObject({ status: 'False', reason: 'NoReplicas' });
+  });
+
+  it('is Stalled on a missing Secret and names it', () => {
+    const err = new ReconcileError('ERR_SECRET_NOT_FOUND', 'spec.auth.bearer.tokenSecretRef', 'Secret default/tok not found');
+    const s = gatewayStatus(gw(), { desiredError: err, replicas: [] }, t0);
+    expect(cond(s, 'Stalled')).toMatchObject({ status: 'True', reason: 'SecretNotFound', message: 'spec.auth.bearer.tokenSecretRef: Secret default/tok not found' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'SecretNotFound' });
+  });
+
+  it('is Ready awaiting consent for an OAuth authorization-code gateway nobody consented to', () => {
+    const spec = { auth: { type: 'OAuth' as const, oauth: { issuer: 'https://auth.example.com', clientId: 'c' } } };
+    const s = gatewayStatus(gw(spec), { replicas: [{ endpoint: 'http://p0', synced: true, read: gread({ authType: 'oauth', reachable: false, lastError: null, lastCheck: null, toolCount: 0 }) }] }, t0);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'ConsentRequired' });
+    expect(cond(s, 'Authorized')).toMatchObject({ status: 'False', reason: 'ConsentRequired' });
+  });
+});
+
+function sread(over: Partial<ServerRead> = {}): ServerRead {
+  return { id: 'b'.repeat(32), name: 'demo', description: null, namespace: 'default', visibility: 'public', associatedTools: ['echo', 'add'], associatedToolIds: [], toolCount: 2, conflicts: [], unmatched: [], endpoint: `/servers/${'b'.repeat(32)}/mcp`, specHash: 'h', createdAt: '', updatedAt: '', ...over };
+}
+
+describe('serverStatus', () => {
+  const vs: VirtualServer = { metadata: { name: 'demo', namespace: 'default', generation: 1 }, spec: { tools: [{ gateway: 'everything' }] } };
+  const ready = [{ name: 'everything', exists: true, ready: true, consentPending: false }];
+
+  it('is Ready with the endpoint and tools when gateways are Ready and selectors resolve', () => {
+    const s = serverStatus(vs, { replicas: [{ endpoint: 'http://p0', synced: true, read: sread() }], gateways: ready, endpointBase: 'https://mcp.example.com/' }, t0);
+    expect(s.endpoint).toBe(`https://mcp.example.com/servers/${'b'.repeat(32)}/mcp`);
+    expect(s.tools).toEqual(['echo', 'add']);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'True' });
+    expect(cond(s, 'ToolsResolved')).toMatchObject({ status: 'True' });
+  });
+
+  it('names a missing gateway', () => {
+    const s = serverStatus(vs, { replicas: [{ endpoint: 'http://p0', synced: true, read: sread() }], gateways: [{ name: 'everything', exists: false, ready: false, consentPending: false }] }, t0);
+    expect(cond(s, 'GatewaysReady')).toMatchObject({ status: 'False', reason: 'GatewayNotFound', message: 'McpGateway everything not found in namespace default' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'GatewayNotFound' });
+  });
+
+  it('names unmatched selectors and conflicts', () => {
+    const s = serverStatus(vs, { replicas: [{ endpoint: 'http://p0', synced: true, read: sread({ unmatched: ['everything: include "nope*"'] }) }], gateways: ready }, t0);
+    expect(cond(s, 'ToolsResolved')).toMatchObject({ status: 'False', reason: 'SelectorsUnmatched' });
+    expect(cond(s, 'ToolsResolved')?.message).toContain('nope*');
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'SelectorsUnmatched' });
+    const c = serverStatus(vs, { replicas: [{ endpoint: 'http://p0', synced: true, read: sread({ conflicts: [{ name: 'echo', candidates: ['g1/echo', 'g2/echo'] }] }) }], gateways: ready }, t0);
+    expect(cond(c, 'ToolsResolved')).toMatchObject({ status: 'False', reason: 'NameConflict' });
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * {@link TokenVault} over any {@link RecordStore}: seals on write, opens on read, and runs the
+ * cross-replica refresh lease. Works the same on files and on Kubernetes Secrets.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { open, seal, sealedKid } from './crypto.ts';
+import { isVaultError, VaultError } from './errors.ts';
+import type { Keyring } from './keyring.ts';
+import type { RecordLocation, RecordStore, SealedRecord, VersionedRecord } from './record-store.ts';
+import { StoredTokenSet, type StoredTokenSetInput } from './token-set.ts';
+import type { PutOptions, Refresher, RefreshOptions, TokenEntry, TokenRef, TokenVault } from './token-vault.ts';
+
+export interface EncryptedTokenVaultOptions {
+  store: RecordStore;
+  keyring: Keyring;
+  /** How long a refresh lease lasts; must exceed the provider's token request timeout. Defaults to 30 s. */
+  leaseMs?: number;
+  /** Identifies this replica in leases. Defaults to `<hostname>-<pid>-<random>`. */
+  holder?: string;
+}
+
+/** Stable, non-reversible stand-in for a user in file names, Secret names and labels (40 hex). */
+export function userHash(user: string): string {
+  return createHash('sha256').update(`mcp-gitops.dev/user\n${user}`).digest('hex').slice(0, 40);
+}
+
+export class EncryptedTokenVault implements TokenVault {
+  readonly #store: RecordStore;
+  readonly #keyring: Keyring;
+  readonly #leaseMs: number;
+  readonly #holder: string;
+  readonly #inFlight = new Map<string, Promise<TokenEntry | undefined>>();
+
+  constructor(options: EncryptedTokenVaultOptions) {
+    this.#store = options.store;
+    this.#keyring = options.keyring;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#holder = options.holder ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  }
+
+  async get(ref: TokenRef): Promise<TokenEntry | undefined> {
+    const location = locate(ref);
+    const record = await this.#store.read(location);
+    return record === undefined ? undefined : this.#open(ref, location, record);
+  }
+
+  async put(ref: TokenRef, tokens: StoredTokenSetInput, options: PutOptions = {}): Promise<TokenEntry> {
+    const location = locate(ref);
+    const parsed = StoredTokenSet.parse(tokens);
+    const record = this.#seal(ref, location, parsed);
+    const version = await this.#store.write(location, record, options.ifVersion);
+    return { ref, tokens: parsed, version, kid: this.#keyring.active.kid };
+  }
+
+  async delete(ref: TokenRef): Promise<boolean> {
+    return this.#store.remove(locate(ref));
+  }
+
+  async listByGateway(namespace: string, gatewayId: string): Promise<{ entries: TokenEntry[]; skipped: number }> {
+    const entries: TokenEntry[] = [];
+    let skipped = 0;
+    for (const { location, record } of await this.#store.list(namespace, gatewayId)) {
+      try {
+        const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
+        if (userHash(user) !== location.userHash) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
+        entries.push(this.#open({ namespace, gatewayId, user }, location, record));
+      } catch (error) {
+        if (!isVaultError(error)) throw error;
+        skipped++;
+      }
+    }
+    return { entries, skipped };
+  }
+
+  async countAuthorized(namespace: string, gatewayId: string): Promise<number> {
+    const records = await this.#store.list(namespace, gatewayId);
+    return records.filter(({ record }) => record.state === 'active').length;
+  }
+
+  refreshUnderLock(ref: TokenRef, refresher: Refresher, options: RefreshOptions = {}): Promise<TokenEntry | undefined> {
+    const key = JSON.stringify([ref.namespace, ref.gatewayId, ref.user]);
+    const running = this.#inFlight.get(key);
+    if (running !== undefined) return running;
+    const flight = this.#refresh(ref, refresher, options).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, flight);
+    return flight;
+  }
+
+  async #refresh(ref: TokenRef, refresher: Refresher, options: RefreshOptions): Promise<TokenEntry | undefined> {
+    const location = locate(ref);
+    const where = this.#store.describe(location);
+    const waitUntil = Date.now() + 2 * this.#leaseMs;
+    for (let attempt = 0; ; attempt++) {
+      options.signal?.throwIfAborted();
+      const record = await this.#store.read(location);
+      if (record === undefined) return undefined;
+      const entry = this.#open(ref, location, record);
+      if (entry.tokens.reconnectNeeded || refresher.isFresh(entry.tokens)) return entry;
+
+      const lease = record.lease;
+      if (lease !== undefined && lease.holder !== this.#holder && lease.expiresAt > Date.now()) {
+        if (Date.now() > waitUntil) {
+          throw new VaultError('ERR_VAULT_LOCK_TIMEOUT', `token record ${where}: another replica (${lease.holder}) has held the refresh lease for too long`);
+        }
+        await sleep(Math.min(10 * 2 ** Math.min(attempt, 6), 250), undefined, { signal: options.signal });
+        continue;
+      }
+
+      let leasedVersion: string;
+      try {
+        leasedVersion = await this.#store.write(
+          location,
+          { tokens: record.tokens, subject: record.subject, state: record.state, lease: { holder: this.#holder, expiresAt: Date.now() + this.#leaseMs } },
+          record.version,
+        );
+      } catch (error) {
+        if (isVaultError(error, 'ERR_VAULT_CONFLICT')) continue; // someone else moved first: re-read
+        throw error;
+      }
+
+      let next: StoredTokenSet;
+      try {
+        next = StoredTokenSet.parse(await refresher.refresh(entry.tokens, options.signal));
+      } catch (error) {
+        const failed = refresher.onFailure?.(entry.tokens, error);
+        await this.#release(ref, location, failed === undefined ? entry.tokens : StoredTokenSet.parse(failed), leasedVersion, entry).catch(() => {});
+        throw error;
+      }
+      return this.#release(ref, location, next, leasedVersion, entry);
+    }
+  }
+
+  /** Stores `tokens` and drops the lease. The new tokens are never lost to a conflict. */
+  async #release(ref: TokenRef, location: RecordLocation, tokens: StoredTokenSet, leasedVersion: string, before: TokenEntry): Promise<TokenEntry> {
+    let expected: string | undefined = leasedVersion;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const version = await this.#store.write(location, this.#seal(ref, location, tokens), expected);
+        return { ref, tokens, version, kid: this.#keyring.active.kid };
+      } catch (error) {
+        if (!isVaultError(error, 'ERR_VAULT_CONFLICT')) throw error;
+        // Our lease was overrun (it expired, or a new consent was stored). A newer consent wins;
+        // otherwise our freshly rotated tokens are the only valid ones: store them regardless.
+        const current = await this.get(ref).catch(() => undefined);
+        // Deleted meanwhile (the user disconnected, the gateway went away): do not resurrect it.
+        if (current === undefined) return { ref, tokens, version: '', kid: this.#keyring.active.kid };
+        if (current.tokens.obtainedAt > before.tokens.obtainedAt) return current;
+        expected = current.version;
+      }
+    }
+    throw new VaultError('ERR_VAULT_CONFLICT', `token record ${this.#store.describe(location)}: could not store refreshed tokens after 5 attempts`);
+  }
+
+  #seal(ref: TokenRef, location: RecordLocation, tokens: StoredTokenSet): SealedRecord {
+    return {
+      tokens: seal(this.#keyring, Buffer.from(JSON.stringify(tokens), 'utf8'), tokensContext(ref)),
+      subject: seal(this.#keyring, Buffer.from(ref.user, 'utf8'), subjectContext(location)),
+      state: tokens.reconnectNeeded ? 'reconnect-needed' : 'active',
+    };
+  }
+
+  #open(ref: TokenRef, location: RecordLocation, record: VersionedRecord): TokenEntry {
+    const where = this.#store.describe(location);
+    const plaintext = open(this.#keyring, record.tokens, tokensContext(ref), where);
+    let json: unknown;
+    try {
+      json = JSON.parse(plaintext.toString('utf8'));
+    } catch {
+      throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `token record ${where} opened but is not JSON`);
+    }
+    const parsed = StoredTokenSet.safeParse(json);
+    if (!parsed.success) {
+      throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `token record ${where}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    }
+    return { ref, tokens: parsed.data, version: record.version, kid: sealedKid(record.tokens) ?? '' };
+  }
+}
+
+function locate(ref: TokenRef): RecordLocation {
+  return { namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: userHash(ref.user) };
+}
+
+function tokensContext(ref: TokenRef) {
+  return { namespace: ref.namespace, gatewayId: ref.gatewayId, user: ref.user, purpose: 'tokens' };
+}
+
+function subjectContext(location: RecordLocation) {
+  return { namespace: location.namespace, gatewayId: location.gatewayId, user: location.userHash, purpose: 'subject' };
+}

@@ -1,0 +1,199 @@
+/**
+ * Kubernetes Secret backend (in-cluster): one Secret per (gateway, user) in the proxy's namespace.
+ *
+ * - name `mcp-token-<hash(namespace/gateway) 16 hex>-<userHash>`; type `mcp-gitops.dev/token`
+ * - labels `app.kubernetes.io/managed-by: mcp-gitops`, `mcp-gitops.dev/gateway: <gatewayId>`,
+ *   `mcp-gitops.dev/gateway-namespace`, `mcp-gitops.dev/user-hash` — never the user name
+ * - data `tokens` and `subject`: sealed ciphertexts (a raw read shows no plaintext)
+ * - annotations `mcp-gitops.dev/token-state` and `mcp-gitops.dev/refresh-lease` (non-secret)
+ *
+ * Compare-and-swap: replace with `metadata.resourceVersion` set; 409 Conflict = someone else wrote.
+ */
+import { createHash } from 'node:crypto';
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import { redactedCause } from './key-sources.ts';
+import { VaultConflictError, VaultError } from './errors.ts';
+import type { RecordLocation, RecordState, RecordStore, RefreshLease, SealedRecord, VersionedRecord } from './record-store.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const GATEWAY_LABEL = 'mcp-gitops.dev/gateway';
+export const GATEWAY_NAMESPACE_LABEL = 'mcp-gitops.dev/gateway-namespace';
+export const USER_HASH_LABEL = 'mcp-gitops.dev/user-hash';
+export const STATE_ANNOTATION = 'mcp-gitops.dev/token-state';
+export const LEASE_ANNOTATION = 'mcp-gitops.dev/refresh-lease';
+export const TOKEN_SECRET_TYPE = 'mcp-gitops.dev/token';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+export interface SecretRecordStoreOptions {
+  core: CoreV1Api;
+  /** Namespace the token Secrets are written to (the proxy's own namespace). */
+  secretNamespace: string;
+}
+
+export class SecretRecordStore implements RecordStore {
+  readonly #core: CoreV1Api;
+  readonly #namespace: string;
+
+  constructor(options: SecretRecordStoreOptions) {
+    this.#core = options.core;
+    this.#namespace = options.secretNamespace;
+  }
+
+  describe(location: RecordLocation): string {
+    return `Secret ${this.#namespace}/${secretName(location)}`;
+  }
+
+  async read(location: RecordLocation): Promise<VersionedRecord | undefined> {
+    try {
+      const secret = await this.#core.readNamespacedSecret({ namespace: this.#namespace, name: secretName(location) });
+      return fromSecret(secret, this.describe(location));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw this.#backendError('read', location, error);
+    }
+  }
+
+  async write(location: RecordLocation, record: SealedRecord, expectedVersion: string | null | undefined): Promise<string> {
+    const name = secretName(location);
+    const body = toSecret(location, name, record);
+    try {
+      if (expectedVersion === null) {
+        return versionOf(await this.#core.createNamespacedSecret({ namespace: this.#namespace, body }));
+      }
+      if (expectedVersion === undefined) {
+        try {
+          return versionOf(await this.#core.replaceNamespacedSecret({ namespace: this.#namespace, name, body }));
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+          return versionOf(await this.#core.createNamespacedSecret({ namespace: this.#namespace, body }));
+        }
+      }
+      body.metadata!.resourceVersion = expectedVersion;
+      return versionOf(await this.#core.replaceNamespacedSecret({ namespace: this.#namespace, name, body }));
+    } catch (error) {
+      const status = statusOf(error);
+      // 409: resourceVersion moved (replace) or already exists (create); 404 on a conditional replace:
+      // the record was deleted since it was read. All three mean "re-read and decide again".
+      if (status === 409 || (status === 404 && typeof expectedVersion === 'string')) {
+        throw new VaultConflictError(this.describe(location));
+      }
+      throw this.#backendError('write', location, error);
+    }
+  }
+
+  async remove(location: RecordLocation): Promise<boolean> {
+    try {
+      await this.#core.deleteNamespacedSecret({ namespace: this.#namespace, name: secretName(location) });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw this.#backendError('delete', location, error);
+    }
+  }
+
+  async list(namespace: string, gatewayId: string): Promise<Array<{ location: RecordLocation; record: VersionedRecord }>> {
+    const labelSelector = [
+      `${MANAGED_BY_LABEL}=mcp-gitops`,
+      `${GATEWAY_LABEL}=${labelValue(gatewayId)}`,
+      `${GATEWAY_NAMESPACE_LABEL}=${labelValue(namespace)}`,
+    ].join(',');
+    let items: V1Secret[];
+    try {
+      items = (await this.#core.listNamespacedSecret({ namespace: this.#namespace, labelSelector })).items;
+    } catch (error) {
+      throw new VaultError('ERR_VAULT_BACKEND', `cannot list token Secrets in namespace ${this.#namespace} (${labelSelector})`, {
+        cause: redactedCause(error),
+      });
+    }
+    const out: Array<{ location: RecordLocation; record: VersionedRecord }> = [];
+    for (const secret of items) {
+      const userHash = secret.metadata?.labels?.[USER_HASH_LABEL];
+      if (userHash === undefined) continue;
+      const location = { namespace, gatewayId, userHash };
+      out.push({ location, record: fromSecret(secret, this.describe(location)) });
+    }
+    return out;
+  }
+
+  #backendError(verb: string, location: RecordLocation, error: unknown): VaultError {
+    return new VaultError('ERR_VAULT_BACKEND', `cannot ${verb} ${this.describe(location)}`, { cause: redactedCause(error) });
+  }
+}
+
+/** The Secret name for a record: DNS-1123, ≤ 63 characters, no user name. */
+export function secretName(location: RecordLocation): string {
+  const gateway = createHash('sha256').update(`${location.namespace}/${location.gatewayId}`).digest('hex').slice(0, 16);
+  return `mcp-token-${gateway}-${location.userHash.toLowerCase()}`.slice(0, 63);
+}
+
+/** A label value as is when valid, else a 40-hex hash of it. */
+function labelValue(value: string): string {
+  return LABEL_VALUE.test(value) && value.length <= 63 ? value : createHash('sha256').update(value).digest('hex').slice(0, 40);
+}
+
+function toSecret(location: RecordLocation, name: string, record: SealedRecord): V1Secret {
+  const annotations: Record<string, string> = { [STATE_ANNOTATION]: record.state };
+  if (record.lease !== undefined) annotations[LEASE_ANNOTATION] = JSON.stringify(record.lease);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: TOKEN_SECRET_TYPE,
+    metadata: {
+      name,
+      labels: {
+        [MANAGED_BY_LABEL]: 'mcp-gitops',
+        [GATEWAY_LABEL]: labelValue(location.gatewayId),
+        [GATEWAY_NAMESPACE_LABEL]: labelValue(location.namespace),
+        [USER_HASH_LABEL]: location.userHash,
+      },
+      annotations,
+    },
+    data: {
+      tokens: Buffer.from(record.tokens, 'utf8').toString('base64'),
+      subject: Buffer.from(record.subject, 'utf8').toString('base64'),
+    },
+  };
+}
+
+function fromSecret(secret: V1Secret, where: string): VersionedRecord {
+  const tokens = secret.data?.tokens;
+  const subject = secret.data?.subject;
+  const version = secret.metadata?.resourceVersion;
+  if (tokens === undefined || subject === undefined || version === undefined) {
+    throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `token record ${where} lacks data.tokens, data.subject or a resourceVersion`);
+  }
+  const annotations = secret.metadata?.annotations ?? {};
+  const state: RecordState = annotations[STATE_ANNOTATION] === 'reconnect-needed' ? 'reconnect-needed' : 'active';
+  const record: VersionedRecord = {
+    tokens: Buffer.from(tokens, 'base64').toString('utf8'),
+    subject: Buffer.from(subject, 'base64').toString('utf8'),
+    state,
+    version,
+  };
+  const lease = parseLease(annotations[LEASE_ANNOTATION]);
+  if (lease !== undefined) record.lease = lease;
+  return record;
+}
+
+function parseLease(text: string | undefined): RefreshLease | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<RefreshLease>;
+    if (typeof value.holder === 'string' && typeof value.expiresAt === 'number') return { holder: value.holder, expiresAt: value.expiresAt };
+  } catch {
+    // A malformed lease is treated as absent: it can only delay, never block, a refresh.
+  }
+  return undefined;
+}
+
+function versionOf(secret: V1Secret): string {
+  const version = secret.metadata?.resourceVersion;
+  if (version === undefined) throw new VaultError('ERR_VAULT_BACKEND', `Kubernetes API returned Secret ${secret.metadata?.name} without a resourceVersion`);
+  return version;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}

@@ -7,6 +7,7 @@
  * Shared by the operator and `mcp-gitops dev`.
  */
 import { gatewayId, serverId } from '../api/ids.ts';
+import { resolveDiscovery } from '../api/mcp-gateway.ts';
 import { specHash } from '../proxy/admin/digest.ts';
 import { ReconcileError } from './errors.ts';
 import type { GatewayBody, ServerBody } from '../proxy/admin/wire.ts';
@@ -26,8 +27,8 @@ export interface DesiredRegistration<B> {
 export function referencedSecrets(gw: McpGateway): string[] {
   const auth = gw.spec.auth;
   const names = new Set<string>();
-  if (auth?.bearer?.tokenSecretRef) names.add(auth.bearer.tokenSecretRef.name);
-  for (const h of auth?.headers ?? []) if (h.valueFrom?.secretKeyRef) names.add(h.valueFrom.secretKeyRef.name);
+  if (auth?.bearer) names.add(auth.bearer.secretRef.name);
+  for (const h of auth?.headers ?? []) names.add(h.secretRef.name);
   if (auth?.oauth?.clientSecretRef) names.add(auth.oauth.clientSecretRef.name);
   return [...names];
 }
@@ -70,22 +71,17 @@ export function desiredGateway(gw: McpGateway, secrets: SecretLookup): DesiredRe
     case 'None':
       break;
     case 'Bearer': {
-      const ref = auth?.bearer?.tokenSecretRef;
-      if (!ref) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.bearer.tokenSecretRef', 'is required when spec.auth.type is Bearer');
+      const ref = auth?.bearer?.secretRef;
+      if (!ref) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.bearer', 'is required when spec.auth.type is Bearer');
       body.auth_type = 'bearer';
-      body.auth_token = resolve('spec.auth.bearer.tokenSecretRef', ref);
+      body.auth_token = resolve('spec.auth.bearer.secretRef', ref);
       break;
     }
     case 'Headers': {
       const headers = auth?.headers ?? [];
       if (headers.length === 0) throw new ReconcileError('ERR_INVALID_SPEC', 'spec.auth.headers', 'needs at least one header when spec.auth.type is Headers');
       body.auth_type = 'authheaders';
-      body.auth_headers = headers.map((h, i) => {
-        const ref = h.valueFrom?.secretKeyRef;
-        if (ref) return { key: h.name, value: resolve(`spec.auth.headers[${i}].valueFrom.secretKeyRef`, ref) };
-        if (h.value === undefined) throw new ReconcileError('ERR_INVALID_SPEC', `spec.auth.headers[${i}]`, 'needs value or valueFrom.secretKeyRef');
-        return { key: h.name, value: h.value };
-      });
+      body.auth_headers = headers.map((h, i) => ({ key: h.name, value: resolve(`spec.auth.headers[${i}].secretRef`, h.secretRef) }));
       break;
     }
     case 'OAuth': {
@@ -100,13 +96,11 @@ export function desiredGateway(gw: McpGateway, secrets: SecretLookup): DesiredRe
       copy('issuer', o.issuer);
       copy('authorization_url', o.authorizationUrl);
       copy('token_url', o.tokenUrl);
-      copy('redirect_uri', o.redirectUri);
       copy('scopes', o.scopes);
       copy('audience', o.audience);
       copy('resource', o.resource);
       copy('client_id', o.clientId);
-      copy('token_endpoint_auth_method', o.tokenEndpointAuthMethod);
-      copy('discovery', o.discovery?.toLowerCase());
+      cfg.discovery = resolveDiscovery({ discovery: o.discovery ?? 'Auto', issuer: o.issuer, authorizationUrl: o.authorizationUrl, tokenUrl: o.tokenUrl }).toLowerCase();
       if (o.clientSecretRef) cfg.client_secret = resolve('spec.auth.oauth.clientSecretRef', o.clientSecretRef);
       body.auth_type = 'oauth';
       body.oauth_config = cfg as GatewayBody['oauth_config'];

@@ -49,8 +49,8 @@ export interface ServerObservation {
   endpointBase?: string;
 }
 
-/** Cap on `status.tools` so a huge server cannot push the object towards etcd's size limit. */
-export const MAX_STATUS_TOOLS = 256;
+/** Cap on `status.unmatched` / `status.conflicts` (the CRD's maxItems). */
+export const MAX_STATUS_LIST = 256;
 
 /**
  * The McpGateway status for `obs`.
@@ -66,7 +66,6 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
     conditions = setCondition(conditions, c, generation, now);
   };
   const status: McpGatewayStatus = { observedGeneration: generation };
-  if (prev.gatewayId !== undefined) status.gatewayId = prev.gatewayId;
 
   if (obs.desiredError) {
     return stalled(status, conditions, obs.desiredError, generation, now);
@@ -76,7 +75,6 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
   const reads = obs.replicas.flatMap((r) => (r.read ? [r.read] : []));
   const first = reads[0];
   if (first) {
-    status.gatewayId = first.id;
     status.toolCount = Math.max(...reads.map((r) => r.toolCount));
     status.authorizedUsers = Math.max(...reads.map((r) => r.authorizedUsers));
   }
@@ -148,7 +146,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     conditions = setCondition(conditions, c, generation, now);
   };
   const status: VirtualServerStatus = { observedGeneration: generation };
-  for (const k of ['serverId', 'endpoint'] as const) if (prev[k] !== undefined) status[k] = prev[k];
+  if (prev.endpoint !== undefined) status.endpoint = prev.endpoint;
 
   if (obs.desiredError) return stalled(status, conditions, obs.desiredError, generation, now);
   conditions = removeCondition(conditions, ConditionType.Stalled);
@@ -168,10 +166,10 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
   const read = reads[0];
   let toolsBlocking = false;
   if (read) {
-    status.serverId = read.id;
     status.endpoint = obs.endpointBase ? `${obs.endpointBase.replace(/\/$/, '')}${read.endpoint}` : read.endpoint;
     status.toolCount = read.toolCount;
-    status.tools = read.associatedTools.slice(0, MAX_STATUS_TOOLS);
+    if (read.unmatched.length > 0) status.unmatched = read.unmatched.slice(0, MAX_STATUS_LIST);
+    if (read.conflicts.length > 0) status.conflicts = read.conflicts.slice(0, MAX_STATUS_LIST).map((c) => ({ name: c.name, candidates: c.candidates.slice(0, 64) }));
     const pending = obs.gateways.filter((g) => g.consentPending);
     if (read.conflicts.length > 0) {
       toolsBlocking = true;

@@ -4,13 +4,16 @@ import { specHash } from '../../../src/proxy/admin/digest.ts';
 import { GatewayCreate, ServerSpec } from '../../../src/proxy/admin/wire.ts';
 import { desiredGateway, desiredServer, referencedGateways, referencedSecrets } from '../../../src/reconcile/desired.ts';
 import { ReconcileError } from '../../../src/reconcile/errors.ts';
-import type { McpGateway, VirtualServer } from '../../../src/reconcile/resources.ts';
+import { McpGateway, VirtualServer } from '../../../src/api/index.ts';
 
 const secrets = new Map<string, Record<string, string>>([['mcp/atlassian-oauth', { clientSecret: 's3cr3t-value' }]]);
 const lookup = (ns: string, name: string) => secrets.get(`${ns}/${name}`);
 
+const gwOf = (o: { metadata: Record<string, unknown>; spec: unknown }): McpGateway => McpGateway.parse({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', ...o });
+const vsOf = (o: { metadata: Record<string, unknown>; spec: unknown }): VirtualServer => VirtualServer.parse({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', ...o });
+
 function rovo(): McpGateway {
-  return {
+  return gwOf({
     metadata: { name: 'atlassian-rovo', namespace: 'mcp', generation: 1 },
     spec: {
       url: 'https://mcp.atlassian.com/v1/mcp',
@@ -28,7 +31,7 @@ function rovo(): McpGateway {
         },
       },
     },
-  };
+  });
 }
 
 describe('desiredGateway', () => {
@@ -42,7 +45,7 @@ describe('desiredGateway', () => {
       url: 'https://mcp.atlassian.com/v1/mcp',
       transport: 'STREAMABLEHTTP',
       auth_type: 'oauth',
-      oauth_config: { grant_type: 'authorization_code', client_id: 'my-client-id', client_secret: 's3cr3t-value', audience: 'api.atlassian.com', scopes: ['read:jira-work'] },
+      oauth_config: { grant_type: 'authorization_code', discovery: 'issuer', client_id: 'my-client-id', client_secret: 's3cr3t-value', audience: 'api.atlassian.com', scopes: ['read:jira-work'] },
     });
     expect(hash).toBe(specHash(body));
     // The proxy accepts exactly this body.
@@ -73,32 +76,32 @@ describe('desiredGateway', () => {
   });
 
   it('maps bearer and header auth from Secrets', () => {
-    const gw: McpGateway = {
+    const gw = gwOf({
       metadata: { name: 'h', namespace: 'mcp' },
-      spec: { url: 'http://127.0.0.1:3001/mcp', auth: { type: 'Headers', headers: [{ name: 'X-Api-Key', valueFrom: { secretKeyRef: { name: 'atlassian-oauth', key: 'clientSecret' } } }, { name: 'X-Team', value: 'a' }] } },
-    };
+      spec: { url: 'http://127.0.0.1:3001/mcp', auth: { type: 'Headers', headers: [{ name: 'X-Api-Key', secretRef: { name: 'atlassian-oauth', key: 'clientSecret' } }] } },
+    });
     const { body } = desiredGateway(gw, lookup);
     expect(body.auth_type).toBe('authheaders');
-    expect(body.auth_headers).toEqual([{ key: 'X-Api-Key', value: 's3cr3t-value' }, { key: 'X-Team', value: 'a' }]);
+    expect(body.auth_headers).toEqual([{ key: 'X-Api-Key', value: 's3cr3t-value' }]);
     expect(referencedSecrets(gw)).toEqual(['atlassian-oauth']);
-    const bearer = desiredGateway({ metadata: { name: 'b', namespace: 'mcp' }, spec: { url: 'http://x/mcp', auth: { type: 'Bearer', bearer: { tokenSecretRef: { name: 'atlassian-oauth', key: 'clientSecret' } } } } }, lookup);
+    const bearer = desiredGateway(gwOf({ metadata: { name: 'b', namespace: 'mcp' }, spec: { url: 'http://x/mcp', auth: { type: 'Bearer', bearer: { secretRef: { name: 'atlassian-oauth', key: 'clientSecret' } } } } }), lookup);
     expect(bearer.body).toMatchObject({ auth_type: 'bearer', auth_token: 's3cr3t-value' });
   });
 
   it('passes health check interval and private-network opt-in through', () => {
-    const { body } = desiredGateway({ metadata: { name: 'everything', namespace: 'default' }, spec: { url: 'http://127.0.0.1:3001/mcp', allowPrivateNetwork: true, healthCheck: { intervalSeconds: 10 } } }, lookup);
-    expect(body).toMatchObject({ auth_type: 'none', allow_private_network: true, health_check_interval_seconds: 10, transport: 'STREAMABLEHTTP' });
+    const { body } = desiredGateway(gwOf({ metadata: { name: 'everything', namespace: 'default' }, spec: { url: 'http://127.0.0.1:3001/mcp', allowPrivateNetwork: true, healthCheck: { intervalSeconds: 15 } } }), lookup);
+    expect(body).toMatchObject({ auth_type: 'none', allow_private_network: true, health_check_interval_seconds: 15, refresh_interval_seconds: 300, transport: 'STREAMABLEHTTP' });
   });
 });
 
 describe('desiredServer', () => {
-  const vs: VirtualServer = {
+  const vs = vsOf({
     metadata: { name: 'admin-atlassian', namespace: 'mcp', generation: 3 },
     spec: {
       description: 'Atlassian tools',
       tools: [{ gateway: 'atlassian-rovo', include: ['*Jira*', 'getConfluencePage'], exclude: ['deleteJiraIssue'], rename: { searchJiraIssuesUsingJql: 'search_issues' } }],
     },
-  };
+  });
 
   it('turns gateway names into gateway ids of the same namespace', () => {
     const { id, body, hash } = desiredServer(vs);
@@ -117,7 +120,7 @@ describe('desiredServer', () => {
   });
 
   it('carries access lists only when set', () => {
-    const { body } = desiredServer({ ...vs, spec: { ...vs.spec, access: { users: ['alice'] } } });
+    const { body } = desiredServer(vsOf({ metadata: vs.metadata, spec: { ...vs.spec, access: { users: ['alice'] } } }));
     expect(body.access).toEqual({ users: ['alice'], groups: [] });
   });
 });

@@ -160,20 +160,17 @@ export const AuthSpec = withRules(
 export type AuthSpec = z.infer<typeof AuthSpec>;
 
 /** Periodic health checks of the upstream. */
-export const HealthCheckSpec = withRules(
-  z.strictObject({
+export const HealthCheckSpec = z
+  .strictObject({
     intervalSeconds: z.int().min(5).max(86400).default(30).describe('Seconds between health checks. Defaults to 30; at least 5.'),
-    timeoutSeconds: z.int().min(1).max(300).default(10).describe('Seconds before a health check fails. Defaults to 10.'),
-  }),
-  [
-    {
-      rule: 'self.timeoutSeconds < self.intervalSeconds',
-      message: 'timeoutSeconds must be less than intervalSeconds',
-      field: 'timeoutSeconds',
-      holds: (h) => h.timeoutSeconds < h.intervalSeconds,
-    },
-  ],
-).describe('Periodic health checks of the upstream.');
+    timeoutSeconds: z
+      .int()
+      .min(1)
+      .max(300)
+      .default(10)
+      .describe('Seconds before a health check fails. Defaults to 10; a value above intervalSeconds acts as intervalSeconds.'),
+  })
+  .describe('Periodic health checks of the upstream.');
 
 /** Periodic refresh of the upstream's tool list. */
 export const ToolRefreshSpec = z

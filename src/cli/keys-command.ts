@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { Keyring, KEYRING_SECRET_KEY } from '../vault/index.ts';
+import { parseFlags } from './flags.ts';
+
+/** Names the manifests reference (manifests/); change both together. */
+export const SECRET_NAMES = {
+  vault: 'mcp-gitops-vault-key',
+  admin: 'mcp-gitops-admin-token',
+  agent: 'mcp-gitops-agent-jwt',
+} as const;
+
+const Flags = z.object({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('mcp-gitops-system'),
+  only: z.enum(['vault', 'admin', 'agent']).optional(),
+});
+
+function secret(name: string, namespace: string, stringData: Record<string, string>): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'mcp-gitops' } },
+    type: 'Opaque',
+    stringData,
+  };
+}
+
+/** `mcp-gitops keys`: prints freshly generated Secrets as multi-document YAML. */
+export async function run(argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, { namespace: { type: 'string' }, only: { type: 'string' } }, Flags);
+  const all = {
+    vault: () => secret(SECRET_NAMES.vault, flags.namespace, { [KEYRING_SECRET_KEY]: Keyring.generate().serialize() }),
+    admin: () => secret(SECRET_NAMES.admin, flags.namespace, { token: randomBytes(32).toString('base64url') }),
+    agent: () => secret(SECRET_NAMES.agent, flags.namespace, { secret: randomBytes(32).toString('base64url') }),
+  };
+  const kinds = flags.only ? [flags.only] : (['vault', 'admin', 'agent'] as const);
+  process.stdout.write(kinds.map((k) => stringify(all[k]())).join('---\n'));
+  return 0;
+}

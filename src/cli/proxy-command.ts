@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
+import { parseFlags, runUntilSignal, UsageError } from './flags.ts';
+import { secretInput } from './secret-input.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ProxyFlags = z.object({
+  port: port.default(4444),
+  adminPort: port.default(4445),
+  host: z.string().default('0.0.0.0'),
+  adminTokenFile: z.string().optional(),
+  agentHs256SecretFile: z.string().optional(),
+  oidcIssuer: z.url().optional(),
+  oidcAudience: z.string().optional(),
+  insecureNoAgentAuth: z.boolean().default(false),
+  requireSync: z.boolean().default(false),
+  publicUrl: z.url().optional(),
+  allowedOrigin: z.array(z.string()).optional(),
+  vault: z.enum(['secret', 'file']).optional(),
+  vaultNamespace: z.string().optional(),
+  vaultKeyFile: z.string().optional(),
+  dataDir: z.string().default('.data/proxy'),
+});
+export type ProxyFlags = z.output<typeof ProxyFlags>;
+
+export const proxyFlagSpec = {
+  port: { type: 'string' },
+  'admin-port': { type: 'string' },
+  host: { type: 'string' },
+  'admin-token-file': { type: 'string' },
+  'agent-hs256-secret-file': { type: 'string' },
+  'oidc-issuer': { type: 'string' },
+  'oidc-audience': { type: 'string' },
+  'insecure-no-agent-auth': { type: 'boolean' },
+  'require-sync': { type: 'boolean' },
+  'public-url': { type: 'string' },
+  'allowed-origin': { type: 'string', multiple: true },
+  vault: { type: 'string' },
+  'vault-namespace': { type: 'string' },
+  'vault-key-file': { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
+async function agentAuth(flags: ProxyFlags): Promise<AgentAuthOptions> {
+  const secret = await secretInput(flags.agentHs256SecretFile, 'MCP_GITOPS_AGENT_HS256_SECRET', '--agent-hs256-secret-file');
+  const chosen = [secret !== undefined, flags.oidcIssuer !== undefined, flags.insecureNoAgentAuth].filter(Boolean).length;
+  if (chosen !== 1) {
+    throw new UsageError('choose exactly one agent authentication: --agent-hs256-secret-file, --oidc-issuer, or --insecure-no-agent-auth');
+  }
+  if (flags.insecureNoAgentAuth) return { insecureNoAuth: true };
+  if (secret !== undefined) return { hs256Secret: secret };
+  throw new UsageError('--oidc-issuer is not supported by this build yet; use --agent-hs256-secret-file');
+}
+
+/** `mcp-gitops proxy`: the data plane. */
+export async function run(argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, proxyFlagSpec, ProxyFlags);
+  const adminToken = await secretInput(flags.adminTokenFile, 'MCP_GITOPS_ADMIN_TOKEN', '--admin-token-file');
+  if (!adminToken) throw new UsageError('the admin credential is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
+  const proxy = await startProxy({
+    port: flags.port,
+    adminPort: flags.adminPort,
+    host: flags.host,
+    adminToken,
+    agentAuth: await agentAuth(flags),
+    requireSync: flags.requireSync,
+    ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+    ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
+  });
+  console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);
+  return runUntilSignal(proxy, 'mcp-gitops proxy');
+}

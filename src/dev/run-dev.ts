@@ -1,0 +1,123 @@
+/**
+ * `mcp-gitops dev DIR`: the embedded default. One process runs the proxy (admin API on the agent
+ * port, so the seed's curl commands work against it), a real upstream (server-everything), and the
+ * reconcile core fed from the YAML files in DIR instead of the Kubernetes API.
+ */
+import { serverId } from '../api/ids.ts';
+import { AdminClient } from '../proxy/admin/client.ts';
+import { startProxy, type ProxyHandle } from '../proxy/start.ts';
+import { mintAgentToken } from '../cli/mint-token.ts';
+import { applySnapshot } from './apply.ts';
+import { DirectorySource, type DevSnapshot, type FileProblems } from './directory-source.ts';
+import { startEverything, type EverythingServer } from './everything.ts';
+import { devSecrets } from './secrets.ts';
+import { describeState } from './report.ts';
+
+export interface DevOptions {
+  dir: string;
+  /** Agent + admin port. Defaults to 4444 (the seed's). */
+  port: number;
+  host: string;
+  /** Port for server-everything; 0 = do not start it. Defaults to 3001 (what examples/local names). */
+  upstreamPort: number;
+  /** Where the dev secrets and the token vault live. Defaults to `.data/dev`. */
+  dataDir: string;
+  /** User the printed agent token acts for. */
+  user: string;
+  out?: (line: string) => void;
+}
+
+export interface DevHandle {
+  readonly proxy: ProxyHandle;
+  readonly agentToken: string;
+  readonly adminToken: string;
+  /** Resolves after the next snapshot has been applied (for tests and scripts). */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function printProblems(out: (l: string) => void, problems: readonly FileProblems[]): void {
+  for (const f of problems) {
+    for (const p of f.problems) {
+      const where = p.where ?? f.file;
+      out(`  ✗ ${where}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    }
+    out(f.keptLastGood ? `    (the last good version of ${f.file} keeps serving)` : `    (${f.file} is not applied)`);
+  }
+}
+
+export async function runDev(options: DevOptions): Promise<DevHandle> {
+  const out = options.out ?? ((l: string) => console.log(l));
+  const secrets = await devSecrets(options.dataDir);
+  let upstream: EverythingServer | undefined;
+  if (options.upstreamPort > 0) {
+    upstream = await startEverything(options.upstreamPort);
+    out(`upstream: server-everything at ${upstream.url}`);
+  }
+  const proxy = await startProxy({
+    port: options.port,
+    host: options.host,
+    adminToken: secrets.adminToken,
+    agentAuth: { hs256Secret: secrets.agentSecret },
+  });
+  const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
+  const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });
+
+  let waiters: Array<() => void> = [];
+  let firstPass = true;
+  const onChange = async (snapshot: DevSnapshot, problems: readonly FileProblems[]) => {
+    try {
+      printProblems(out, problems);
+      const report = await applySnapshot(admin, snapshot);
+      for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
+      if (report.put.length || report.deleted.length || firstPass) {
+        out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);
+        for (const line of await describeState(admin, proxy.url, snapshot)) out(line);
+      }
+      if (firstPass) {
+        firstPass = false;
+        printWelcome(out, proxy, snapshot, agentToken, secrets.agentSecretFile);
+      }
+    } catch (err) {
+      out(`  ✗ applying ${options.dir} failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      const w = waiters;
+      waiters = [];
+      for (const resolve of w) resolve();
+    }
+  };
+  const source = new DirectorySource(options.dir, { onChange });
+  await source.start();
+  return {
+    proxy,
+    agentToken,
+    adminToken: secrets.adminToken,
+    settled: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    async close() {
+      await source.close();
+      await proxy.close();
+      await upstream?.close();
+    },
+  };
+}
+
+function printWelcome(out: (l: string) => void, proxy: ProxyHandle, snapshot: DevSnapshot, token: string, secretFile: string): void {
+  const first = snapshot.servers[0];
+  out('');
+  out(`mcp-gitops dev is serving on ${proxy.url} (admin API on the same port). Edit the YAML files to change it live.`);
+  if (first) {
+    const endpoint = `${proxy.url}/servers/${serverEndpointId(first)}/mcp`;
+    out('');
+    out(`Agent endpoint (${first.metadata.name}): ${endpoint}`);
+    out(`Agent token (12 h): export MCP_TOKEN=${token}`);
+    out('');
+    out('Try it with the MCP Inspector CLI:');
+    out(`  npx @modelcontextprotocol/inspector --cli ${endpoint} --transport http \\`);
+    out(`    --header "Authorization: Bearer $MCP_TOKEN" --method tools/list`);
+  }
+  out(`More tokens: node src/cli.ts token --secret-file ${secretFile} --sub <user>`);
+}
+
+function serverEndpointId(vs: DevSnapshot['servers'][number]): string {
+  return serverId(vs.metadata.namespace ?? 'default', vs.metadata.name);
+}

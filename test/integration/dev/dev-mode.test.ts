@@ -1,0 +1,95 @@
+/**
+ * The embedded default: `mcp-gitops dev` serves the YAML directory through a real proxy to a real
+ * upstream (server-everything), applies edits live, and keeps the last good state when an edit is
+ * invalid.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { runDev, type DevHandle } from '../../../src/dev/run-dev.ts';
+import { serverId } from '../../../src/api/ids.ts';
+import { freePort } from '../../support/ports.ts';
+import { connectAgent } from '../../support/mcp-agent.ts';
+
+let dir: string;
+let dev: DevHandle;
+let agent: Client;
+const output: string[] = [];
+
+async function toolNames(client: Client): Promise<string[]> {
+  return (await client.listTools()).tools.map((t) => t.name).sort();
+}
+
+/** Writes a file and waits until the dev mode has applied the change. */
+async function edit(file: string, text: string): Promise<void> {
+  const applied = dev.settled();
+  await writeFile(join(dir, file), text);
+  await applied;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mcp-gitops-dev-'));
+  await cp('examples/local', dir, { recursive: true });
+  const upstreamPort = await freePort();
+  const gw = await readFile(join(dir, 'everything.yaml'), 'utf8');
+  await writeFile(join(dir, 'everything.yaml'), gw.replace('127.0.0.1:3001', `127.0.0.1:${upstreamPort}`));
+  dev = await runDev({ dir, port: 0, host: '127.0.0.1', upstreamPort, dataDir: join(dir, '.data'), user: 'alice', out: (l) => output.push(l) });
+  const endpoint = `${dev.proxy.url}/servers/${serverId('default', 'demo')}/mcp`;
+  agent = await connectAgent(endpoint, dev.agentToken);
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.close();
+  await dev?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('mcp-gitops dev', () => {
+  it('prints the endpoint and a ready-to-paste Inspector command', () => {
+    const text = output.join('\n');
+    expect(text).toContain(`/servers/${serverId('default', 'demo')}/mcp`);
+    expect(text).toMatch(/npx @modelcontextprotocol\/inspector --cli http:\/\/127\.0\.0\.1:\d+\/servers\/[0-9a-f]{32}\/mcp --transport http/);
+    expect(text).toContain('✓ McpGateway default/everything: reachable');
+  });
+
+  it("serves the example's curated tools from the real upstream, with the rename applied", async () => {
+    const names = await toolNames(agent);
+    expect(names).toContain('add');
+    expect(names).toContain('everything-echo');
+    expect(names).toContain('everything-trigger-long-running-operation');
+    expect(names).not.toContain('everything-get-sum');
+    expect(names).not.toContain('everything-get-env');
+    const result = await agent.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    expect(JSON.stringify(result.content)).toContain('5');
+  });
+
+  it('applies an edit live', async () => {
+    const file = await readFile(join(dir, 'demo-server.yaml'), 'utf8');
+    await edit('demo-server.yaml', file.replace('include: [echo, ', 'include: [get-env, echo, '));
+    await expect.poll(() => toolNames(agent), { timeout: 5000 }).toContain('everything-get-env');
+  });
+
+  it('reports an invalid edit with the file and field, and keeps serving the last good state', async () => {
+    const before = await toolNames(agent);
+    output.length = 0;
+    const file = await readFile(join(dir, 'demo-server.yaml'), 'utf8');
+    await edit('demo-server.yaml', file.replace('naming: Prefixed', '').replace('tools:', 'naming: Sideways\n  tools:'));
+    const text = output.join('\n');
+    expect(text).toMatch(/demo-server\.yaml.*spec\.naming/);
+    expect(text).toContain('last good version of demo-server.yaml keeps serving');
+    expect(await toolNames(agent)).toEqual(before);
+    await edit('demo-server.yaml', file);
+  });
+
+  it('removes what a deleted file held', async () => {
+    const applied = dev.settled();
+    await rm(join(dir, 'demo-server.yaml'));
+    await applied;
+    const res = await fetch(`${dev.proxy.url}/servers/${serverId('default', 'demo')}/tools`, {
+      headers: { Authorization: `Bearer ${dev.agentToken}` },
+    });
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Why an upstream call did not reach the upstream, as stable codes. These become `isError` tool
+ * results naming the gateway; a JSON-RPC error the upstream itself answered is not one of these
+ * (it is passed through as the upstream sent it: `UpstreamRpcError`).
+ */
+export type UpstreamFailureCode =
+  /** The proxy cannot reach the upstream now (connection refused, DNS, TLS, 5xx, timeout on connect). */
+  | 'ERR_UPSTREAM_UNREACHABLE'
+  /** The gateway is registered but disabled. */
+  | 'ERR_GATEWAY_DISABLED'
+  /** Credentials were refused or could not be produced. */
+  | 'ERR_UPSTREAM_AUTH'
+  /** The user must consent first (per-user OAuth). */
+  | 'ERR_CONSENT_REQUIRED'
+  /** The upstream did not answer within the call deadline. */
+  | 'ERR_UPSTREAM_TIMEOUT';
+
+export class UpstreamFailure extends Error {
+  override name = 'UpstreamFailure';
+  readonly code: UpstreamFailureCode;
+  readonly gatewayName: string;
+  constructor(code: UpstreamFailureCode, gatewayName: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.gatewayName = gatewayName;
+  }
+}
+
+/** A JSON-RPC error answered by the upstream; relayed to the agent with the same code, message and data. */
+export class UpstreamRpcError extends Error {
+  override name = 'UpstreamRpcError';
+  readonly code: number;
+  readonly data: unknown;
+  constructor(code: number, message: string, data: unknown) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** A short, secret-free description of a transport failure: `connect ECONNREFUSED 127.0.0.1:4000`, `HTTP 503`, … */
+export function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E')) {
+      const m = /(connect )?(E[A-Z]+)[^\n]*/.exec(e.message);
+      return m ? m[0].slice(0, 200) : code;
+    }
+    if (!e.cause) break;
+    e = e.cause;
+  }
+  return err.message.replace(/^Streamable HTTP error: /, '').slice(0, 300);
+}

@@ -1,0 +1,186 @@
+/**
+ * Everything the proxy does for one registered gateway: its upstream sessions (one per credential
+ * scope), tool discovery and periodic refresh, health checks, and the observed state the admin API
+ * reports (reachable, lastError, lastCheck, lastSeen, tools).
+ *
+ * Nothing here refuses or loses a registration: an unreachable upstream only shows in the observed
+ * state and makes calls fail fast until it recovers.
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
+import { ConsentRequiredError, credentialScope, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
+import { UpstreamFailure } from './errors.ts';
+import { UpstreamSession, type CallOptions } from './session.ts';
+
+export interface GatewayRuntimeOptions {
+  credentials: UpstreamCredentials;
+  logger: Logger;
+  /** Called when the discovered tool list changed. */
+  onToolsChanged: (gatewayId: string) => void;
+  /** Called when reachability changed (metrics). */
+  onReachabilityChanged: (gatewayId: string, reachable: boolean) => void;
+  /** Tools discovered by a previous runtime of the same upstream, served until rediscovered. */
+  initialTools?: readonly Tool[];
+}
+
+export class GatewayRuntime {
+  registration: GatewayRegistration;
+  tools: readonly Tool[];
+  discovered = false;
+  reachable = false;
+  lastError: string | null = null;
+  lastCheck: Date | null = null;
+  lastSeen: Date | null = null;
+
+  readonly #opts: GatewayRuntimeOptions;
+  readonly #sessions = new Map<string, UpstreamSession>();
+  #healthTimer: NodeJS.Timeout | undefined;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(registration: GatewayRegistration, opts: GatewayRuntimeOptions) {
+    this.registration = registration;
+    this.#opts = opts;
+    this.tools = opts.initialTools ?? [];
+  }
+
+  get id(): string {
+    return this.registration.id;
+  }
+
+  /** Starts discovery and the periodic health check and refresh. */
+  start(): void {
+    if (!this.registration.spec.enabled) {
+      this.lastError = 'gateway is disabled';
+      return;
+    }
+    this.#schedule();
+    void this.refresh().catch(() => {});
+  }
+
+  /** Takes a new registration whose connection settings are unchanged (intervals, description…). */
+  update(registration: GatewayRegistration): void {
+    this.registration = registration;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    clearInterval(this.#healthTimer);
+    clearInterval(this.#refreshTimer);
+    const s = this.registration.spec;
+    this.#healthTimer = setInterval(() => void this.healthCheck(), s.health_check_interval_seconds * 1000).unref();
+    this.#refreshTimer = setInterval(() => void this.refresh().catch(() => {}), s.refresh_interval_seconds * 1000).unref();
+  }
+
+  /** The session for `user`'s credential scope, created on first use. */
+  sessionFor(user: AgentIdentity | undefined): UpstreamSession {
+    const scope = credentialScope(this.registration, user);
+    let session = this.#sessions.get(scope);
+    if (!session) {
+      session = new UpstreamSession(this.registration, scope, scope === 'shared' ? undefined : user, {
+        credentials: this.#opts.credentials,
+        onToolListChanged: () => void this.refresh().catch(() => {}),
+        onStateChange: (s) => this.#observe(s),
+      });
+      this.#sessions.set(scope, session);
+    }
+    return session;
+  }
+
+  /**
+   * Forwards one `tools/call` as `user`. Fails fast with `UpstreamFailure` when the gateway is
+   * disabled or its session is down; `ConsentRequiredError` when the user must consent first.
+   */
+  async callTool(user: AgentIdentity | undefined, params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, options: CallOptions): Promise<Record<string, unknown>> {
+    const name = this.registration.spec.name;
+    if (!this.registration.spec.enabled) throw new UpstreamFailure('ERR_GATEWAY_DISABLED', name, `gateway ${name} is disabled`);
+    if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', name, `gateway ${name} was removed`);
+    return this.sessionFor(user).callTool(params, options);
+  }
+
+  /**
+   * Re-lists the upstream's tools (single flight) through the shared session, or `asUser`'s for
+   * per-user OAuth gateways (any ready user session when omitted).
+   */
+  refresh(asUser?: AgentIdentity): Promise<void> {
+    if (!this.registration.spec.enabled || this.#closed) return Promise.resolve();
+    return (this.#refreshing ??= this.#refresh(asUser).finally(() => (this.#refreshing = undefined)));
+  }
+
+  async #refresh(asUser: AgentIdentity | undefined): Promise<void> {
+    let session = this.sessionFor(asUser);
+    if (session.scope === 'anonymous') {
+      const ready = [...this.#sessions.values()].find((s) => s.state === 'ready' && s.scope.startsWith('user:'));
+      if (!ready) {
+        if (!this.discovered) this.lastError = 'no user has authorized this gateway yet; its tools are discovered after the first consent';
+        return;
+      }
+      session = ready;
+    }
+    try {
+      const tools = await session.listTools();
+      this.lastCheck = new Date();
+      const changed = !this.discovered || JSON.stringify(tools) !== JSON.stringify(this.tools);
+      this.tools = tools;
+      this.discovered = true;
+      if (changed) {
+        this.#opts.logger.info({ gateway: this.registration.spec.name, gatewayId: this.id, tools: tools.length }, 'upstream tools discovered');
+        this.#opts.onToolsChanged(this.id);
+      }
+    } catch (err) {
+      this.lastCheck = new Date();
+      if (err instanceof ConsentRequiredError) this.lastError = 'no user has authorized this gateway yet; its tools are discovered after the first consent';
+      else if (err instanceof UpstreamAuthError || err instanceof UpstreamFailure) this.lastError = err.message;
+      else this.lastError = String((err as Error).message ?? err);
+      throw err;
+    }
+  }
+
+  /** Pings every ready session, reconnects down ones, and discovers tools if still unknown. */
+  async healthCheck(): Promise<void> {
+    if (this.#closed || !this.registration.spec.enabled) return;
+    const timeout = Math.min(10_000, this.registration.spec.health_check_interval_seconds * 1000);
+    await Promise.all(
+      [...this.#sessions.values()].map(async (s) => {
+        if (s.state === 'down') s.reconnectNow();
+        else if (s.state === 'ready') await s.ping(timeout).catch(() => {});
+      }),
+    );
+    this.lastCheck = new Date();
+    if (!this.discovered) await this.refresh().catch(() => {});
+  }
+
+  #observe(session: UpstreamSession): void {
+    const was = this.reachable;
+    if (session.state === 'ready') {
+      this.reachable = true;
+      this.lastError = null;
+      this.lastSeen = session.lastSeen;
+      this.lastCheck = new Date();
+      if (!this.discovered) void this.refresh().catch(() => {});
+    } else if (session.state === 'down') {
+      this.reachable = [...this.#sessions.values()].some((s) => s.state === 'ready');
+      this.lastError = session.lastError;
+      this.lastCheck = new Date();
+      this.#opts.logger.warn({ gateway: this.registration.spec.name, gatewayId: this.id, error: session.lastError }, 'upstream unreachable');
+    }
+    if (was !== this.reachable) this.#opts.onReachabilityChanged(this.id, this.reachable);
+  }
+
+  /** Users with a live per-user session (a lower bound of authorized users; the vault knows more). */
+  get userSessions(): number {
+    let n = 0;
+    for (const s of this.#sessions.keys()) if (s.startsWith('user:')) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#healthTimer);
+    clearInterval(this.#refreshTimer);
+    await Promise.all([...this.#sessions.values()].map((s) => s.close()));
+    this.#sessions.clear();
+  }
+}

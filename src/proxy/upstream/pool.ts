@@ -1,0 +1,95 @@
+/**
+ * The upstream pool: one `GatewayRuntime` per registered gateway, replaced when the connection
+ * settings change and updated in place otherwise. `version` moves whenever any gateway's tools or
+ * registration change, so the catalog knows when to re-resolve.
+ */
+import type { Logger } from 'pino';
+import type { CatalogGateway } from '../catalog/resolve.ts';
+import type { GatewayRegistration } from '../registry/types.ts';
+import type { UpstreamCredentials } from './credentials.ts';
+import { GatewayRuntime } from './gateway-runtime.ts';
+
+export interface UpstreamPoolOptions {
+  credentials: UpstreamCredentials;
+  logger: Logger;
+  /** Called after any change that can change what a server serves. */
+  onCatalogChanged: () => void;
+  onReachabilityChanged?: (gateway: GatewayRegistration, reachable: boolean) => void;
+}
+
+function connectionKey(g: GatewayRegistration): string {
+  const s = g.spec;
+  return JSON.stringify([s.name, s.url, s.transport, s.auth_type, s.auth_token, s.auth_headers, s.auth_header_key, s.auth_header_value, s.oauth_config, s.enabled]);
+}
+
+export class UpstreamPool {
+  readonly #opts: UpstreamPoolOptions;
+  readonly #runtimes = new Map<string, GatewayRuntime>();
+  readonly #keys = new Map<string, string>();
+  #view: Map<string, CatalogGateway> | undefined;
+
+  constructor(opts: UpstreamPoolOptions) {
+    this.#opts = opts;
+  }
+
+  /** Starts (or re-points) the runtime of `gateway`. Returns at once; connecting runs in the background. */
+  upsert(gateway: GatewayRegistration): void {
+    const key = connectionKey(gateway);
+    const old = this.#runtimes.get(gateway.id);
+    if (old && this.#keys.get(gateway.id) === key) {
+      old.update(gateway);
+      this.#changed();
+      return;
+    }
+    const runtime = new GatewayRuntime(gateway, {
+      credentials: this.#opts.credentials,
+      logger: this.#opts.logger,
+      onToolsChanged: () => this.#changed(),
+      onReachabilityChanged: (_id, reachable) => this.#opts.onReachabilityChanged?.(runtime.registration, reachable),
+      ...(old && old.registration.spec.url === gateway.spec.url ? { initialTools: old.tools } : {}),
+    });
+    this.#runtimes.set(gateway.id, runtime);
+    this.#keys.set(gateway.id, key);
+    if (old) void old.close();
+    runtime.start();
+    this.#changed();
+  }
+
+  /** Stops the runtime of gateway `id` and closes its upstream sessions. */
+  async remove(id: string): Promise<void> {
+    const old = this.#runtimes.get(id);
+    if (!old) return;
+    this.#runtimes.delete(id);
+    this.#keys.delete(id);
+    this.#changed();
+    await old.close();
+  }
+
+  get(id: string): GatewayRuntime | undefined {
+    return this.#runtimes.get(id);
+  }
+
+  values(): IterableIterator<GatewayRuntime> {
+    return this.#runtimes.values();
+  }
+
+  /** What the catalog resolves against: every gateway's id, slug and discovered tools. Cached until a change. */
+  catalogView(): ReadonlyMap<string, CatalogGateway> {
+    if (!this.#view) {
+      this.#view = new Map();
+      for (const r of this.#runtimes.values()) this.#view.set(r.id, { id: r.id, slug: r.registration.slug, tools: r.tools as CatalogGateway['tools'] });
+    }
+    return this.#view;
+  }
+
+  #changed(): void {
+    this.#view = undefined;
+    this.#opts.onCatalogChanged();
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#runtimes.values()];
+    this.#runtimes.clear();
+    await Promise.all(all.map((r) => r.close()));
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * One long-lived MCP client session to one upstream, for one credential scope (see
+ * `credentialScope`). Reused by every call in that scope; re-established with backoff when it breaks.
+ *
+ * States: `idle` (never connected) → `connecting` → `ready` | `down`. While `down`, calls fail
+ * at once with `ERR_UPSTREAM_UNREACHABLE` naming the cause, and a reconnect runs in the background
+ * (backoff 250 ms doubling to 30 s). A call that finds the upstream session gone (HTTP 404 after
+ * an upstream restart) re-initializes and retries once: the upstream never processed it.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
+import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
+import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { upstreamFetch, type LogSink } from './fetch.ts';
+
+/** Results pass through verbatim: the upstream is the authority on its own results. */
+const Verbatim = z.unknown();
+const CLIENT_INFO = { name: 'mcp-gitops-proxy', version: '0.1.0' };
+
+export interface SessionOptions {
+  credentials: UpstreamCredentials;
+  /** Called when the upstream announces `notifications/tools/list_changed`. */
+  onToolListChanged: () => void;
+  /** Called on every state change (for observed status and metrics). */
+  onStateChange: (session: UpstreamSession) => void;
+  /** Deadline to connect and initialize, ms. Defaults to 10000. */
+  connectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Set when the agent asked for progress; receives the upstream's progress. */
+  onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+  /** Receives logging notifications the upstream sent while answering this call. */
+  onlog?: LogSink;
+  /** Deadline without progress, ms. Defaults to 300000. */
+  timeoutMs?: number;
+}
+
+export type SessionState = 'idle' | 'connecting' | 'ready' | 'down';
+
+export class UpstreamSession {
+  readonly gateway: GatewayRegistration;
+  readonly scope: string;
+  readonly user: AgentIdentity | undefined;
+  state: SessionState = 'idle';
+  lastError: string | null = null;
+  lastSeen: Date | null = null;
+
+  readonly #opts: SessionOptions;
+  readonly #logSinks = new Map<number, LogSink>();
+  #client: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #backoffMs = 250;
+  #closed = false;
+
+  constructor(gateway: GatewayRegistration, scope: string, user: AgentIdentity | undefined, opts: SessionOptions) {
+    this.gateway = gateway;
+    this.scope = scope;
+    this.user = user;
+    this.#opts = opts;
+  }
+
+  /** Connects (single flight). Resolves when ready; rejects with an `UpstreamFailure`. */
+  connect(): Promise<Client> {
+    if (this.#client && this.state === 'ready') return Promise.resolve(this.#client);
+    return (this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined)));
+  }
+
+  async #connect(): Promise<Client> {
+    this.#setState('connecting');
+    const g = this.gateway;
+    const headers = () => this.#opts.credentials.headersFor(g, this.user);
+    const fetch = upstreamFetch({ headers, logSinks: this.#logSinks });
+    const url = new URL(g.spec.url);
+    const transport = g.spec.transport === 'SSE' ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } }) : new StreamableHTTPClientTransport(url, { fetch });
+    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
+    client.onerror = () => {}; // stream hiccups are judged by calls and health checks, not here
+    client.onclose = () => {
+      if (this.#client === client && !this.#closed) this.#fail(new Error('upstream closed the session'));
+    };
+    try {
+      await client.connect(transport, { timeout: this.#opts.connectTimeoutMs ?? 10_000 });
+    } catch (err) {
+      void client.close().catch(() => {});
+      throw this.#fail(err);
+    }
+    if (this.#closed) {
+      void client.close().catch(() => {});
+      throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', g.spec.name, `gateway ${g.spec.name}: session closed`);
+    }
+    const old = this.#client;
+    this.#client = client;
+    if (old && old !== client) void old.close().catch(() => {});
+    this.#backoffMs = 250;
+    this.lastError = null;
+    this.lastSeen = new Date();
+    this.#setState('ready');
+    return client;
+  }
+
+  /**
+   * Forwards `tools/call` (params as the agent sent them, with the upstream tool name). Resolves
+   * the upstream's result verbatim. Rejects with `UpstreamFailure` (did not reach the upstream) or
+   * `UpstreamRpcError` (the upstream answered with a JSON-RPC error).
+   */
+  async callTool(params: CallToolRequest['params'], options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return (await this.#request('tools/call', params, options, true)) as Record<string, unknown>;
+  }
+
+  /** All tools of the upstream (every page). */
+  async listTools(): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await this.#request('tools/list', cursor ? { cursor } : {}, { timeoutMs: 30_000 }, true)) as { tools?: Tool[]; nextCursor?: string };
+      tools.push(...(page.tools ?? []));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  /** Pings the upstream (connecting first if needed). Rejects with `UpstreamFailure`. */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.#request('ping', undefined, { timeoutMs }, false);
+  }
+
+  async #request(method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {
+    if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: session closed`);
+    if (this.state === 'down') throw this.#unreachable();
+    const client = this.#client && this.state === 'ready' ? this.#client : await this.connect();
+    const id = (client as unknown as { _requestMessageId?: number })._requestMessageId;
+    const sink = options.onlog && typeof id === 'number' ? options.onlog : undefined;
+    if (sink) this.#logSinks.set(id as number, sink);
+    try {
+      const result = await client.request({ method, ...(params === undefined ? {} : { params }) } as never, Verbatim, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onprogress ? { onprogress: options.onprogress, resetTimeoutOnProgress: true } : {}),
+        timeout: options.timeoutMs ?? 300_000,
+      });
+      this.lastSeen = new Date();
+      return result;
+    } catch (err) {
+      if (err instanceof McpError) {
+        if (err.code === ErrorCode.RequestTimeout) {
+          if (options.signal?.aborted) throw err;
+          throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
+        }
+        if (err.code !== ErrorCode.ConnectionClosed) throw new UpstreamRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
+      }
+      if (err instanceof ConsentRequiredError || err instanceof UpstreamAuthError) throw err;
+      const status = (err as { code?: unknown }).code;
+      if (status === 404 && retryOnLostSession && this.#client === client) {
+        // The upstream forgot our session (it restarted): the request was not processed.
+        this.#client = undefined;
+        this.#setState('idle');
+        void client.close().catch(() => {});
+        return this.#request(method, params, options, false);
+      }
+      if (status === 401 || status === 403) {
+        throw new UpstreamFailure('ERR_UPSTREAM_AUTH', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: upstream refused the credentials (HTTP ${status})`);
+      }
+      throw this.#fail(err);
+    } finally {
+      if (sink) this.#logSinks.delete(id as number);
+    }
+  }
+
+  /** Marks the session down, schedules a reconnect, and returns the error to throw. */
+  #fail(err: unknown): Error {
+    if (err instanceof ConsentRequiredError || err instanceof UpstreamAuthError || err instanceof UpstreamFailure) {
+      if (err instanceof UpstreamFailure && err.code === 'ERR_UPSTREAM_UNREACHABLE') this.#markDown(err.message);
+      else if (!(err instanceof UpstreamFailure)) this.#setState(this.#client ? 'ready' : 'idle');
+      return err;
+    }
+    const cause = describeFailure(err);
+    const status = (err as { code?: unknown }).code;
+    if (status === 401 || status === 403) {
+      this.lastError = `upstream refused the credentials (HTTP ${status})`;
+      this.#setState('idle');
+      return new UpstreamFailure('ERR_UPSTREAM_AUTH', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: ${this.lastError}`, { cause: err });
+    }
+    this.#markDown(cause);
+    return this.#unreachable(err);
+  }
+
+  #markDown(cause: string): void {
+    const wasClient = this.#client;
+    this.#client = undefined;
+    if (wasClient) void wasClient.close().catch(() => {});
+    this.lastError = cause;
+    this.#setState('down');
+    this.#scheduleReconnect();
+  }
+
+  #unreachable(cause?: unknown): UpstreamFailure {
+    return new UpstreamFailure(
+      'ERR_UPSTREAM_UNREACHABLE',
+      this.gateway.spec.name,
+      `gateway ${this.gateway.spec.name} is unreachable: ${this.lastError ?? 'not connected'} (the proxy reconnects in the background)`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retryTimer) return;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#closed || this.state !== 'down') return;
+      this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+      this.#connecting.catch(() => {});
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  /** Tries to reconnect now (a health check found the session down). */
+  reconnectNow(): void {
+    if (this.state !== 'down' || this.#connecting) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#connecting = this.#connect().finally(() => (this.#connecting = undefined));
+    this.#connecting.catch(() => {});
+  }
+
+  #setState(state: SessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.#opts.onStateChange(this);
+  }
+
+  /** Closes the upstream session (DELETE for Streamable HTTP) and stops reconnecting. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return;
+    const transport = client.transport;
+    if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
+    await client.close().catch(() => {});
+  }
+}

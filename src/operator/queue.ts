@@ -1,0 +1,184 @@
+/**
+ * A keyed work queue in the style of client-go's workqueue as controller-runtime uses it:
+ *
+ * - one entry per key: adding a key that is already waiting does nothing;
+ * - never two workers on one key: a key added while it is being reconciled is marked dirty and runs
+ *   exactly once more after the current run ends;
+ * - per-key exponential backoff on failure, 5 ms → 1000 s by default, reset on success;
+ * - `requeueAfterMs` on success schedules the next run (the earliest pending schedule wins);
+ * - at most `concurrency` reconciles at once.
+ *
+ * The reconcile function receives only the key and reads current state itself (level-based).
+ */
+
+/** What a reconcile asks for on success. */
+export interface ReconcileResult {
+  /** Run this key again after this many ms (periodic health observation). */
+  requeueAfterMs?: number;
+}
+
+/** A failure that retrying cannot fix (bad spec): logged and counted, not retried. */
+export class TerminalError extends Error {
+  override name = 'TerminalError';
+}
+
+export interface WorkQueueOptions {
+  /** Reconciles one key. A throw is a failure: the key is retried with backoff (unless TerminalError). */
+  reconcile: (key: string) => Promise<ReconcileResult | void>;
+  /** Parallel reconciles (`--concurrent`). Defaults to 4. */
+  concurrency?: number;
+  /** First retry delay. Defaults to 5 ms. */
+  baseDelayMs?: number;
+  /** Longest retry delay. Defaults to 1,000,000 ms (1000 s). */
+  maxDelayMs?: number;
+  /** Called after every reconcile with its outcome and duration (metrics, logs). */
+  onDone?: (key: string, outcome: 'success' | 'error' | 'terminal', durationMs: number, err?: unknown) => void;
+}
+
+export class WorkQueue {
+  readonly #opts: Required<Omit<WorkQueueOptions, 'onDone'>> & Pick<WorkQueueOptions, 'onDone'>;
+  /** Keys waiting to run, in arrival order (a Set keeps one entry per key). */
+  readonly #ready = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #dirty = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  #running = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: WorkQueueOptions) {
+    this.#opts = {
+      reconcile: options.reconcile,
+      concurrency: Math.max(1, options.concurrency ?? 4),
+      baseDelayMs: options.baseDelayMs ?? 5,
+      maxDelayMs: options.maxDelayMs ?? 1_000_000,
+      onDone: options.onDone,
+    };
+  }
+
+  /** Keys waiting to run (not counting those running or scheduled for later). */
+  get depth(): number {
+    return this.#ready.size;
+  }
+
+  /** Keys running now. */
+  get active(): number {
+    return this.#processing.size;
+  }
+
+  /** Starts the workers. Keys added before `start` wait. */
+  start(): void {
+    this.#running = true;
+    this.#pump();
+  }
+
+  /** Stops taking new work and cancels scheduled requeues; running reconciles finish. */
+  stop(): void {
+    this.#running = false;
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** Queues `key` to run as soon as a worker is free. */
+  add(key: string): void {
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    this.#ready.add(key);
+    this.#pump();
+  }
+
+  /** Queues `key` after `ms`. An earlier pending schedule for the key is kept; a later one is replaced. */
+  addAfter(key: string, ms: number): void {
+    if (ms <= 0) return this.add(key);
+    const at = Date.now() + ms;
+    const pending = this.#timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      if (this.#running) this.add(key);
+    }, ms);
+    timer.unref();
+    this.#timers.set(key, { at, timer });
+  }
+
+  /** Forgets a key's failure history (e.g. after its object was deleted). */
+  forget(key: string): void {
+    this.#failures.delete(key);
+    const pending = this.#timers.get(key);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.#timers.delete(key);
+    }
+  }
+
+  /** The delay the next failure of `key` would get. */
+  nextBackoffMs(key: string): number {
+    const n = this.#failures.get(key) ?? 0;
+    return Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** n);
+  }
+
+  /** Resolves when nothing is waiting or running (scheduled requeues do not count). For tests and benchmarks. */
+  idle(): Promise<void> {
+    if (this.#ready.size === 0 && this.#processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #pump(): void {
+    if (!this.#running) return;
+    while (this.#processing.size < this.#opts.concurrency && this.#ready.size > 0) {
+      const key = this.#ready.values().next().value as string;
+      this.#ready.delete(key);
+      this.#processing.add(key);
+      void this.#work(key);
+    }
+    if (this.#ready.size === 0 && this.#processing.size === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async #work(key: string): Promise<void> {
+    const started = performance.now();
+    let outcome: 'success' | 'error' | 'terminal' = 'success';
+    let error: unknown;
+    let result: ReconcileResult | void = undefined;
+    try {
+      result = await this.#opts.reconcile(key);
+    } catch (err) {
+      error = err;
+      outcome = err instanceof TerminalError ? 'terminal' : 'error';
+    }
+    const duration = performance.now() - started;
+    this.#processing.delete(key);
+    try {
+      this.#opts.onDone?.(key, outcome, duration, error);
+    } catch {
+      /* observers never break the queue */
+    }
+    if (outcome === 'error') {
+      const delay = this.nextBackoffMs(key);
+      this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
+      if (this.#dirty.delete(key)) this.add(key);
+      else this.#retryAfter(key, delay);
+    } else {
+      this.#failures.delete(key);
+      if (this.#dirty.delete(key)) this.#ready.add(key);
+      else if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) this.addAfter(key, result.requeueAfterMs);
+    }
+    this.#pump();
+  }
+
+  /** A failure retry replaces any later schedule, so backoff is never delayed by a health requeue. */
+  #retryAfter(key: string, ms: number): void {
+    const pending = this.#timers.get(key);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.#timers.delete(key);
+    }
+    this.addAfter(key, ms);
+  }
+}

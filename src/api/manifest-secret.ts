@@ -2,7 +2,7 @@
  * A `v1` Secret read from a manifest, for the dev directory source (which stands in for the API
  * server's Secrets). Problems name the key, never the value.
  */
-import type { Problem } from './problems.ts';
+import { formatPath, type Problem } from './problems.ts';
 
 /** A Secret's decoded data: `stringData` over base64-decoded `data`, as kube-apiserver merges them. */
 export interface ManifestSecret {
@@ -37,7 +37,7 @@ export function parseSecret(doc: Record<string, unknown>): { secret?: ManifestSe
       continue;
     }
     for (const [key, value] of Object.entries(section)) {
-      const path = `${field}.${key}`;
+      const path = formatPath([field, key]);
       if (!KEY.test(key)) problems.push({ path, message: 'key must consist of alphanumerics, "-", "_" or "."' });
       else if (typeof value !== 'string') problems.push({ path, message: 'value must be a string (quote numbers and booleans)' });
       else if (field === 'stringData') data[key] = value;

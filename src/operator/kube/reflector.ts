@@ -18,8 +18,7 @@ import type { KubeClient } from './client.ts';
 
 /** The fields of a Kubernetes object the reflector reads. */
 export interface KubeObject {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; [k: string]: unknown };
-  [k: string]: unknown;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,0 +1,171 @@
+/**
+ * Which proxy replicas the operator converges: every endpoint of the proxy Service, found through
+ * its EndpointSlices (ready or not — a replica that is not ready yet is exactly the one that needs
+ * its first sync), or a fixed list of admin URLs (`--proxy-url`).
+ */
+import { AdminClient } from '../proxy/admin/client.ts';
+import type { KubeClient } from './kube/client.ts';
+import { Reflector } from './kube/reflector.ts';
+
+/** One proxy replica as the operator reaches it. */
+export interface ProxyReplica {
+  /** Admin base URL, e.g. `http://10.0.0.7:4445`; also its name in status. */
+  endpoint: string;
+  admin: AdminClient;
+}
+
+export interface ReplicaSource {
+  /** The current replicas, sorted by endpoint. */
+  list(): ProxyReplica[];
+  /** Resolves once the first list is known. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Called after the set of replicas changed. */
+  onChange(listener: () => void): void;
+}
+
+/** Keeps one AdminClient per endpoint, closing those that went away. */
+class ClientPool {
+  readonly #clients = new Map<string, ProxyReplica>();
+  readonly #token: string;
+  readonly #timeoutMs: number;
+
+  constructor(token: string, timeoutMs: number) {
+    this.#token = token;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Sets the endpoints; returns true when the set changed. */
+  set(endpoints: string[]): boolean {
+    const want = new Set(endpoints);
+    let changed = false;
+    for (const [ep, r] of this.#clients) {
+      if (!want.has(ep)) {
+        void r.admin.close().catch(() => undefined);
+        this.#clients.delete(ep);
+        changed = true;
+      }
+    }
+    for (const ep of want) {
+      if (!this.#clients.has(ep)) {
+        this.#clients.set(ep, { endpoint: ep, admin: new AdminClient({ baseUrl: ep, token: this.#token, timeoutMs: this.#timeoutMs }) });
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  list(): ProxyReplica[] {
+    return [...this.#clients.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((r) => r.admin.close().catch(() => undefined)));
+    this.#clients.clear();
+  }
+}
+
+/** A fixed list of admin URLs (`--proxy-url`, repeatable). */
+export class StaticReplicas implements ReplicaSource {
+  readonly #pool: ClientPool;
+
+  constructor(urls: string[], token: string, timeoutMs = 5_000) {
+    this.#pool = new ClientPool(token, timeoutMs);
+    this.#pool.set(urls.map((u) => new URL(u).origin));
+  }
+
+  list(): ProxyReplica[] {
+    return this.#pool.list();
+  }
+
+  async start(): Promise<void> {}
+
+  stop(): Promise<void> {
+    return this.#pool.closeAll();
+  }
+
+  onChange(): void {}
+}
+
+interface EndpointSlice {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints?: { addresses: string[]; conditions?: { ready?: boolean; terminating?: boolean } }[];
+  ports?: { name?: string; port?: number }[] | null;
+}
+
+export interface EndpointSliceReplicasOptions {
+  client: KubeClient;
+  /** The proxy Service as `namespace/name`. */
+  service: string;
+  token: string;
+  /** Name of the Service port of the admin API. Defaults to `admin`; a slice without it uses `adminPort`. */
+  portName?: string;
+  /** Fallback admin port. Defaults to 4445. */
+  adminPort?: number;
+  timeoutMs?: number;
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * The admin URLs of every endpoint of the Service's EndpointSlices, ready or not; terminating
+ * endpoints are left out (they are going away and will not serve agents again).
+ */
+export function endpointsOf(slices: EndpointSlice[], portName = 'admin', fallbackPort = 4445): string[] {
+  const out = new Set<string>();
+  for (const s of slices) {
+    const port = s.ports?.find((p) => p.name === portName)?.port ?? fallbackPort;
+    for (const e of s.endpoints ?? []) {
+      if (e.conditions?.terminating) continue;
+      for (const a of e.addresses) out.add(`http://${s.addressType === 'IPv6' ? `[${a}]` : a}:${port}`);
+    }
+  }
+  return [...out].sort();
+}
+
+export class EndpointSliceReplicas implements ReplicaSource {
+  readonly #pool: ClientPool;
+  readonly #reflector: Reflector<EndpointSlice>;
+  readonly #listeners: (() => void)[] = [];
+  readonly #o: EndpointSliceReplicasOptions;
+
+  constructor(options: EndpointSliceReplicasOptions) {
+    this.#o = options;
+    const [ns, name] = options.service.split('/');
+    if (!ns || !name) throw new Error(`--proxy-service "${options.service}" must be namespace/name`);
+    this.#pool = new ClientPool(options.token, options.timeoutMs ?? 5_000);
+    this.#reflector = new Reflector<EndpointSlice>({
+      client: options.client,
+      path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/endpointslices`,
+      labelSelector: `kubernetes.io/service-name=${name}`,
+      onChange: () => this.#refresh(),
+      ...(options.log ? { log: options.log } : {}),
+    });
+  }
+
+  #refresh(): void {
+    const endpoints = endpointsOf(this.#reflector.list(), this.#o.portName, this.#o.adminPort);
+    if (this.#pool.set(endpoints)) {
+      this.#o.log?.('info', 'proxy replicas changed', { replicas: endpoints });
+      for (const l of this.#listeners) l();
+    }
+  }
+
+  list(): ProxyReplica[] {
+    return this.#pool.list();
+  }
+
+  async start(): Promise<void> {
+    await this.#reflector.start();
+    this.#refresh();
+  }
+
+  async stop(): Promise<void> {
+    await this.#reflector.stop();
+    await this.#pool.closeAll();
+  }
+
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+}

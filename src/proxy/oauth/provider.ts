@@ -1,0 +1,212 @@
+/**
+ * Turns a gateway's `oauth_config` into an openid-client `Configuration` plus the extra parameters
+ * every request needs. Three kinds (`oauth_config.discovery`; default `static` when `token_url` is
+ * given, else `issuer` when `issuer` is, else `mcp`):
+ *
+ * - `static`: the seed's `authorization_url` / `token_url`. Query parameters already on
+ *   `authorization_url` (Atlassian's `audience=api.atlassian.com`) are kept.
+ * - `issuer`: OIDC discovery, then RFC 8414 (`/.well-known/oauth-authorization-server`).
+ * - `mcp`: RFC 9728 metadata of the upstream → its authorization server (RFC 8414, then OIDC) →
+ *   RFC 7591 dynamic client registration when no `client_id` is configured. `resource` (RFC 8707)
+ *   is the metadata's `resource` and goes on every authorize, token and refresh request.
+ *
+ * Resolved providers are cached per gateway id and `specHash`.
+ */
+import * as client from 'openid-client';
+import type { OAuthConfig } from '../admin/wire.ts';
+import type { GatewayRegistration } from '../registry/types.ts';
+import { OAuthRelayError } from './errors.ts';
+import { discoverProtectedResource } from './protected-resource.ts';
+import { guardedFetch, type UrlPolicy } from './url-guard.ts';
+
+export type ProviderKind = 'static' | 'issuer' | 'mcp';
+
+export interface ResolvedProvider {
+  kind: ProviderKind;
+  config: client.Configuration;
+  /** Added to the authorization URL: the authorization_url's own query, `audience`, `resource`, `prompt`. */
+  authorizeParams: Record<string, string>;
+  /** Added to code, refresh and client-credentials token requests: `resource` (and `audience` for client credentials). */
+  tokenParams: Record<string, string>;
+  /** Space-separated scopes to request (may be empty). */
+  scope: string;
+  redirectUri: string;
+}
+
+export interface ProviderResolverOptions {
+  /** Base outbound policy; `allowPrivateNetwork` comes from each gateway's `allow_private_network`. */
+  policy: UrlPolicy;
+  /** Callback URL used when a gateway sets no `redirect_uri` (`<publicUrl>/oauth/callback`); read at resolve time. */
+  defaultRedirectUri: string | (() => string);
+  /** Name registered for dynamically registered clients. Defaults to "mcp-gitops". */
+  clientName?: string;
+  /** Provider request timeout in seconds; keep it below the vault's refresh lease. Defaults to 15. */
+  timeoutSeconds?: number;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export function providerKind(config: OAuthConfig): ProviderKind {
+  return config.discovery ?? (config.token_url ? 'static' : config.issuer ? 'issuer' : 'mcp');
+}
+
+export class ProviderResolver {
+  readonly #options: ProviderResolverOptions;
+  readonly #cache = new Map<string, { specHash: string; provider: Promise<ResolvedProvider> }>();
+
+  constructor(options: ProviderResolverOptions) {
+    this.#options = options;
+  }
+
+  /** The provider for `gateway` (cached until its `specHash` changes; failures are not cached). */
+  resolve(gateway: GatewayRegistration): Promise<ResolvedProvider> {
+    const cached = this.#cache.get(gateway.id);
+    if (cached !== undefined && cached.specHash === gateway.specHash) return cached.provider;
+    const provider = this.#resolve(gateway);
+    this.#cache.set(gateway.id, { specHash: gateway.specHash, provider });
+    provider.catch(() => {
+      if (this.#cache.get(gateway.id)?.provider === provider) this.#cache.delete(gateway.id);
+    });
+    return provider;
+  }
+
+  /** Forgets a gateway (deleted or changed). */
+  forget(gatewayId: string): void {
+    this.#cache.delete(gatewayId);
+  }
+
+  async #resolve(gateway: GatewayRegistration): Promise<ResolvedProvider> {
+    const oauth = gateway.spec.oauth_config;
+    if (!oauth) throw new OAuthRelayError('ERR_OAUTH_NOT_PER_USER', `gateway ${gateway.spec.name} has no oauth_config`);
+    const policy: UrlPolicy = { ...this.#options.policy, allowPrivateNetwork: this.#options.policy.allowPrivateNetwork || gateway.spec.allow_private_network };
+    const fetchFn = guardedFetch(policy, `OAuth URL of gateway ${gateway.spec.name}`, this.#options.fetch ?? fetch);
+    const fallbackRedirect = this.#options.defaultRedirectUri;
+    const redirectUri = oauth.redirect_uri ?? (typeof fallbackRedirect === 'function' ? fallbackRedirect() : fallbackRedirect);
+    const kind = providerKind(oauth);
+    const auth = clientAuth(oauth);
+    const common = {
+      [client.customFetch]: fetchFn as client.CustomFetch,
+      timeout: this.#options.timeoutSeconds ?? 15,
+    };
+
+    const authorizeParams: Record<string, string> = {};
+    const tokenParams: Record<string, string> = {};
+    let scopes = [...oauth.scopes];
+    let config: client.Configuration;
+
+    if (kind === 'static') {
+      if (!oauth.token_url) throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.token_url is required for static endpoints`);
+      let authorizationEndpoint: string | undefined;
+      if (oauth.authorization_url) {
+        const url = new URL(oauth.authorization_url);
+        for (const [k, v] of url.searchParams) authorizeParams[k] = v;
+        url.search = '';
+        authorizationEndpoint = url.href;
+      }
+      const metadata: client.ServerMetadata = {
+        issuer: oauth.issuer ?? new URL(oauth.token_url).origin,
+        token_endpoint: oauth.token_url,
+        ...(authorizationEndpoint ? { authorization_endpoint: authorizationEndpoint } : {}),
+      };
+      config = new client.Configuration(metadata, requireClientId(gateway, oauth), clientMetadata(oauth), auth);
+      config[client.customFetch] = common[client.customFetch];
+      config.timeout = common.timeout;
+      if (usesHttp(metadata.token_endpoint!, authorizationEndpoint)) client.allowInsecureRequests(config);
+    } else if (kind === 'issuer') {
+      const issuer = new URL(oauth.issuer!);
+      config = await discover(issuer, requireClientId(gateway, oauth), clientMetadata(oauth), auth, common, gateway);
+    } else {
+      const prm = await discoverProtectedResource(gateway.spec.url, fetchFn).catch((error) => {
+        throw wrap(error, 'ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: protected-resource metadata discovery failed`);
+      });
+      tokenParams.resource = oauth.resource ?? prm.resource;
+      if (scopes.length === 0 && prm.scopes_supported) scopes = prm.scopes_supported;
+      const issuer = new URL(oauth.issuer ?? prm.authorization_servers[0]!);
+      if (oauth.client_id) {
+        config = await discover(issuer, oauth.client_id, clientMetadata(oauth), auth, common, gateway);
+      } else {
+        config = await register(issuer, redirectUri, this.#options.clientName ?? 'mcp-gitops', common, gateway);
+      }
+    }
+
+    if (oauth.resource) tokenParams.resource = oauth.resource;
+    if (tokenParams.resource) authorizeParams.resource = tokenParams.resource;
+    if (oauth.audience) authorizeParams.audience = oauth.audience;
+    authorizeParams.prompt ??= 'consent';
+    return { kind, config, authorizeParams, tokenParams, scope: scopes.join(' '), redirectUri };
+  }
+}
+
+async function discover(
+  issuer: URL,
+  clientId: string,
+  metadata: Partial<client.ClientMetadata> | undefined,
+  auth: client.ClientAuth,
+  common: { [client.customFetch]: client.CustomFetch; timeout: number },
+  gateway: GatewayRegistration,
+): Promise<client.Configuration> {
+  const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
+  const problems: string[] = [];
+  for (const algorithm of ['oidc', 'oauth2'] as const) {
+    try {
+      return await client.discovery(issuer, clientId, metadata, auth, { ...common, execute, algorithm });
+    } catch (error) {
+      if (error instanceof OAuthRelayError) throw error;
+      problems.push(`${algorithm === 'oidc' ? 'OpenID' : 'RFC 8414'} discovery: ${(error as Error).message}`);
+    }
+  }
+  throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: no authorization server metadata for issuer ${issuer.href} (${problems.join('; ')})`);
+}
+
+async function register(
+  issuer: URL,
+  redirectUri: string,
+  clientName: string,
+  common: { [client.customFetch]: client.CustomFetch; timeout: number },
+  gateway: GatewayRegistration,
+): Promise<client.Configuration> {
+  const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
+  const metadata: Partial<client.ClientMetadata> = {
+    client_name: clientName,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+  };
+  const problems: string[] = [];
+  for (const algorithm of ['oauth2', 'oidc'] as const) {
+    try {
+      return await client.dynamicClientRegistration(issuer, metadata, client.None(), { ...common, execute, algorithm });
+    } catch (error) {
+      if (error instanceof OAuthRelayError) throw error;
+      problems.push(`${algorithm}: ${(error as Error).message}`);
+    }
+  }
+  throw new OAuthRelayError('ERR_OAUTH_REGISTRATION_FAILED', `gateway ${gateway.spec.name}: dynamic client registration at ${issuer.href} failed (${problems.join('; ')})`);
+}
+
+function clientAuth(oauth: OAuthConfig): client.ClientAuth {
+  if (!oauth.client_secret || oauth.token_endpoint_auth_method === 'none') return client.None();
+  return oauth.token_endpoint_auth_method === 'client_secret_basic' ? client.ClientSecretBasic(oauth.client_secret) : client.ClientSecretPost(oauth.client_secret);
+}
+
+function clientMetadata(oauth: OAuthConfig): Partial<client.ClientMetadata> | undefined {
+  return oauth.client_secret ? { client_secret: oauth.client_secret } : undefined;
+}
+
+function requireClientId(gateway: GatewayRegistration, oauth: OAuthConfig): string {
+  if (!oauth.client_id) {
+    throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.client_id is required unless discovery is "mcp" (dynamic registration)`);
+  }
+  return oauth.client_id;
+}
+
+function usesHttp(...urls: Array<string | undefined>): boolean {
+  return urls.some((u) => u !== undefined && new URL(u).protocol === 'http:');
+}
+
+function wrap(error: unknown, code: 'ERR_OAUTH_DISCOVERY_FAILED', message: string): OAuthRelayError {
+  if (error instanceof OAuthRelayError) return error;
+  return new OAuthRelayError(code, `${message}: ${(error as Error).message}`, { cause: error });
+}

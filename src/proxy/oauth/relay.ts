@@ -1,0 +1,112 @@
+/**
+ * The OAuth relay in one object: consent routes for the agent listener, `UpstreamCredentials` for
+ * the upstream pool, consent links, and the count of consented users per gateway.
+ *
+ * @example
+ *   const relay = createOAuthRelay({ vault, relayKey, policy: { allowLoopback: true } });
+ *   const proxy = await startProxy({ ...options, credentials: relay.credentials, extraRoutes: relay.routes });
+ *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, u) => proxy.refreshGateway(id, u) });
+ */
+import type { Logger } from 'pino';
+import type { TokenVault } from '../../vault/index.ts';
+import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
+import type { ExtraRoute } from '../start.ts';
+import type { UpstreamCredentials } from '../upstream/credentials.ts';
+import { ClientCredentialsCache } from './client-credentials.ts';
+import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';
+import { MemoryPendingStore, type PendingStore } from './pending-store.ts';
+import { ProviderResolver } from './provider.ts';
+import { issueTicket } from './ticket.ts';
+import type { UrlPolicy } from './url-guard.ts';
+import { OAuthCredentials } from './user-credentials.ts';
+
+export interface OAuthRelayOptions {
+  vault: TokenVault;
+  /** HS256 key for consent tickets, ≥ 32 bytes; the same on every replica. */
+  relayKey: Uint8Array;
+  /** Outbound URL policy for providers and upstream metadata. Defaults to {} (public hosts only, https). */
+  policy?: UrlPolicy;
+  /** Defaults to an in-memory store (one replica, or session affinity on `/oauth/`). */
+  pending?: PendingStore;
+  /** Consent link lifetime. Defaults to 600 s. */
+  ticketTtlSeconds?: number;
+  /** Refresh tokens this long before expiry. Defaults to 60 s. */
+  refreshSkewMs?: number;
+  /** For non-OAuth gateways. Defaults to `staticCredentials`. */
+  fallback?: UpstreamCredentials;
+  logger?: Logger;
+  /** Outbound fetch (providers, metadata). Defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/** What the relay needs from the running proxy; supplied with {@link OAuthRelay.bind} after start. */
+export interface RelayBinding {
+  /** Public base URL of the agent listener, e.g. `https://mcp.example.com`. */
+  publicUrl: string;
+  getGateway: (id: string) => GatewayRegistration | undefined;
+  /** Re-lists a gateway's tools with a user's credential (after their consent). */
+  refreshGateway?: (id: string, asUser: AgentIdentity) => Promise<void>;
+}
+
+export interface OAuthRelay {
+  readonly routes: ExtraRoute[];
+  readonly credentials: UpstreamCredentials;
+  bind(binding: RelayBinding): void;
+  /** A consent link for `user` on the gateway (a fresh signed ticket inside). */
+  consentUrl(gatewayId: string, user: string): Promise<string>;
+  /** Users with a usable token for the gateway (a number; never who). */
+  authorizedUsers(gateway: GatewayRegistration): Promise<number>;
+}
+
+export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
+  if (options.relayKey.byteLength < 32) throw new TypeError('createOAuthRelay: relayKey must be at least 32 bytes');
+  let binding: RelayBinding | undefined;
+  const bound = (): RelayBinding => {
+    if (binding === undefined) throw new Error('OAuth relay used before bind(): call relay.bind({ publicUrl, getGateway }) after the proxy starts');
+    return binding;
+  };
+  const base = () => bound().publicUrl.replace(/\/$/, '');
+  const resolver = new ProviderResolver({
+    policy: options.policy ?? {},
+    defaultRedirectUri: () => `${base()}${CALLBACK_PATH}`,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const consentUrl = async (gatewayId: string, user: string) => {
+    const ticket = await issueTicket({ gatewayId, user }, options.relayKey, options.ticketTtlSeconds ?? 600);
+    return `${base()}${AUTHORIZE_PATH}${encodeURIComponent(gatewayId)}?ticket=${ticket}`;
+  };
+  const pending = options.pending ?? new MemoryPendingStore();
+  const routes = consentRoutes({
+    vault: options.vault,
+    resolver,
+    pending,
+    relayKey: options.relayKey,
+    getGateway: (id) => bound().getGateway(id),
+    onConsented: (gateway, user) => {
+      const refresh = bound().refreshGateway;
+      if (!refresh) return;
+      refresh(gateway.id, user).catch((error: unknown) => {
+        options.logger?.warn({ gatewayId: gateway.id, err: { message: (error as Error).message } }, 'tool discovery after consent failed');
+      });
+    },
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const credentials = new OAuthCredentials({
+    vault: options.vault,
+    resolver,
+    clientCredentials: new ClientCredentialsCache(resolver, options.refreshSkewMs),
+    consentUrl: (gateway, user) => consentUrl(gateway.id, user),
+    ...(options.fallback ? { fallback: options.fallback } : {}),
+    ...(options.refreshSkewMs !== undefined ? { skewMs: options.refreshSkewMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    routes,
+    credentials,
+    bind(next) {
+      binding = next;
+    },
+    consentUrl,
+    authorizedUsers: (gateway) => options.vault.countAuthorized(gateway.spec.namespace, gateway.id),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Consent tickets: the short-lived, signed token in a consent link
+ * (`/oauth/authorize/{gatewayId}?ticket=…`). It binds the link to one user and one gateway, so the
+ * relay knows whose token the callback stores without a browser session. HS256 with the relay key.
+ */
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { OAuthRelayError } from './errors.ts';
+
+const AUDIENCE = 'mcp-gitops.dev/consent';
+const ISSUER = 'mcp-gitops.dev/oauth-relay';
+
+export interface ConsentTicket {
+  gatewayId: string;
+  user: string;
+}
+
+/**
+ * Signs a ticket for `user` on `gatewayId`.
+ *
+ * @param ttlSeconds lifetime. Defaults to 600 (10 minutes).
+ */
+export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSeconds = 600): Promise<string> {
+  return new SignJWT({ gw: ticket.gatewayId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'mcp-gitops-consent+jwt' })
+    .setSubject(ticket.user)
+    .setAudience(AUDIENCE)
+    .setIssuer(ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key);
+}
+
+/**
+ * Verifies a ticket for the gateway in the request path. Throws `ERR_OAUTH_TICKET_EXPIRED`,
+ * `ERR_OAUTH_TICKET_MISMATCH` (other gateway) or `ERR_OAUTH_TICKET_INVALID`.
+ */
+export async function verifyTicket(token: string | null, key: Uint8Array, gatewayId: string): Promise<ConsentTicket> {
+  if (!token) throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link has no ticket; ask your agent for a new link');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER, typ: 'mcp-gitops-consent+jwt' }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) {
+      throw new OAuthRelayError('ERR_OAUTH_TICKET_EXPIRED', 'the consent link has expired; ask your agent for a new link');
+    }
+    throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link is not valid (malformed or signed with another key); ask your agent for a new link');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.gw !== 'string') {
+    throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link lacks a user or a gateway');
+  }
+  if (payload.gw !== gatewayId) {
+    throw new OAuthRelayError('ERR_OAUTH_TICKET_MISMATCH', `the consent link was issued for another gateway than ${gatewayId}`);
+  }
+  return { gatewayId: payload.gw, user: payload.sub };
+}

@@ -1,0 +1,139 @@
+/**
+ * `UpstreamCredentials` for OAuth gateways (the seam in `../upstream/credentials.ts`):
+ *
+ * - authorization_code: the calling user's own token from the vault — never another user's, never
+ *   the agent's token. None stored → `ConsentRequiredError` with a fresh consent link. Expired or
+ *   within `skewMs` of expiry → refreshed first, single-flight across replicas
+ *   (`vault.refreshUnderLock`). `invalid_grant` → the record is marked "reconnect needed" and the
+ *   user is asked to consent again.
+ * - client_credentials: one shared cached token ({@link ClientCredentialsCache}).
+ * - other auth types: delegated (`staticCredentials` by default).
+ *
+ * Without a user (the proxy's own discovery and health checks) a per-user gateway uses the token of
+ * the most recently active consented user, so a restarted proxy can list tools again.
+ */
+import * as client from 'openid-client';
+import type { Logger } from 'pino';
+import { expiresSoon, type Refresher, type StoredTokenSet, type TokenEntry, type TokenRef, type TokenVault } from '../../vault/index.ts';
+import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
+import { ConsentRequiredError, staticCredentials, UpstreamAuthError, type UpstreamCredentials } from '../upstream/credentials.ts';
+import type { ClientCredentialsCache } from './client-credentials.ts';
+import { describeProviderFailure, oauthErrorCode } from './errors.ts';
+import type { ProviderResolver } from './provider.ts';
+import { storedTokens } from './token-response.ts';
+
+export interface OAuthCredentialsOptions {
+  vault: TokenVault;
+  resolver: ProviderResolver;
+  clientCredentials: ClientCredentialsCache;
+  /** A consent link for `user` on `gateway` (signed ticket inside). */
+  consentUrl: (gateway: GatewayRegistration, user: string) => Promise<string>;
+  /** For non-OAuth gateways. Defaults to `staticCredentials`. */
+  fallback?: UpstreamCredentials;
+  /** Refresh this long before expiry. Defaults to 60 s. */
+  skewMs?: number;
+  /** Write `lastUsedAt` at most this often per record. Defaults to 15 min. */
+  touchIntervalMs?: number;
+  logger?: Logger;
+}
+
+export const RECONNECT_REASON = 'the provider rejected the refresh token (invalid_grant): it expired, was revoked, or the user removed access';
+
+export class OAuthCredentials implements UpstreamCredentials {
+  readonly #o: OAuthCredentialsOptions;
+
+  constructor(options: OAuthCredentialsOptions) {
+    this.#o = options;
+  }
+
+  async headersFor(gateway: GatewayRegistration, user: AgentIdentity | undefined, signal?: AbortSignal): Promise<Record<string, string>> {
+    const oauth = gateway.spec.oauth_config;
+    if (gateway.spec.auth_type !== 'oauth' || !oauth) return (this.#o.fallback ?? staticCredentials).headersFor(gateway, user, signal);
+    if (oauth.grant_type === 'client_credentials') {
+      return { authorization: `Bearer ${await this.#o.clientCredentials.accessToken(gateway)}` };
+    }
+    const entry = user === undefined ? await this.#anyUser(gateway) : await this.#forUser(gateway, user.user, signal);
+    return { authorization: `Bearer ${entry.tokens.accessToken}` };
+  }
+
+  async #forUser(gateway: GatewayRegistration, user: string, signal?: AbortSignal): Promise<TokenEntry> {
+    const ref: TokenRef = { namespace: gateway.spec.namespace, gatewayId: gateway.id, user };
+    let entry = await this.#o.vault.get(ref);
+    if (entry === undefined) {
+      throw consentRequired(gateway, await this.#o.consentUrl(gateway, user), `You have not authorized ${gateway.spec.name} yet. Open this link to connect your account, then retry:`);
+    }
+    if (!entry.tokens.reconnectNeeded && expiresSoon(entry.tokens, Date.now(), this.#skewMs)) {
+      entry = await this.#refresh(gateway, ref, entry, signal);
+    }
+    if (entry.tokens.reconnectNeeded) {
+      const reason = entry.tokens.lastError ?? 'refresh failed';
+      throw consentRequired(gateway, await this.#o.consentUrl(gateway, user), `Your authorization for ${gateway.spec.name} needs to be renewed (${reason}). Open this link to reconnect, then retry:`);
+    }
+    this.#touch(ref, entry);
+    return entry;
+  }
+
+  async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry, signal?: AbortSignal): Promise<TokenEntry> {
+    const provider = await this.#o.resolver.resolve(gateway);
+    const skewMs = this.#skewMs;
+    const refresher: Refresher = {
+      isFresh: (tokens) => !expiresSoon(tokens, Date.now(), skewMs),
+      async refresh(tokens) {
+        if (!tokens.refreshToken) throw Object.assign(new Error('no refresh token stored'), { error: 'invalid_grant' });
+        const response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, provider.tokenParams);
+        return storedTokens(response, provider.scope, tokens);
+      },
+      onFailure: (tokens, error) =>
+        oauthErrorCode(error) === 'invalid_grant'
+          ? { ...tokens, reconnectNeeded: true, lastError: tokens.refreshToken ? RECONNECT_REASON : 'no refresh token was issued; the user must consent again' }
+          : { ...tokens, lastError: `refresh failed: ${describeProviderFailure(error)}` },
+    };
+    try {
+      const refreshed = await this.#o.vault.refreshUnderLock(ref, refresher, signal ? { signal } : {});
+      if (refreshed === undefined) return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: 'the stored token was removed' } };
+      if (refreshed.tokens.lastRefreshedAt !== entry.tokens.lastRefreshedAt) {
+        this.#o.logger?.info({ gatewayId: gateway.id, user: ref.user }, 'oauth token refreshed');
+      }
+      return refreshed;
+    } catch (error) {
+      if (oauthErrorCode(error) === 'invalid_grant') {
+        this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user }, 'oauth refresh token rejected; user must reconnect');
+        return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: RECONNECT_REASON } };
+      }
+      // A transient failure: the current token still works until it actually expires.
+      if (!expiresSoon(entry.tokens, Date.now(), 0)) return entry;
+      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: your token expired and could not be refreshed: ${describeProviderFailure(error)}` });
+    }
+  }
+
+  async #anyUser(gateway: GatewayRegistration): Promise<TokenEntry> {
+    const { entries } = await this.#o.vault.listByGateway(gateway.spec.namespace, gateway.id);
+    const usable = entries
+      .filter((e) => !e.tokens.reconnectNeeded)
+      .sort((a, b) => (b.tokens.lastUsedAt ?? b.tokens.obtainedAt) - (a.tokens.lastUsedAt ?? a.tokens.obtainedAt));
+    for (const candidate of usable) {
+      try {
+        return await this.#forUser(gateway, candidate.ref.user);
+      } catch (error) {
+        if (!(error instanceof ConsentRequiredError)) throw error;
+      }
+    }
+    throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name} uses per-user OAuth and no user has authorized it yet; tools are discovered after the first consent` });
+  }
+
+  #touch(ref: TokenRef, entry: TokenEntry): void {
+    const now = Date.now();
+    if (now - (entry.tokens.lastUsedAt ?? 0) < (this.#o.touchIntervalMs ?? 15 * 60_000) || entry.version === '') return;
+    const tokens: StoredTokenSet = { ...entry.tokens, lastUsedAt: now };
+    // Best effort, compare-and-swap: a concurrent refresh wins and the touch is dropped.
+    this.#o.vault.put(ref, tokens, { ifVersion: entry.version }).catch(() => {});
+  }
+
+  get #skewMs(): number {
+    return this.#o.skewMs ?? 60_000;
+  }
+}
+
+function consentRequired(gateway: GatewayRegistration, consentUrl: string, lead: string): ConsentRequiredError {
+  return new ConsentRequiredError({ gatewayId: gateway.id, consentUrl, message: `${lead} ${consentUrl}` });
+}

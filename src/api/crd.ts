@@ -88,9 +88,12 @@ export function jsonSchemaOf(schema: z.ZodType): SchemaNode {
   }) as SchemaNode;
 }
 
-/** The `openAPIV3Schema` of a CRD: apiVersion, kind, metadata, spec (required) and status. */
+/**
+ * The `openAPIV3Schema` of a CRD: apiVersion, kind, metadata, spec (required) and status.
+ * `metadata` is only `type: object`: kube-apiserver supplies it and forbids anything more.
+ */
 export function openApiSchemaOf(source: CrdSource): SchemaNode {
-  return structuralize({
+  const schema = structuralize({
     description: source.description,
     type: 'object',
     required: ['spec'],
@@ -100,11 +103,12 @@ export function openApiSchemaOf(source: CrdSource): SchemaNode {
         type: 'string',
       },
       kind: { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' },
-      metadata: { description: 'Standard object metadata.', type: 'object' },
       spec: jsonSchemaOf(source.spec),
       status: jsonSchemaOf(source.status),
     },
   });
+  const { apiVersion, kind, ...rest } = schema.properties as Record<string, SchemaNode>;
+  return { ...schema, properties: { apiVersion, kind, metadata: { type: 'object' }, ...rest } };
 }
 
 /** The CustomResourceDefinition object of one kind. */

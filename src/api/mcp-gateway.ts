@@ -188,7 +188,8 @@ export const McpGatewaySpec = z
       .default('StreamableHTTP')
       .describe('MCP transport of the upstream: StreamableHTTP (default) or SSE (the older HTTP+SSE transport).'),
     description: z.string().max(1024).optional().describe('Human-readable description of the upstream.'),
-    auth: AuthSpec.prefault({}),
+    // The default is explicit (not {}): kube-apiserver checks a default against CEL before defaulting inside it.
+    auth: AuthSpec.prefault({ type: 'None' }),
     healthCheck: HealthCheckSpec.prefault({}),
     toolRefresh: ToolRefreshSpec.prefault({}),
     allowPrivateNetwork: z

@@ -7,7 +7,6 @@ import { Conditions } from './conditions.ts';
 import { count, mapListOf, objectName, ObjectMeta, setOf } from './fields.ts';
 import { API_VERSION } from './names.ts';
 import { ReplicaStatuses } from './replica-status.ts';
-import { withRules } from './rules.ts';
 
 /** A name an agent sees: 1–128 of `A-Za-z0-9_.-` (the MCP tool-name recommendation). */
 export const ToolName = z
@@ -25,20 +24,13 @@ export const ToolSelector = z
     gateway: objectName('Name of the McpGateway, in the same namespace, whose tools are selected.'),
     include: setOf(ToolPattern, 256, 'Upstream tool names or globs (* and ?) to include. Omitted: all tools of the gateway.').optional(),
     exclude: setOf(ToolPattern, 256, 'Upstream tool names or globs to leave out; applied after include.').optional(),
-    rename: withRules(
-      z.record(ToolPattern, ToolName).meta({ maxProperties: 256 }),
-      [
-        {
-          rule: 'self.all(k, self.filter(j, self[j] == self[k]).size() == 1)',
-          message: 'rename must not give two tools the same name',
-          reason: 'FieldValueDuplicate',
-          holds: (m) => new Set(Object.values(m)).size === Object.keys(m).length,
-        },
-      ],
-    )
+    rename: z
+      .record(ToolPattern, ToolName)
+      .meta({ maxProperties: 256 })
       .optional()
       .describe(
-        'Upstream tool name → the exact name agents see. A renamed tool is not prefixed by the naming policy.',
+        'Upstream tool name → the exact name agents see. A renamed tool is not prefixed by the naming policy; ' +
+          'a name claimed twice is reported in status.conflicts.',
       ),
   })
   .describe('Selects tools of one McpGateway: include, then exclude, then rename.');

@@ -139,11 +139,6 @@ export const badResources: Record<string, BadCase> = {
     message: '',
   },
   'VirtualServer without tools': { resource: virtualServer({ tools: [] }), path: 'spec.tools', message: '' },
-  'rename giving two tools one name': {
-    resource: virtualServer({ tools: [{ gateway: 'gw', rename: { a: 'same', b: 'same' } }] }),
-    path: 'spec.tools[0].rename',
-    message: 'rename must not give two tools the same name',
-  },
   'rename to an invalid tool name': {
     resource: virtualServer({ tools: [{ gateway: 'gw', rename: { a: 'has space' } }] }),
     path: 'spec.tools[0].rename.a',

@@ -1,0 +1,220 @@
+/**
+ * The install, against the real kube-apiserver of the test control plane: manifests/ and the examples
+ * pass a server-side dry run (CRDs first), the pods are admitted under enforced restricted Pod
+ * Security, the RBAC gives the operator and the proxy exactly what they need, and the proxy's token
+ * vault works under its own service account and nowhere else.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
+import { EncryptedTokenVault, Keyring, loadKeyringSecret, SecretRecordStore } from '../../../src/vault/index.ts';
+import {
+  ARGOCD_CM_PATCH,
+  ARGOCD_EXAMPLE,
+  ATLASSIAN_EXAMPLE,
+  deployment,
+  isClusterFoundation,
+  MANIFESTS,
+  parseObjects,
+  podFromTemplate,
+  REPO,
+  SYSTEM_NAMESPACE,
+  toYamlStream,
+  type KubeObject,
+} from './rendered.ts';
+import {
+  canIArgs,
+  OPERATOR_ALLOWED,
+  OPERATOR_DENIED,
+  OPERATOR_SA,
+  PROXY_ALLOWED,
+  PROXY_DENIED,
+  PROXY_SA,
+} from './rbac-expectations.ts';
+
+const available = controlPlaneAvailable();
+if (!available) {
+  console.warn(
+    'SKIP install tests: the test control plane is not built. Build it once with\n' +
+      '  export KUBEBUILDER_ASSETS="$(hack/build-control-plane.sh | tail -n1)"',
+  );
+}
+
+/** Fails with kubectl's stderr; passes through stdout. Server warnings (PodSecurity, deprecations) fail too. */
+async function kubectlOk(cp: ControlPlane, args: string[], input?: string, opts: { kubeconfig?: string } = {}): Promise<string> {
+  const r = await cp.kubectl(args, { input, ...opts });
+  expect(r.code, `kubectl ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  expect(r.stderr.trim(), `kubectl ${args.join(' ')} printed warnings`).toBe('');
+  return r.stdout;
+}
+
+/** Polls `check` until it holds (the RBAC authorizer sees new bindings a moment after they are stored). */
+async function until(what: string, check: () => Promise<boolean>, attempts = 100): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`still not true after ${attempts} attempts: ${what}`);
+}
+
+describe.skipIf(!available)('install on a real API server', () => {
+  let cp: ControlPlane;
+  let objects: KubeObject[];
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    objects = parseObjects(await kubectlOk(cp, ['kustomize', MANIFESTS]));
+  });
+  afterAll(async () => {
+    await cp?.stop();
+  });
+
+  it('creates the namespace and the CRDs first, and the CRDs become Established', async () => {
+    const foundation = objects.filter(isClusterFoundation);
+    expect(foundation.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace']);
+    await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(foundation));
+    await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(foundation));
+    await kubectlOk(cp, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/mcpgateways.mcp-gitops.dev', 'crd/virtualservers.mcp-gitops.dev']);
+  });
+
+  it('passes a server-side dry run of every manifest, without warnings', async () => {
+    const out = await kubectlOk(cp, ['apply', '--server-side', '--dry-run=server', '-f', '-'], toYamlStream(objects));
+    expect(out.trim().split('\n')).toHaveLength(objects.length);
+  });
+
+  it('runs both Deployments’ pods under enforced restricted Pod Security', async () => {
+    const ns = parseObjects(await kubectlOk(cp, ['get', 'namespace', SYSTEM_NAMESPACE, '-o', 'yaml']))[0];
+    expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {
+      const pod = podFromTemplate(deployment(objects, name), `${name}-test`);
+      await kubectlOk(cp, ['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+    }
+    // The control: the namespace really enforces it (a pod without the security settings is refused).
+    const loose = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'loose', namespace: SYSTEM_NAMESPACE }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+    const r = await cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(loose) });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+  });
+
+  it('installs for real: kubectl apply --server-side of the rendered manifests', async () => {
+    await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(objects));
+    const got = await kubectlOk(cp, ['get', 'deployment,service,pdb,networkpolicy,serviceaccount', '-n', SYSTEM_NAMESPACE, '-o', 'name']);
+    expect(got.trim().split('\n').sort()).toEqual(
+      [
+        'deployment.apps/mcp-gitops-operator',
+        'deployment.apps/mcp-gitops-proxy',
+        'networkpolicy.networking.k8s.io/mcp-gitops-proxy',
+        'poddisruptionbudget.policy/mcp-gitops-operator',
+        'poddisruptionbudget.policy/mcp-gitops-proxy',
+        'service/mcp-gitops-proxy',
+        'serviceaccount/mcp-gitops-operator',
+        'serviceaccount/mcp-gitops-proxy',
+      ].sort(),
+    );
+    for (const [user, q] of [[OPERATOR_SA, OPERATOR_ALLOWED[0]], [PROXY_SA, PROXY_ALLOWED[0]]] as const) {
+      await until(`${user} ${q?.join(' ')}`, async () => (await cp.kubectl(canIArgs(user, q!))).stdout.trim() === 'yes');
+    }
+  });
+
+  it('creates every Secret the Deployments reference with `mcp-gitops keys | kubectl apply -f -`', async () => {
+    const keys = execFileSync(process.execPath, [`${REPO}src/cli.ts`, 'keys'], { encoding: 'utf8' });
+    const generated = parseObjects(keys);
+    await kubectlOk(cp, ['apply', '-f', '-'], keys);
+    const referenced = new Set<string>();
+    for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {
+      const spec = deployment(objects, name).spec.template.spec;
+      for (const v of spec.volumes ?? []) if (v.secret) referenced.add(v.secret.secretName);
+      for (const arg of spec.containers.flatMap((c) => c.args ?? [])) {
+        const m = /^--vault-key-secret=(.+)$/.exec(arg);
+        if (m?.[1]) referenced.add(m[1]);
+      }
+    }
+    expect([...referenced].sort()).toEqual(generated.map((s) => s.metadata.name).sort());
+    // Generated values never appear in what the command under test prints besides the Secret itself.
+    expect(generated.every((s) => s.metadata.namespace === SYSTEM_NAMESPACE)).toBe(true);
+  });
+
+  describe('RBAC', () => {
+    const ask = async (user: string, q: readonly [string, string, string]) => (await cp.kubectl(canIArgs(user, q))).stdout.trim();
+
+    it('lets the operator do everything it needs', async () => {
+      const answers = await Promise.all(OPERATOR_ALLOWED.map(async (q) => [q.join(' '), await ask(OPERATOR_SA, q)]));
+      expect(answers.filter(([, a]) => a !== 'yes')).toEqual([]);
+    });
+
+    it('refuses the operator everything else (no Secret writes, no spec creation, nothing outside its namespace)', async () => {
+      const answers = await Promise.all(OPERATOR_DENIED.map(async (q) => [q.join(' '), await ask(OPERATOR_SA, q)]));
+      expect(answers.filter(([, a]) => a !== 'no')).toEqual([]);
+    });
+
+    it('lets the proxy manage Secrets in its own namespace', async () => {
+      const answers = await Promise.all(PROXY_ALLOWED.map(async (q) => [q.join(' '), await ask(PROXY_SA, q)]));
+      expect(answers.filter(([, a]) => a !== 'yes')).toEqual([]);
+    });
+
+    it('refuses the proxy Secrets outside its namespace and everything cluster-wide', async () => {
+      const answers = await Promise.all(PROXY_DENIED.map(async (q) => [q.join(' '), await ask(PROXY_SA, q)]));
+      expect(answers.filter(([, a]) => a !== 'no')).toEqual([]);
+    });
+
+    it('the proxy’s token vault works under its service account, and only in its namespace', async () => {
+      const kubeconfig = await cp.userKubeconfig(PROXY_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]);
+      const kc = new KubeConfig();
+      kc.loadFromFile(kubeconfig);
+      const core = kc.makeApiClient(CoreV1Api);
+
+      // The keyring Secret created by `mcp-gitops keys` above, read as the proxy reads it.
+      const keyring = await loadKeyringSecret(core, SYSTEM_NAMESPACE, 'mcp-gitops-vault-key');
+      const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: SYSTEM_NAMESPACE }), keyring });
+      const ref = { namespace: 'mcp', gatewayId: '0123456789abcdef0123456789abcdef', user: 'alice@example.com' };
+      await vault.put(ref, { accessToken: 'at-1', refreshToken: 'rt-1', obtainedAt: Date.now() });
+      expect((await vault.get(ref))?.tokens.accessToken).toBe('at-1');
+      expect(await vault.countAuthorized('mcp', ref.gatewayId)).toBe(1);
+      expect(await vault.delete(ref)).toBe(true);
+
+      // The same vault pointed at another namespace is refused by the API server.
+      await kubectlOk(cp, ['create', 'namespace', 'elsewhere']);
+      const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: 'elsewhere' }), keyring: Keyring.generate() });
+      await expect(elsewhere.put(ref, { accessToken: 'at-2', obtainedAt: Date.now() })).rejects.toThrow(/elsewhere/);
+      const denied = await cp.kubectl(['get', 'secrets', '-n', 'kube-system'], { kubeconfig });
+      expect(denied.stderr).toMatch(/forbidden/);
+    });
+  });
+
+  describe('examples', () => {
+    it('atlassian-rovo: the README’s Secret, then the gateway and virtual server pass the API server’s schema and CEL rules', async () => {
+      const rendered = parseObjects(await kubectlOk(cp, ['kustomize', ATLASSIAN_EXAMPLE]));
+      await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream(rendered.filter(isClusterFoundation)));
+      // The exact command of examples/atlassian-rovo/README.md, step 1 (a placeholder value).
+      await kubectlOk(cp, ['-n', 'mcp', 'create', 'secret', 'generic', 'atlassian-oauth', '--from-literal=clientSecret=placeholder-not-a-secret']);
+      await kubectlOk(cp, ['apply', '--server-side', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
+      await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(rendered));
+      const listed = await kubectlOk(cp, ['get', 'mcp', '-n', 'mcp', '-o', 'name']);
+      expect(listed.trim().split('\n').sort()).toEqual([
+        'mcpgateway.mcp-gitops.dev/atlassian-rovo',
+        'virtualserver.mcp-gitops.dev/admin-atlassian',
+      ]);
+    });
+
+    it('argocd: the Applications are well-formed Argo CD objects and the argocd-cm patch applies', async () => {
+      await kubectlOk(cp, ['create', 'namespace', 'argocd']);
+      await kubectlOk(cp, ['apply', '-f', `${REPO}test/fixtures/argocd/application-crd.yaml`]);
+      await kubectlOk(cp, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/applications.argoproj.io']);
+      await kubectlOk(cp, ['apply', '--dry-run=server', '-k', ARGOCD_EXAMPLE]);
+      for (const app of parseObjects(await kubectlOk(cp, ['kustomize', ARGOCD_EXAMPLE]))) {
+        const source = (app.spec as { source: { path: string } }).source;
+        expect(readFileSync(`${REPO}${source.path}/kustomization.yaml`, 'utf8'), `${app.metadata.name} points at a kustomization`).toContain('kind: Kustomization');
+      }
+      await kubectlOk(cp, ['-n', 'argocd', 'create', 'configmap', 'argocd-cm', '--from-literal=url=https://argocd.example.com']);
+      const patched = await kubectlOk(cp, ['-n', 'argocd', 'patch', 'configmap', 'argocd-cm', '--type', 'merge', '--patch-file', ARGOCD_CM_PATCH, '--dry-run=server', '-o', 'json']);
+      const data = (JSON.parse(patched) as { data: Record<string, string> }).data;
+      expect(Object.keys(data).sort()).toEqual([
+        'resource.customizations.health.mcp-gitops.dev_McpGateway',
+        'resource.customizations.health.mcp-gitops.dev_VirtualServer',
+        'url',
+      ]);
+    });
+  });
+});

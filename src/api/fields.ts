@@ -114,6 +114,14 @@ export function mapListOf<T extends z.ZodObject>(item: T, key: string, maxItems:
     .describe(description);
 }
 
+/** A string-keyed map with at most `maxProperties` entries, enforced by kube-apiserver and by zod. */
+export function mapOf<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V, maxProperties: number) {
+  return z
+    .record(key, value)
+    .refine((m) => Object.keys(m).length <= maxProperties, `must have at most ${maxProperties} entries`)
+    .meta({ maxProperties });
+}
+
 /** Standard object metadata as the API server returns it; only name and namespace are checked. */
 export const ObjectMeta = z.looseObject({
   name: objectName('Name of the resource.'),

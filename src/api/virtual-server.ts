@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Conditions } from './conditions.ts';
-import { count, mapListOf, objectName, ObjectMeta, setOf } from './fields.ts';
+import { count, mapListOf, mapOf, objectName, ObjectMeta, setOf } from './fields.ts';
 import { API_VERSION } from './names.ts';
 import { ReplicaStatuses } from './replica-status.ts';
 
@@ -24,9 +24,7 @@ export const ToolSelector = z
     gateway: objectName('Name of the McpGateway, in the same namespace, whose tools are selected.'),
     include: setOf(ToolPattern, 256, 'Upstream tool names or globs (* and ?) to include. Omitted: all tools of the gateway.').optional(),
     exclude: setOf(ToolPattern, 256, 'Upstream tool names or globs to leave out; applied after include.').optional(),
-    rename: z
-      .record(ToolPattern, ToolName)
-      .meta({ maxProperties: 256 })
+    rename: mapOf(ToolPattern, ToolName, 256)
       .optional()
       .describe(
         'Upstream tool name → the exact name agents see. A renamed tool is not prefixed by the naming policy; ' +

@@ -144,6 +144,11 @@ export const badResources: Record<string, BadCase> = {
     path: 'spec.tools[0].rename.a',
     message: '',
   },
+  'more than 256 renames': {
+    resource: virtualServer({ tools: [{ gateway: 'gw', rename: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`t${i}`, `n${i}`])) }] }),
+    path: 'spec.tools[0].rename',
+    message: '256',
+  },
   'unknown naming policy': { resource: virtualServer({ naming: 'Fancy', tools: [{ gateway: 'gw' }] }), path: 'spec.naming', message: 'Prefixed' },
   'duplicate include entry': { resource: virtualServer({ tools: [{ gateway: 'gw', include: ['a', 'a'] }] }), path: 'spec.tools[0].include[1]', message: '' },
 };

@@ -1,6 +1,161 @@
-import type { ProxyHandle, ProxyOptions } from './start.ts';
+/**
+ * `startProxy` (contract in start.ts): builds the parts, binds the listeners, routes requests.
+ *
+ * Agent listener: extra routes, `/servers/{id}/mcp`, `/servers/{id}/sse`, `/servers/{id}/message`,
+ * `/tools/invoke`, `/health`, `/ready`, `/metrics`. Admin listener: the admin API, `/health`,
+ * `/ready`, `/metrics`. One listener serves all when the ports are equal.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { handleAdmin } from './admin/routes.ts';
+import { Catalog } from './catalog/catalog.ts';
+import type { ProxyContext } from './context.ts';
+import { ProxyError } from './errors.ts';
+import { sendError, sendJson } from './http/io.ts';
+import { adminGuard, AgentAuthenticator } from './mcp/agent-auth.ts';
+import { ToolForwarder } from './mcp/forward.ts';
+import { handleInvoke } from './mcp/invoke.ts';
+import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
+import { SessionTable } from './mcp/sessions.ts';
+import { handleSseMessage, handleSseStream } from './mcp/sse.ts';
+import { handleStreamableHttp } from './mcp/streamable.ts';
+import { Audit } from './observe/audit.ts';
+import { ProxyMetrics } from './observe/metrics.ts';
+import { RegistrationStore } from './registry/store.ts';
+import type { ExtraRoute, ProxyHandle, ProxyOptions } from './start.ts';
+import { staticCredentials } from './upstream/credentials.ts';
+import { UpstreamPool } from './upstream/pool.ts';
 
-/** Placeholder until the runtime lands; see start.ts for the contract. */
-export async function startProxy(_options: ProxyOptions): Promise<ProxyHandle> {
-  throw new Error('startProxy: not implemented yet');
+const SERVER_ROUTE = /^\/(?:v1\/)?servers\/([^/]+)\/(mcp|sse|message)$/;
+
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const logger = options.logger ?? pino({ name: 'mcp-gitops-proxy' }, pino.destination({ sync: false }));
+  const metrics = new ProxyMetrics();
+  const credentials = options.credentials ?? staticCredentials;
+  const store = new RegistrationStore();
+  const sessions = new SessionTable({
+    ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+    ...(options.sessionIdleMs === undefined ? {} : { idleMs: options.sessionIdleMs }),
+    onCountChanged: (transport, delta) => metrics.agentSessions.inc({ transport }, delta),
+  });
+  let catalog: Catalog | undefined;
+  let lastTools = new Map<string, string>();
+  const registrationsChanged = (): void => {
+    if (!catalog) return;
+    catalog.invalidate();
+    const next = new Map<string, string>();
+    for (const s of store.servers.values()) next.set(s.id, catalog.resolve(s).tools.map((t) => `${t.name}\u0000${t.toolId}`).join('\u0001'));
+    for (const [id, sig] of next) {
+      if (lastTools.get(id) !== sig) for (const session of sessions.ofServer(id)) session.notifyToolsChanged();
+    }
+    lastTools = next;
+  };
+  const pool = new UpstreamPool({
+    credentials,
+    logger,
+    onCatalogChanged: registrationsChanged,
+    onReachabilityChanged: (g, up) => metrics.upstreamUp.set({ gateway: g.spec.name }, up ? 1 : 0),
+  });
+  catalog = new Catalog(() => pool.catalogView());
+  const wwwAuthenticate = options.wwwAuthenticate ?? (() => 'Bearer realm="mcp-gitops"');
+  const agentAuth = new AgentAuthenticator(options.agentAuth, options.adminToken, wwwAuthenticate);
+  if (agentAuth.insecure) logger.warn({ insecureNoAgentAuth: true }, 'AGENT AUTHENTICATION IS DISABLED: anyone who can reach this proxy can call every tool as user "anonymous". Use only for local development.');
+  const audit = new Audit(logger, metrics);
+  const ctx: ProxyContext = {
+    store,
+    pool,
+    catalog,
+    forwarder: new ToolForwarder({ catalog, pool, audit, logger }),
+    sessions,
+    agentAuth,
+    credentials,
+    logger,
+    metrics,
+    checkAdmin: adminGuard(options.adminToken),
+    checkOrigin: originGuard(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS),
+    requireSync: options.requireSync ?? false,
+    registrationsChanged,
+  };
+
+  const port = options.port ?? 4444;
+  const adminPort = options.adminPort ?? port;
+  const host = options.host ?? '127.0.0.1';
+  const shared = adminPort === port && port !== 0 ? true : options.adminPort === undefined;
+  const extra = options.extraRoutes ?? [];
+
+  const agentServer = createServer((req, res) => void route(ctx, req, res, { agent: true, admin: shared, extra }));
+  const adminServer = shared ? agentServer : createServer((req, res) => void route(ctx, req, res, { agent: false, admin: true, extra: [] }));
+  const agentUrl = await listen(agentServer, port, host);
+  const adminUrl = shared ? agentUrl : await listen(adminServer, adminPort, host);
+  logger.info({ url: agentUrl, adminUrl, requireSync: ctx.requireSync }, 'proxy listening');
+
+  return {
+    url: agentUrl,
+    adminUrl,
+    getGateway: (id) => store.gateways.get(id),
+    refreshGateway: async (id, asUser) => {
+      await pool.get(id)?.refresh(asUser);
+    },
+    close: async () => {
+      await sessions.closeAll();
+      await pool.close();
+      await Promise.all([closeServer(agentServer), shared ? undefined : closeServer(adminServer)]);
+      logger.flush?.();
+    },
+  };
+}
+
+async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, on: { agent: boolean; admin: boolean; extra: ExtraRoute[] }): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (path === '/health' || path === '/healthz') return sendJson(res, 200, { status: 'healthy' });
+    if (path === '/ready' || path === '/readyz') {
+      const ready = !ctx.requireSync || ctx.store.synced;
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'waiting for the first full sync', digest: ctx.store.digest() });
+    }
+    if (path === '/metrics' && method === 'GET') {
+      const body = await ctx.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+    if (on.agent) {
+      for (const r of on.extra) if (r.method === method && path.startsWith(r.pathPrefix)) return await r.handler(req, res, url);
+      const m = SERVER_ROUTE.exec(path);
+      if (m) {
+        const ref = decodeURIComponent(m[1] as string);
+        if (m[2] === 'mcp' && (method === 'POST' || method === 'GET' || method === 'DELETE')) return await handleStreamableHttp(ctx, req, res, ref);
+        if (m[2] === 'sse' && method === 'GET') return await handleSseStream(ctx, req, res, ref);
+        if (m[2] === 'message' && method === 'POST') return await handleSseMessage(ctx, req, res, ref, url);
+        throw new ProxyError('ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
+      }
+      if ((path === '/tools/invoke' || path === '/v1/tools/invoke') && method === 'POST') return await handleInvoke(ctx, req, res);
+    }
+    if (on.admin && (await handleAdmin(ctx, req, res, url))) return;
+    throw new ProxyError('ERR_NOT_FOUND', `no route for ${method} ${path.slice(0, 200)}`);
+  } catch (err) {
+    if (!(err instanceof ProxyError)) ctx.logger.error({ err, method: req.method, path: req.url?.split('?')[0] }, 'request failed');
+    sendError(res, err);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -26,9 +26,19 @@ function sortKeys(value: unknown): unknown {
   return out;
 }
 
-/** `sha256(canonicalJson(body))`, lowercase hex. The body is the JSON the caller sent (for `POST /servers`, the inner `server`). */
+/**
+ * `sha256(canonicalJson(body without its top-level "id"))`, lowercase hex. The body is the JSON the
+ * caller sent (for `POST /servers`, the inner `server`). The `id` is left out because it is the
+ * registration's key, not its content: a body hashes the same whether the id travels in the path
+ * or in the body.
+ */
 export function specHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  let content = body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'id' in body) {
+    const { id: _id, ...rest } = body as Record<string, unknown>;
+    content = rest;
+  }
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
 /** One stored registration, as it enters the state digest. */

@@ -6,8 +6,8 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { OAuthRelayError } from './errors.ts';
 
-const AUDIENCE = 'mcp-gitops.dev/consent';
-const ISSUER = 'mcp-gitops.dev/oauth-relay';
+export const TICKET_AUDIENCE = 'mcp-gitops.dev/consent';
+export const TICKET_ISSUER = 'mcp-gitops.dev/oauth-relay';
 
 export interface ConsentTicket {
   gatewayId: string;
@@ -23,8 +23,8 @@ export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSec
   return new SignJWT({ gw: ticket.gatewayId })
     .setProtectedHeader({ alg: 'HS256', typ: 'mcp-gitops-consent+jwt' })
     .setSubject(ticket.user)
-    .setAudience(AUDIENCE)
-    .setIssuer(ISSUER)
+    .setAudience(TICKET_AUDIENCE)
+    .setIssuer(TICKET_ISSUER)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(key);
@@ -38,7 +38,7 @@ export async function verifyTicket(token: string | null, key: Uint8Array, gatewa
   if (!token) throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link has no ticket; ask your agent for a new link');
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER, typ: 'mcp-gitops-consent+jwt' }));
+    ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: TICKET_AUDIENCE, issuer: TICKET_ISSUER, typ: 'mcp-gitops-consent+jwt' }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
       throw new OAuthRelayError('ERR_OAUTH_TICKET_EXPIRED', 'the consent link has expired; ask your agent for a new link');

@@ -17,6 +17,8 @@ export interface UpstreamCredentials {
    * @throws UpstreamAuthError when credentials exist but cannot be used (refresh failed, misconfigured).
    */
   headersFor(gateway: GatewayRegistration, user: AgentIdentity | undefined, signal?: AbortSignal): Promise<Record<string, string>>;
+  /** How many users hold a usable token for `gateway` (reported as `authorizedUsers`). Optional. */
+  authorizedUsers?(gateway: GatewayRegistration): number;
 }
 
 /** The user has not consented for this gateway yet; `consentUrl` is where they can. */

@@ -1,0 +1,32 @@
+/**
+ * The parts of one running proxy, handed to the HTTP handlers. Built once by `startProxy`.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Catalog } from './catalog/catalog.ts';
+import type { AgentAuthenticator } from './mcp/agent-auth.ts';
+import type { ToolForwarder } from './mcp/forward.ts';
+import type { SessionTable } from './mcp/sessions.ts';
+import type { ProxyMetrics } from './observe/metrics.ts';
+import type { RegistrationStore } from './registry/store.ts';
+import type { UpstreamCredentials } from './upstream/credentials.ts';
+import type { UpstreamPool } from './upstream/pool.ts';
+
+export interface ProxyContext {
+  readonly store: RegistrationStore;
+  readonly pool: UpstreamPool;
+  readonly catalog: Catalog;
+  readonly forwarder: ToolForwarder;
+  readonly sessions: SessionTable;
+  readonly agentAuth: AgentAuthenticator;
+  readonly credentials: UpstreamCredentials;
+  readonly logger: Logger;
+  readonly metrics: ProxyMetrics;
+  /** Throws 401 unless the request carries the admin token. */
+  readonly checkAdmin: (req: IncomingMessage) => void;
+  /** Throws 403 for a disallowed `Origin`. */
+  readonly checkOrigin: (req: IncomingMessage) => void;
+  readonly requireSync: boolean;
+  /** Call after a registration change: invalidates the catalog and tells agents whose tool list changed. */
+  readonly registrationsChanged: () => void;
+}

@@ -1,0 +1,33 @@
+/**
+ * What every agent MCP request goes through before a session sees it: Origin check, agent
+ * authentication, virtual server lookup, access list. Leaves the identity on `req.auth` where the
+ * SDK transports hand it to request handlers (as `authInfo.extra.identity`; the token is not kept).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyContext } from '../context.ts';
+import { ProxyError } from '../errors.ts';
+import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
+import { mayAccess } from './agent-auth.ts';
+
+export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, serverRef: string): Promise<{ identity: AgentIdentity; server: ServerRegistration }> {
+  ctx.checkOrigin(req);
+  const identity = await ctx.agentAuth.authenticate(req, serverRef);
+  const server = ctx.store.findServer(serverRef);
+  if (!server) throw new ProxyError('ERR_NOT_FOUND', `virtual server ${serverRef.slice(0, 100)} not found`);
+  if (!mayAccess(server.spec.access, identity)) throw new ProxyError('ERR_FORBIDDEN', `user ${identity.user} may not use virtual server ${server.spec.name} (see its access list)`);
+  (req as IncomingMessage & { auth?: unknown }).auth = { token: '', clientId: identity.user, scopes: [], extra: { identity } };
+  return { identity, server };
+}
+
+/** The MCP spec's answer to an unknown or expired `Mcp-Session-Id`: 404, and the client starts over. */
+export function sessionNotFound(res: ServerResponse): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+  res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function badRequest(res: ServerResponse, message: string): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,133 @@
+/**
+ * `tools/call` forwarding, shared by the MCP endpoints and `POST /tools/invoke`.
+ *
+ * Error mapping (docs/proxy.md):
+ * - unknown tool name → JSON-RPC `-32602` "Unknown tool: <name>" (the MCP spec's answer).
+ * - the upstream answered a JSON-RPC error → relayed with the same code, message and data.
+ * - the upstream's result, `isError` or not, with structured content → returned verbatim.
+ * - the call did not reach the upstream (down, disabled, timeout, refused credentials) → an
+ *   `isError` result whose text names the gateway and the cause; for per-user OAuth without
+ *   consent, the text carries the consent link.
+ */
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Audit, CallOutcome } from '../observe/audit.ts';
+import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
+import { ConsentRequiredError, UpstreamAuthError } from '../upstream/credentials.ts';
+import { UpstreamFailure, UpstreamRpcError } from '../upstream/errors.ts';
+import type { UpstreamPool } from '../upstream/pool.ts';
+
+/** A JSON-RPC error to answer the agent with (the SDK server relays `code`, `message`, `data`). */
+export class RpcError extends Error {
+  override name = 'RpcError';
+  readonly code: number;
+  readonly data: unknown;
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export interface ForwardContext {
+  identity: AgentIdentity;
+  transport: 'streamable-http' | 'sse' | 'invoke';
+  signal?: AbortSignal;
+  /** The agent's `_meta` of the request (its `progressToken` is replaced by the upstream hop's own). */
+  meta?: Record<string, unknown>;
+  /** Sends a notification to the agent, related to this request. */
+  notify?: (n: { method: string; params?: Record<string, unknown> }) => Promise<void> | void;
+}
+
+type ToolResult = Record<string, unknown>;
+
+export class ToolForwarder {
+  readonly #catalog: Catalog;
+  readonly #pool: UpstreamPool;
+  readonly #audit: Audit;
+  readonly #logger: Logger;
+
+  constructor(deps: { catalog: Catalog; pool: UpstreamPool; audit: Audit; logger: Logger }) {
+    this.#catalog = deps.catalog;
+    this.#pool = deps.pool;
+    this.#audit = deps.audit;
+    this.#logger = deps.logger;
+  }
+
+  /** Calls tool `name` of `server` with `args` as `ctx.identity`. See the module contract. */
+  async call(server: ServerRegistration, name: string, args: Record<string, unknown> | undefined, ctx: ForwardContext): Promise<ToolResult> {
+    const started = performance.now();
+    const entry = this.#catalog.resolve(server).byName.get(name);
+    const runtime = entry ? this.#pool.get(entry.gatewayId) : undefined;
+    let outcome: CallOutcome = 'ok';
+    let code: string | undefined;
+    try {
+      if (!entry || !runtime) {
+        outcome = 'unknown_tool';
+        throw new RpcError(-32602, `Unknown tool: ${name}`);
+      }
+      const { progressToken, ...meta } = ctx.meta ?? {};
+      const notify = ctx.notify;
+      const result = await runtime.callTool(
+        ctx.identity,
+        { name: entry.originalName, ...(args === undefined ? {} : { arguments: args }), ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) },
+        {
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(progressToken !== undefined && notify ? { onprogress: (p) => void notify({ method: 'notifications/progress', params: { ...p, progressToken } }) } : {}),
+          ...(notify ? { onlog: (n) => void notify(n) } : {}),
+        },
+      );
+      if (result.isError === true) outcome = 'tool_error';
+      return result;
+    } catch (err) {
+      if (ctx.signal?.aborted) {
+        outcome = 'cancelled';
+        throw err;
+      }
+      if (err instanceof RpcError) throw err;
+      if (err instanceof UpstreamRpcError) {
+        outcome = 'rpc_error';
+        code = String(err.code);
+        throw new RpcError(err.code, err.message, err.data);
+      }
+      if (err instanceof ConsentRequiredError) {
+        outcome = 'consent_required';
+        code = err.code;
+        return errorResult(`Authorization required: gateway ${runtime?.registration.spec.name ?? err.gatewayId} needs your consent before its tools can act for you. Open ${err.consentUrl} , approve access, then retry this call.`, { code: err.code, consentUrl: err.consentUrl });
+      }
+      if (err instanceof UpstreamAuthError) {
+        outcome = 'auth_error';
+        code = err.code;
+        return errorResult(err.message, { code: err.code });
+      }
+      if (err instanceof UpstreamFailure) {
+        outcome = err.code === 'ERR_UPSTREAM_TIMEOUT' ? 'timeout' : err.code === 'ERR_UPSTREAM_AUTH' ? 'auth_error' : 'unavailable';
+        code = err.code;
+        return errorResult(err.message, { code: err.code });
+      }
+      outcome = 'unavailable';
+      code = 'ERR_INTERNAL';
+      this.#logger.error({ err, server: server.spec.name, tool: name }, 'tool call failed unexpectedly');
+      return errorResult(`gateway ${runtime?.registration.spec.name ?? 'unknown'}: the proxy could not forward this call`, { code: 'ERR_INTERNAL' });
+    } finally {
+      this.#audit.record({
+        user: ctx.identity.user,
+        serverId: server.id,
+        server: server.spec.name,
+        gatewayId: entry?.gatewayId,
+        gateway: runtime?.registration.spec.name,
+        tool: name,
+        upstreamTool: entry?.originalName,
+        outcome,
+        ...(code === undefined ? {} : { code }),
+        durationMs: performance.now() - started,
+        transport: ctx.transport,
+      });
+    }
+  }
+}
+
+/** An `isError` tool result the proxy itself produced; `_meta` carries the stable code. */
+function errorResult(text: string, meta: Record<string, unknown>): ToolResult {
+  return { content: [{ type: 'text', text }], isError: true, _meta: { 'dev.mcp-gitops/error': meta } };
+}

@@ -1,0 +1,93 @@
+/**
+ * The agent-session table: bounded, with idle expiry. An agent session is bound to one virtual
+ * server and one user at `initialize`; its id is a random UUID.
+ *
+ * Defaults: at most 10000 sessions; a session idle for 30 minutes is closed (the sweep runs every
+ * minute, or every `idleMs / 2` when shorter). When the table is full, the longest-idle session
+ * older than the idle limit is swept first; if none, the new session is refused (503).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyError } from '../errors.ts';
+
+export interface AgentSession {
+  readonly id: string;
+  readonly serverId: string;
+  readonly user: string;
+  readonly transport: 'streamable-http' | 'sse';
+  lastSeen: number;
+  /** Serves one HTTP request of this session (`body` already parsed for POST). */
+  handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Tells the agent the server's tool list changed. */
+  notifyToolsChanged(): void;
+  /** Closes the session's transport and server. */
+  close(): Promise<void>;
+}
+
+export class SessionTable {
+  readonly #sessions = new Map<string, AgentSession>();
+  readonly #max: number;
+  readonly #idleMs: number;
+  readonly #timer: NodeJS.Timeout;
+  readonly #onCountChanged: (transport: AgentSession['transport'], delta: number) => void;
+
+  constructor(options: { maxSessions?: number; idleMs?: number; onCountChanged?: (transport: AgentSession['transport'], delta: number) => void } = {}) {
+    this.#max = options.maxSessions ?? 10_000;
+    this.#idleMs = options.idleMs ?? 30 * 60_000;
+    this.#onCountChanged = options.onCountChanged ?? (() => {});
+    this.#timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, this.#idleMs / 2))).unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Throws 503 `ERR_TOO_MANY_SESSIONS` when no room can be made. Call before creating a session. */
+  reserve(): void {
+    if (this.#sessions.size < this.#max) return;
+    this.sweep();
+    if (this.#sessions.size >= this.#max) throw new ProxyError('ERR_TOO_MANY_SESSIONS', `the proxy holds its maximum of ${this.#max} agent sessions; retry later`, { headers: { 'retry-after': '5' } });
+  }
+
+  add(session: AgentSession): void {
+    this.#sessions.set(session.id, session);
+    this.#onCountChanged(session.transport, 1);
+  }
+
+  /** The live session `id` (and marks it used), or undefined. */
+  get(id: string): AgentSession | undefined {
+    const s = this.#sessions.get(id);
+    if (s) s.lastSeen = Date.now();
+    return s;
+  }
+
+  /** Removes `id` from the table (its transport closed). Idempotent. */
+  delete(id: string): void {
+    const s = this.#sessions.get(id);
+    if (!s) return;
+    this.#sessions.delete(id);
+    this.#onCountChanged(s.transport, -1);
+  }
+
+  /** Sessions of one server (to announce tool list changes). */
+  *ofServer(serverId: string): Iterable<AgentSession> {
+    for (const s of this.#sessions.values()) if (s.serverId === serverId) yield s;
+  }
+
+  /** Closes sessions idle longer than the limit. */
+  sweep(): void {
+    const cutoff = Date.now() - this.#idleMs;
+    for (const s of this.#sessions.values()) {
+      if (s.lastSeen < cutoff) {
+        this.delete(s.id);
+        void s.close().catch(() => {});
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.#timer);
+    const all = [...this.#sessions.values()];
+    for (const s of all) this.delete(s.id);
+    await Promise.all(all.map((s) => s.close().catch(() => {})));
+  }
+}

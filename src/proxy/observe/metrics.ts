@@ -1,0 +1,24 @@
+/**
+ * Prometheus metrics of one proxy (its own registry, so two proxies in one process do not collide).
+ * Labels are bounded by registrations: server and gateway names, served tool names.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly toolCalls = new Counter({ name: 'mcp_gitops_tool_calls_total', help: 'Tool calls through the proxy, by outcome.', labelNames: ['server', 'gateway', 'tool', 'outcome'] as const, registers: [this.registry] });
+  readonly toolErrors = new Counter({ name: 'mcp_gitops_tool_call_errors_total', help: 'Tool calls that did not succeed, by error code.', labelNames: ['server', 'gateway', 'tool', 'code'] as const, registers: [this.registry] });
+  readonly toolLatency = new Histogram({
+    name: 'mcp_gitops_tool_call_duration_seconds',
+    help: 'Duration of tool calls through the proxy, upstream time included.',
+    labelNames: ['server', 'gateway', 'tool'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly upstreamUp = new Gauge({ name: 'mcp_gitops_upstream_up', help: '1 when the gateway’s upstream answered its last check, else 0.', labelNames: ['gateway'] as const, registers: [this.registry] });
+  readonly agentSessions = new Gauge({ name: 'mcp_gitops_agent_sessions', help: 'Open agent sessions, by transport.', labelNames: ['transport'] as const, registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}

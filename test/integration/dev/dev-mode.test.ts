@@ -34,7 +34,7 @@ beforeAll(async () => {
   await cp('examples/local', dir, { recursive: true });
   const upstreamPort = await freePort();
   const gw = await readFile(join(dir, 'everything.yaml'), 'utf8');
-  await writeFile(join(dir, 'everything.yaml'), gw.replace('127.0.0.1:3001', `127.0.0.1:${upstreamPort}`));
+  await writeFile(join(dir, 'everything.yaml'), gw.replaceAll('127.0.0.1:3001', `127.0.0.1:${upstreamPort}`));
   dev = await runDev({ dir, port: 0, host: '127.0.0.1', upstreamPort, dataDir: join(dir, '.data'), user: 'alice', out: (l) => output.push(l) });
   const endpoint = `${dev.proxy.url}/servers/${serverId('default', 'demo')}/mcp`;
   agent = await connectAgent(endpoint, dev.agentToken);
@@ -73,6 +73,7 @@ describe('mcp-gitops dev', () => {
 
   it('reports an invalid edit with the file and field, and keeps serving the last good state', async () => {
     const before = await toolNames(agent);
+    expect(before).toContain('add');
     output.length = 0;
     const file = await readFile(join(dir, 'demo-server.yaml'), 'utf8');
     await edit('demo-server.yaml', file.replace('naming: Prefixed', '').replace('tools:', 'naming: Sideways\n  tools:'));
@@ -88,7 +89,7 @@ describe('mcp-gitops dev', () => {
     await rm(join(dir, 'demo-server.yaml'));
     await applied;
     const res = await fetch(`${dev.proxy.url}/servers/${serverId('default', 'demo')}/tools`, {
-      headers: { Authorization: `Bearer ${dev.agentToken}` },
+      headers: { Authorization: `Bearer ${dev.adminToken}` },
     });
     expect(res.status).toBe(404);
   });

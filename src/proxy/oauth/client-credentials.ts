@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import { expiresSoon, StoredTokenSet } from '../../vault/index.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import { UpstreamAuthError } from '../upstream/credentials.ts';
-import { describeProviderFailure, OAuthRelayError } from './errors.ts';
+import { describeProviderFailure, relayErrorIn } from './errors.ts';
 import type { ProviderResolver } from './provider.ts';
 import { storedTokens } from './token-response.ts';
 
@@ -48,7 +48,8 @@ export class ClientCredentialsCache {
     try {
       return StoredTokenSet.parse(storedTokens(await client.clientCredentialsGrant(provider.config, params), provider.scope));
     } catch (error) {
-      if (error instanceof OAuthRelayError) throw error;
+      const relayError = relayErrorIn(error);
+      if (relayError) throw relayError;
       throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: client-credentials token request failed: ${describeProviderFailure(error)}` });
     }
   }

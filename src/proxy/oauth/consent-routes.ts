@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../start.ts';
-import { describeProviderFailure, oauthErrorCode, OAuthRelayError } from './errors.ts';
+import { describeProviderFailure, oauthErrorCode, OAuthRelayError, relayErrorIn } from './errors.ts';
 import { sendErrorPage, sendRedirect, sendSuccessPage } from './pages.ts';
 import type { PendingStore } from './pending-store.ts';
 import type { ProviderResolver } from './provider.ts';
@@ -46,8 +46,9 @@ async function handle(res: ServerResponse, options: ConsentRoutesOptions, body: 
   try {
     await body();
   } catch (error) {
-    const relayError = error instanceof OAuthRelayError ? error : new OAuthRelayError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed');
-    options.logger?.warn({ code: relayError.code, err: { message: relayError.message } }, 'oauth consent failed');
+    const relayError = relayErrorIn(error) ?? new OAuthRelayError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
+    const cause = relayError === error ? undefined : { name: (error as Error)?.name, code: (error as { code?: unknown })?.code, message: (error as Error)?.message };
+    options.logger?.warn({ code: relayError.code, err: { message: relayError.message }, cause }, 'oauth consent failed');
     if (!res.headersSent) sendErrorPage(res, relayError.status, relayError.code, relayError.message);
   }
 }

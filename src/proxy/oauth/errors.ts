@@ -64,3 +64,11 @@ export function describeProviderFailure(error: unknown): string {
   const causeCode = (error as { cause?: { code?: unknown } } | null)?.cause?.code ?? (error as { code?: unknown } | null)?.code;
   return typeof causeCode === 'string' ? `the provider could not be reached (${causeCode})` : 'the provider request failed';
 }
+
+/** The relay error in `error` or its `cause` chain (libraries wrap what our guarded fetch throws). */
+export function relayErrorIn(error: unknown): OAuthRelayError | undefined {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof OAuthRelayError) return e;
+  }
+  return undefined;
+}

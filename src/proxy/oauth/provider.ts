@@ -15,9 +15,9 @@
 import * as client from 'openid-client';
 import type { OAuthConfig } from '../admin/wire.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
-import { OAuthRelayError } from './errors.ts';
+import { OAuthRelayError, relayErrorIn } from './errors.ts';
 import { discoverProtectedResource } from './protected-resource.ts';
-import { guardedFetch, type UrlPolicy } from './url-guard.ts';
+import { checkOutboundUrl, guardedFetch, type UrlPolicy } from './url-guard.ts';
 
 export type ProviderKind = 'static' | 'issuer' | 'mcp';
 
@@ -83,6 +83,10 @@ export class ProviderResolver {
     const fallbackRedirect = this.#options.defaultRedirectUri;
     const redirectUri = oauth.redirect_uri ?? (typeof fallbackRedirect === 'function' ? fallbackRedirect() : fallbackRedirect);
     const kind = providerKind(oauth);
+    // Configured endpoints are checked up front (the browser visits authorization_url; we call the rest).
+    for (const [field, value] of [['issuer', oauth.issuer], ['authorization_url', oauth.authorization_url], ['token_url', oauth.token_url]] as const) {
+      if (value) await checkOutboundUrl(value, policy, `gateway ${gateway.spec.name}: oauth_config.${field}`);
+    }
     const auth = clientAuth(oauth);
     const common = {
       [client.customFetch]: fetchFn as client.CustomFetch,
@@ -151,7 +155,8 @@ async function discover(
     try {
       return await client.discovery(issuer, clientId, metadata, auth, { ...common, execute, algorithm });
     } catch (error) {
-      if (error instanceof OAuthRelayError) throw error;
+      const relayError = relayErrorIn(error);
+      if (relayError) throw relayError;
       problems.push(`${algorithm === 'oidc' ? 'OpenID' : 'RFC 8414'} discovery: ${(error as Error).message}`);
     }
   }
@@ -179,7 +184,8 @@ async function register(
     try {
       return await client.dynamicClientRegistration(issuer, metadata, client.None(), { ...common, execute, algorithm });
     } catch (error) {
-      if (error instanceof OAuthRelayError) throw error;
+      const relayError = relayErrorIn(error);
+      if (relayError) throw relayError;
       problems.push(`${algorithm}: ${(error as Error).message}`);
     }
   }
@@ -207,6 +213,7 @@ function usesHttp(...urls: Array<string | undefined>): boolean {
 }
 
 function wrap(error: unknown, code: 'ERR_OAUTH_DISCOVERY_FAILED', message: string): OAuthRelayError {
-  if (error instanceof OAuthRelayError) return error;
+  const relayError = relayErrorIn(error);
+  if (relayError) return relayError;
   return new OAuthRelayError(code, `${message}: ${(error as Error).message}`, { cause: error });
 }

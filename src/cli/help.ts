@@ -43,10 +43,17 @@ proxy replica through its admin API, and writes status and events.
   --namespace NS                     watch one namespace (default: all)
   --leader-elect                     elect a leader on a Lease before acting
   --leader-election-namespace NS     namespace of the Lease (default: the pod's namespace)
+  --leader-election-id NAME          name of the Lease (default mcp-gitops-operator)
   --concurrent N                     reconciles in parallel (default 4)
   --metrics-bind-address ADDR        Prometheus metrics (default :8080; 0 = off)
   --health-probe-bind-address ADDR   /healthz and /readyz (default :8081)
   --proxy-service NS/NAME            the proxy Service whose EndpointSlices are the replicas
+  --proxy-admin-port-name NAME       the Service's admin port name (default admin)
+  --proxy-admin-port N               admin port when a slice names none (default 4445)
   --proxy-url URL                    a fixed proxy admin URL instead (repeatable)
+  --proxy-public-url URL             agents' base URL of the proxy, for VirtualServer status.endpoint
   --admin-token-file FILE            the proxy admin credential (or env MCP_GITOPS_ADMIN_TOKEN)
-  --resync-period SECONDS            full resync interval (default 300)`;
+  --resync-period SECONDS            full resync interval (default 300)
+  --proxy-poll-interval SECONDS      how often each replica's state digest is checked (default 5)
+  --finalizer-timeout SECONDS        retry deregistration this long before letting a delete go (default 30)
+  --progress-interval SECONDS        status polling while a first health check is pending (default 0.25)`;

@@ -14,6 +14,20 @@ export interface OperatorMetrics {
   proxyWrites: Counter<'verb' | 'resource'>;
   statusWrites: Counter<'kind'>;
   isLeader: Gauge;
+  /** Plain totals of the two write counters, readable synchronously (tests, benchmark). */
+  totals: { proxyWrites: number; statusWrites: number };
+}
+
+/** Counts one admin API write to a proxy replica. */
+export function countProxyWrite(m: OperatorMetrics, verb: 'PUT' | 'DELETE' | 'POST', resource: string): void {
+  m.proxyWrites.inc({ verb, resource });
+  m.totals.proxyWrites++;
+}
+
+/** Counts one status subresource write. */
+export function countStatusWrite(m: OperatorMetrics, kind: string): void {
+  m.statusWrites.inc({ kind });
+  m.totals.statusWrites++;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): OperatorMetrics {
@@ -34,5 +48,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     proxyWrites: new Counter({ name: 'mcp_gitops_operator_proxy_writes_total', help: 'Admin API writes to proxy replicas (PUT, DELETE, POST synced), by verb and resource.', labelNames: ['verb', 'resource'], registers: [registry] }),
     statusWrites: new Counter({ name: 'mcp_gitops_operator_status_writes_total', help: 'Status subresource writes, by kind.', labelNames: ['kind'], registers: [registry] }),
     isLeader: new Gauge({ name: 'mcp_gitops_operator_leader', help: '1 while this replica holds the leader Lease.', registers: [registry] }),
+    totals: { proxyWrites: 0, statusWrites: 0 },
   };
 }

@@ -1,0 +1,88 @@
+/**
+ * Writes the operator makes to its own resources: the finalizer and the status subresource. It
+ * never writes `spec` (that would fight Argo CD). Every write is a merge patch with an explicit
+ * Content-Type; finalizer edits carry the resourceVersion, so a concurrent change makes them fail
+ * (409) and the reconcile retries instead of clobbering someone else's finalizer.
+ */
+import { API_VERSION, GROUP, MCP_GATEWAY, VERSION, VIRTUAL_SERVER } from '../api/names.ts';
+import type { Kind } from '../api/names.ts';
+import { MERGE_PATCH } from './kube/client.ts';
+import type { KubeClient } from './kube/client.ts';
+
+/** The finalizer the operator puts on both kinds. */
+export const FINALIZER = 'mcp-gitops.dev/finalizer';
+
+/** An McpGateway or VirtualServer as the API server returns it (not yet validated). */
+export interface RawResource {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+  };
+  spec?: unknown;
+  status?: Record<string, unknown>;
+}
+
+export function pluralOf(kind: Kind): string {
+  return kind === 'McpGateway' ? MCP_GATEWAY.plural : VIRTUAL_SERVER.plural;
+}
+
+/** `/apis/mcp-gitops.dev/v1alpha1[/namespaces/NS]/PLURAL`. */
+export function collectionPath(kind: Kind, namespace?: string): string {
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `/apis/${GROUP}/${VERSION}${ns}/${pluralOf(kind)}`;
+}
+
+export function objectPath(kind: Kind, namespace: string, name: string): string {
+  return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+}
+
+export function hasFinalizer(obj: RawResource): boolean {
+  return obj.metadata.finalizers?.includes(FINALIZER) ?? false;
+}
+
+/** Adds the finalizer (optimistic lock on resourceVersion). Returns the updated object. */
+export function addFinalizer(client: KubeClient, kind: Kind, obj: RawResource): Promise<RawResource> {
+  const finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+  return client.request<RawResource>('PATCH', objectPath(kind, obj.metadata.namespace ?? 'default', obj.metadata.name), {
+    body: { metadata: { finalizers, resourceVersion: obj.metadata.resourceVersion } },
+    contentType: MERGE_PATCH,
+  });
+}
+
+/** Removes the finalizer (optimistic lock on resourceVersion); the API server then deletes the object. */
+export function removeFinalizer(client: KubeClient, kind: Kind, obj: RawResource): Promise<RawResource> {
+  const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+  return client.request<RawResource>('PATCH', objectPath(kind, obj.metadata.namespace ?? 'default', obj.metadata.name), {
+    body: { metadata: { finalizers: finalizers.length > 0 ? finalizers : null, resourceVersion: obj.metadata.resourceVersion } },
+    contentType: MERGE_PATCH,
+  });
+}
+
+/**
+ * Replaces the status with `next` through the status subresource. A merge patch: top-level fields
+ * of the old status that `next` lacks are sent as `null` so they are removed, lists are replaced whole.
+ */
+export function writeStatus(client: KubeClient, kind: Kind, obj: RawResource, next: object): Promise<RawResource> {
+  const patch: Record<string, unknown> = { ...next };
+  for (const k of Object.keys(obj.status ?? {})) if (!(k in patch)) patch[k] = null;
+  return client.request<RawResource>('PATCH', `${objectPath(kind, obj.metadata.namespace ?? 'default', obj.metadata.name)}/status`, {
+    body: { status: patch },
+    contentType: MERGE_PATCH,
+  });
+}
+
+/** The target of Events about `obj`. */
+export function eventTarget(kind: Kind, obj: RawResource) {
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+  };
+}

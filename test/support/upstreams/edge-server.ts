@@ -1,0 +1,159 @@
+/**
+ * A small MCP server of our own (SDK low-level `Server`, Streamable HTTP, stateful sessions) for
+ * the cases server-everything does not cover precisely: JSON-RPC errors, `isError` results,
+ * structured content, cancellation observed by the upstream, logging tied to a request.
+ *
+ * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
+ * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
+ * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result).
+ *
+ * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
+ * `LISTENING <port>` on stderr).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, McpError, isInitializeRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+
+export const EDGE_TOOLS: Tool[] = [
+  { name: 'echo', description: 'Echoes text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+  {
+    name: 'add',
+    description: 'Adds two numbers, with structured output.',
+    inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+    outputSchema: { type: 'object', properties: { sum: { type: 'number' } }, required: ['sum'] },
+  },
+  { name: 'fail_rpc', description: 'Answers a JSON-RPC error.', inputSchema: { type: 'object' } },
+  { name: 'fail_tool', description: 'Answers an isError result.', inputSchema: { type: 'object' } },
+  { name: 'wait_for_cancel', description: 'Waits until cancelled.', inputSchema: { type: 'object', properties: { tag: { type: 'string' } } } },
+  { name: 'progress', description: 'Reports progress steps.', inputSchema: { type: 'object', properties: { steps: { type: 'number' } } } },
+  { name: 'log', description: 'Logs a line, then answers.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
+  { name: 'whoami', description: 'Returns the Authorization header the upstream received.', inputSchema: { type: 'object' } },
+];
+
+/** The JSON-RPC error `fail_rpc` answers. */
+export const EDGE_RPC_ERROR = { code: -32050, message: 'upstream says no', data: { reason: 'asked to fail' } };
+
+export interface EdgeServer {
+  readonly url: string;
+  readonly port: number;
+  /** Tags of `wait_for_cancel` calls the upstream saw cancelled. */
+  readonly cancelled: string[];
+  /** Authorization headers received on tool calls. */
+  readonly authorizations: (string | undefined)[];
+  close(): Promise<void>;
+}
+
+function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }): Server {
+  const server = new Server({ name: 'edge', version: '1.0.0' }, { capabilities: { tools: {}, logging: {} } });
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: EDGE_TOOLS }));
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    const auth = extra.requestInfo?.headers.authorization;
+    state.authorizations.push(Array.isArray(auth) ? auth[0] : auth);
+    switch (req.params.name) {
+      case 'echo':
+        return { content: [{ type: 'text', text: String(args.text) }] };
+      case 'add': {
+        const sum = Number(args.a) + Number(args.b);
+        return { content: [{ type: 'text', text: String(sum) }], structuredContent: { sum } };
+      }
+      case 'fail_rpc':
+        throw Object.assign(new Error(EDGE_RPC_ERROR.message), { code: EDGE_RPC_ERROR.code, data: EDGE_RPC_ERROR.data });
+      case 'fail_tool':
+        return { content: [{ type: 'text', text: 'tool failed as asked' }], isError: true };
+      case 'wait_for_cancel':
+        return new Promise((_resolve, reject) => {
+          extra.signal.addEventListener('abort', () => {
+            state.cancelled.push(String(args.tag ?? ''));
+            reject(new Error('cancelled'));
+          });
+        });
+      case 'progress': {
+        const steps = Number(args.steps ?? 3);
+        const token = req.params._meta?.progressToken;
+        for (let i = 1; i <= steps; i++) {
+          if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: `step ${i}` } });
+        }
+        return { content: [{ type: 'text', text: `done in ${steps} steps` }] };
+      }
+      case 'log':
+        await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', logger: 'edge', data: String(args.text ?? 'hello') } });
+        return { content: [{ type: 'text', text: 'logged' }] };
+      case 'whoami':
+        return { content: [{ type: 'text', text: state.authorizations.at(-1) ?? '' }] };
+      default:
+        throw new McpError(-32602, `Unknown tool: ${req.params.name}`);
+    }
+  });
+  return server;
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+  return chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+}
+
+/** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean } = {}): Promise<EdgeServer> {
+  const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
+  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const http: HttpServer = createServer(async (req, res) => {
+    try {
+      if (!req.url?.startsWith('/mcp')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = req.method === 'POST' ? await readBody(req) : undefined;
+      const sid = req.headers['mcp-session-id'];
+      if (typeof sid === 'string') {
+        const t = transports.get(sid);
+        if (!t) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
+          return;
+        }
+        await t.handleRequest(req, res, body);
+        return;
+      }
+      if (!isInitializeRequest(body)) {
+        res.writeHead(400).end();
+        return;
+      }
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        enableJsonResponse: options.enableJsonResponse ?? false,
+        onsessioninitialized: (id) => void transports.set(id, transport),
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) transports.delete(transport.sessionId);
+      };
+      await mcpServer(state).connect(transport);
+      await transport.handleRequest(req, res, body);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500).end(String(err));
+    }
+  });
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    cancelled: state.cancelled,
+    authorizations: state.authorizations,
+    close: async () => {
+      for (const t of transports.values()) await t.close().catch(() => {});
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    },
+  };
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const edge = await startEdgeServer({ port: Number(process.env.PORT ?? 0), enableJsonResponse: process.env.EDGE_JSON === '1' });
+  process.stderr.write(`LISTENING ${edge.port}\n`);
+}

@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { startChild, type ChildServer } from './child.ts';
+import { startChild, type ChildServer } from './upstreams/child.ts';
 
 const require = createRequire(import.meta.url);
 const ENTRY = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');

@@ -118,10 +118,10 @@ describe.skipIf(!available)('install on a real API server', () => {
     }
   });
 
-  it('creates every Secret the Deployments reference with `mcp-gitops keys | kubectl apply -f -`', async () => {
+  it('creates every Secret the Deployments reference with `mcp-gitops keys | kubectl create -f -`', async () => {
     const keys = execFileSync(process.execPath, [`${REPO}src/cli.ts`, 'keys'], { encoding: 'utf8' });
     const generated = parseObjects(keys);
-    await kubectlOk(cp, ['apply', '-f', '-'], keys);
+    await kubectlOk(cp, ['create', '-f', '-'], keys);
     const referenced = new Set<string>();
     for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {
       const spec = deployment(objects, name).spec.template.spec;
@@ -132,7 +132,6 @@ describe.skipIf(!available)('install on a real API server', () => {
       }
     }
     expect([...referenced].sort()).toEqual(generated.map((s) => s.metadata.name).sort());
-    // Generated values never appear in what the command under test prints besides the Secret itself.
     expect(generated.every((s) => s.metadata.namespace === SYSTEM_NAMESPACE)).toBe(true);
   });
 
@@ -187,7 +186,7 @@ describe.skipIf(!available)('install on a real API server', () => {
     it('atlassian-rovo: the README’s Secret, then the gateway and virtual server pass the API server’s schema and CEL rules', async () => {
       const rendered = parseObjects(await kubectlOk(cp, ['kustomize', ATLASSIAN_EXAMPLE]));
       await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream(rendered.filter(isClusterFoundation)));
-      // The exact command of examples/atlassian-rovo/README.md, step 1 (a placeholder value).
+      // examples/atlassian-rovo/README.md, step 1, with a placeholder for the secret value.
       await kubectlOk(cp, ['-n', 'mcp', 'create', 'secret', 'generic', 'atlassian-oauth', '--from-literal=clientSecret=placeholder-not-a-secret']);
       await kubectlOk(cp, ['apply', '--server-side', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
       await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(rendered));

@@ -24,7 +24,11 @@ export interface UrlPolicy {
   allowLoopback?: boolean;
   /** Allow http: to non-loopback hosts. Defaults to false. */
   allowInsecureHttp?: boolean;
+  /** Resolves a host name to addresses. Defaults to `dns.lookup` (all addresses). */
+  resolve?: (hostname: string) => Promise<string[]>;
 }
+
+const systemResolve = async (hostname: string): Promise<string[]> => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -93,7 +97,7 @@ export async function checkOutboundUrl(url: URL | string, policy: UrlPolicy, wha
     addresses = [host];
   } else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      addresses = await (policy.resolve ?? systemResolve)(host);
     } catch (error) {
       return refuse(`host "${host}" does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -1,0 +1,69 @@
+/**
+ * An upstream killed and restarted: its tools fail fast with an error naming the gateway and the
+ * cause, other gateways' tools keep working, and the proxy recovers on its own.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayId, serverId } from '../../../src/api/ids.ts';
+import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { startEverything, type Everything } from '../../support/everything.ts';
+import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
+import { ADMIN_TOKEN, connectAgent, eventually, startTestProxy, type TestProxy } from './harness.ts';
+
+let everything: Everything;
+let edge: EdgeServer;
+let proxy: TestProxy;
+let admin: AdminClient;
+const EVERYTHING = gatewayId('mcp', 'everything');
+const EDGE = gatewayId('mcp', 'edge');
+const VS = serverId('mcp', 'both');
+
+beforeAll(async () => {
+  [everything, edge, proxy] = await Promise.all([startEverything(), startEdgeServer(), startTestProxy()]);
+  admin = new AdminClient({ baseUrl: proxy.adminUrl, token: ADMIN_TOKEN });
+  await admin.putGateway(EVERYTHING, { name: 'everything', namespace: 'mcp', url: everything.url, transport: 'STREAMABLEHTTP', health_check_interval_seconds: 1 });
+  await admin.putGateway(EDGE, { name: 'edge', namespace: 'mcp', url: edge.url, transport: 'STREAMABLEHTTP' });
+  await admin.putServer(VS, { name: 'both', namespace: 'mcp', tool_selectors: [{ gateway_id: EVERYTHING, include: ['echo'] }, { gateway_id: EDGE, include: ['echo'] }] });
+  await eventually(async () => (await admin.getServer(VS))?.toolCount === 2, 20_000, 'discovery');
+});
+afterAll(async () => {
+  await admin?.close();
+  await proxy?.close();
+  await edge?.close();
+  await everything?.kill();
+});
+
+describe('an upstream that dies and comes back', () => {
+  it('fails its tools fast and clearly, keeps the others working, and recovers', async () => {
+    const agent = await connectAgent(proxy.url, VS);
+    expect(await agent.callTool({ name: 'everything-echo', arguments: { message: 'before' } })).toEqual({ content: [{ type: 'text', text: 'Echo: before' }] });
+
+    await everything.kill();
+
+    // The first call after the crash finds out; from then on calls fail without waiting on the network.
+    const failed = await agent.callTool({ name: 'everything-echo', arguments: { message: 'during' } });
+    expect(failed.isError).toBe(true);
+    expect((failed.content as { text: string }[])[0]!.text).toMatch(/^gateway everything is unreachable: .*ECONNREFUSED/);
+    const again = await agent.callTool({ name: 'everything-echo', arguments: { message: 'during' } });
+    expect(again).toMatchObject({ isError: true, _meta: { 'dev.mcp-gitops/error': { code: 'ERR_UPSTREAM_UNREACHABLE' } } });
+
+    // Other gateways are unaffected.
+    expect(await agent.callTool({ name: 'edge-echo', arguments: { text: 'still here' } })).toEqual({ content: [{ type: 'text', text: 'still here' }] });
+
+    // The admin API shows it, and keeps the registration.
+    const down = await admin.getGateway(EVERYTHING);
+    expect(down).toMatchObject({ reachable: false, lastError: expect.stringContaining('ECONNREFUSED'), toolCount: expect.any(Number) });
+
+    everything = await startEverything({ port: everything.port });
+    const recovered = await eventually(async () => {
+      const r = await agent.callTool({ name: 'everything-echo', arguments: { message: 'after' } });
+      return r.isError ? undefined : r;
+    }, 30_000, 'recovery');
+    expect(recovered).toEqual({ content: [{ type: 'text', text: 'Echo: after' }] });
+    expect(await admin.getGateway(EVERYTHING)).toMatchObject({ reachable: true, lastError: null });
+
+    const outcomes = proxy.logs.filter((l) => l.event === 'tool_call' && l.tool === 'everything-echo').map((l) => l.outcome);
+    expect(outcomes.slice(0, 3)).toEqual(['ok', 'unavailable', 'unavailable']);
+    expect(outcomes.at(-1)).toBe('ok');
+    await agent.close();
+  });
+});

@@ -127,7 +127,7 @@ export class AdminClient {
       return { synced: true, digest: r.digest };
     } catch (err) {
       if (err instanceof AdminApiError && err.status === 409 && err.code === 'ERR_DIGEST_MISMATCH') {
-        const own = /[0-9a-f]{64}/.exec(err.message)?.[0] ?? '';
+        const own = /[0-9a-f]{64}/.exec(err.details.find((d) => d.path === 'digest')?.message ?? '')?.[0] ?? '';
         return { synced: false, digest: own };
       }
       throw err;

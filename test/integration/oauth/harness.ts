@@ -15,7 +15,7 @@ import { specHash } from '../../../src/proxy/admin/digest.ts';
 import { GatewayCreate } from '../../../src/proxy/admin/wire.ts';
 import { createOAuthRelay, type OAuthRelay, type OAuthRelayOptions } from '../../../src/proxy/oauth/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../../../src/proxy/registry/types.ts';
-import { EncryptedTokenVault, FileRecordStore, Keyring, type TokenVault } from '../../../src/vault/index.ts';
+import { EncryptedTokenVault, FileRecordStore, Keyring, type RecordStore, type TokenVault } from '../../../src/vault/index.ts';
 import { startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
 import { startProtectedUpstream, type ProtectedUpstream } from '../../support/protected-upstream.ts';
 
@@ -52,8 +52,8 @@ export interface Harness {
 }
 
 /** Mounts a relay's routes on a loopback server, like the proxy's agent listener does. */
-async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'>, overrides: Partial<OAuthRelayOptions>, fixedPort?: number, publicUrl?: string): Promise<RelayHost> {
-  const vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir: h.dataDir }), keyring: h.keyring });
+async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'> & { makeStore: () => RecordStore }, overrides: Partial<OAuthRelayOptions>, fixedPort?: number, publicUrl?: string): Promise<RelayHost> {
+  const vault = new EncryptedTokenVault({ store: h.makeStore(), keyring: h.keyring });
   const relay = createOAuthRelay({ vault, relayKey: h.relayKey, policy: { allowLoopback: true }, logger: h.logger, ...overrides });
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -81,9 +81,15 @@ async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'>, 
   };
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** The vault backend of every replica. Defaults to files under the harness's data dir. */
+  store?: () => RecordStore;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const upstream = await startProtectedUpstream();
   const dataDir = await mkdtemp(join(tmpdir(), 'oauth-it-'));
+  const makeStore = options.store ?? (() => new FileRecordStore({ dataDir }));
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
   const base = { upstream, dataDir, keyring: Keyring.generate(), relayKey: randomBytes(32), logs, logger, gateways: new Map<string, GatewayRegistration>() };
@@ -104,7 +110,7 @@ export async function startHarness(): Promise<Harness> {
     }],
   });
   upstream.trust(op.issuer, op.jwksUri);
-  const h = { ...base, op };
+  const h = { ...base, op, makeStore };
   const primary = await hostRelay(h, {}, port);
   const replicas: RelayHost[] = [];
   return {

@@ -20,6 +20,7 @@
 local NEEDS_A_PERSON = {
   InvalidSpec = true,
   SecretNotFound = true,
+  SecretKeyNotFound = true,
   Unauthorized = true,
   SelectorsUnmatched = true,
   NameConflict = true,

@@ -76,18 +76,19 @@ describe('the Deployments start the CLI with flags it accepts', () => {
     });
   });
 
-  it('mcp-gitops operator (manifests/operator/deployment.yaml)', async (ctx) => {
+  it('mcp-gitops operator (manifests/operator/deployment.yaml)', async () => {
     const args = expandedArgs('operator/deployment.yaml');
     expect(args[0]).toBe('operator');
-    const mod = (await import('../../../src/cli/operator-command.ts')) as Record<string, unknown>;
-    const spec = mod.operatorFlagSpec as Parameters<typeof parseFlags>[1] | undefined;
-    const schema = mod.OperatorFlags as Parameters<typeof parseFlags>[2] | undefined;
-    if (!spec || !schema) {
-      console.warn('SKIP: src/cli/operator-command.ts exports no operatorFlagSpec/OperatorFlags yet');
-      ctx.skip();
-      return;
-    }
-    const { flags } = parseFlags(withoutPending('operator', args.slice(1)), spec, schema);
-    expect(flags).toMatchObject({ leaderElect: true });
+    const { operatorFlagSpec, OperatorOptions } = await import('../../../src/operator/options.ts');
+    const { flags } = parseFlags(withoutPending('operator', args.slice(1)), operatorFlagSpec, OperatorOptions);
+    expect(flags).toMatchObject({
+      leaderElect: true,
+      leaderElectionId: 'mcp-gitops-operator',
+      proxyService: `${SYSTEM_NAMESPACE}/mcp-gitops-proxy`,
+      proxyAdminPortName: 'admin',
+      metricsBindAddress: ':8080',
+      healthProbeBindAddress: ':8081',
+      proxyPublicUrl: config['public-url'],
+    });
   });
 });

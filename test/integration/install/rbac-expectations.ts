@@ -33,13 +33,12 @@ export const OPERATOR_ALLOWED: readonly Question[] = [
   ['watch', 'secrets', '*'],
   ['create', 'events', 'mcp'],
   ['patch', 'events', 'mcp'],
-  ['create', 'events.events.k8s.io', 'mcp'],
   ['get', 'endpointslices.discovery.k8s.io', SYS],
   ['list', 'endpointslices.discovery.k8s.io', SYS],
   ['watch', 'endpointslices.discovery.k8s.io', SYS],
-  ['get', 'leases.coordination.k8s.io', SYS],
+  ['get', 'leases.coordination.k8s.io/mcp-gitops-operator', SYS],
   ['create', 'leases.coordination.k8s.io', SYS],
-  ['update', 'leases.coordination.k8s.io', SYS],
+  ['update', 'leases.coordination.k8s.io/mcp-gitops-operator', SYS],
 ];
 
 export const OPERATOR_DENIED: readonly Question[] = [
@@ -53,6 +52,8 @@ export const OPERATOR_DENIED: readonly Question[] = [
   ['get', 'endpointslices.discovery.k8s.io', 'default'],
   ['create', 'leases.coordination.k8s.io', 'kube-system'],
   ['delete', 'leases.coordination.k8s.io', SYS],
+  ['update', 'leases.coordination.k8s.io/another-controller', SYS],
+  ['get', 'leases.coordination.k8s.io/another-controller', SYS],
   ['get', 'configmaps', SYS],
   ['list', 'pods', '*'],
   ['create', 'pods', SYS],

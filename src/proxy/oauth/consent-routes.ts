@@ -29,7 +29,7 @@ export interface ConsentRoutesOptions {
   relayKey: Uint8Array;
   getGateway: (id: string) => GatewayRegistration | undefined;
   /** Called after a consent is stored (e.g. to discover the gateway's tools with that user's token). */
-  onConsented?: (gateway: GatewayRegistration, user: AgentIdentity) => void;
+  onConsented?: (gateway: GatewayRegistration, user: AgentIdentity) => void | Promise<void>;
   logger?: Logger;
   /** How long a started flow may take. Defaults to 600 s. */
   stateTtlSeconds?: number;
@@ -128,6 +128,6 @@ async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, op
   const user: AgentIdentity = { user: pending.user, groups: [] };
   await options.vault.put({ namespace: gateway.spec.namespace, gatewayId: gateway.id, user: pending.user }, storedTokens(response, provider.scope));
   options.logger?.info({ gatewayId: gateway.id, user: pending.user }, 'oauth consent stored');
-  options.onConsented?.(gateway, user);
+  await options.onConsented?.(gateway, user);
   sendSuccessPage(res, gateway.spec.name);
 }

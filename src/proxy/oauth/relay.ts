@@ -50,7 +50,7 @@ export interface RelayBinding {
 
 export interface OAuthRelay {
   readonly routes: ExtraRoute[];
-  readonly credentials: UpstreamCredentials;
+  readonly credentials: OAuthCredentials;
   bind(binding: RelayBinding): void;
   /** A consent link for `user` on the gateway (a fresh signed ticket inside). */
   consentUrl(gatewayId: string, user: string): Promise<string>;
@@ -76,21 +76,6 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     return `${base()}${AUTHORIZE_PATH}${encodeURIComponent(gatewayId)}?ticket=${ticket}`;
   };
   const pending = options.pending ?? new MemoryPendingStore();
-  const routes = consentRoutes({
-    vault: options.vault,
-    resolver,
-    pending,
-    relayKey: options.relayKey,
-    getGateway: (id) => bound().getGateway(id),
-    onConsented: (gateway, user) => {
-      const refresh = bound().refreshGateway;
-      if (!refresh) return;
-      refresh(gateway.id, user).catch((error: unknown) => {
-        options.logger?.warn({ gatewayId: gateway.id, err: { message: (error as Error).message } }, 'tool discovery after consent failed');
-      });
-    },
-    ...(options.logger ? { logger: options.logger } : {}),
-  });
   const credentials = new OAuthCredentials({
     vault: options.vault,
     resolver,
@@ -98,6 +83,22 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     consentUrl: (gateway, user) => consentUrl(gateway.id, user),
     ...(options.fallback ? { fallback: options.fallback } : {}),
     ...(options.refreshSkewMs !== undefined ? { skewMs: options.refreshSkewMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const routes = consentRoutes({
+    vault: options.vault,
+    resolver,
+    pending,
+    relayKey: options.relayKey,
+    getGateway: (id) => bound().getGateway(id),
+    onConsented: async (gateway, user) => {
+      await credentials.recount(gateway).catch(() => {});
+      const refresh = bound().refreshGateway;
+      if (!refresh) return;
+      refresh(gateway.id, user).catch((error: unknown) => {
+        options.logger?.warn({ gatewayId: gateway.id, err: { message: (error as Error).message } }, 'tool discovery after consent failed');
+      });
+    },
     ...(options.logger ? { logger: options.logger } : {}),
   });
   return {

@@ -39,8 +39,12 @@ export interface OAuthCredentialsOptions {
 
 export const RECONNECT_REASON = 'the provider rejected the refresh token (invalid_grant): it expired, was revoked, or the user removed access';
 
+/** How long a cached consented-user count is served before it is recounted in the background. */
+const COUNT_TTL_MS = 5_000;
+
 export class OAuthCredentials implements UpstreamCredentials {
   readonly #o: OAuthCredentialsOptions;
+  readonly #counts = new Map<string, { value: number; at: number; pending?: Promise<number> }>();
 
   constructor(options: OAuthCredentialsOptions) {
     this.#o = options;
@@ -54,6 +58,39 @@ export class OAuthCredentials implements UpstreamCredentials {
     }
     const entry = user === undefined ? await this.#anyUser(gateway) : await this.#forUser(gateway, user.user, signal);
     return { authorization: `Bearer ${entry.tokens.accessToken}` };
+  }
+
+  /**
+   * Users with a usable token for a per-user gateway (a number, never who). Synchronous for the
+   * proxy's status views: answers the last count and recounts in the background when it is older
+   * than 5 s. 0 for other gateways.
+   */
+  authorizedUsers(gateway: GatewayRegistration): number {
+    if (gateway.spec.auth_type !== 'oauth' || gateway.spec.oauth_config?.grant_type !== 'authorization_code') {
+      return this.#o.fallback?.authorizedUsers?.(gateway) ?? 0;
+    }
+    const cached = this.#counts.get(gateway.id);
+    if (cached === undefined || (Date.now() - cached.at > COUNT_TTL_MS && cached.pending === undefined)) void this.recount(gateway).catch(() => {});
+    return cached?.value ?? 0;
+  }
+
+  /** Counts consented users now (after a consent, a reconnect-needed, a deletion). */
+  recount(gateway: GatewayRegistration): Promise<number> {
+    const slot = this.#counts.get(gateway.id) ?? { value: 0, at: 0 };
+    this.#counts.set(gateway.id, slot);
+    slot.pending ??= this.#o.vault.countAuthorized(gateway.spec.namespace, gateway.id).then(
+      (value) => {
+        slot.value = value;
+        slot.at = Date.now();
+        slot.pending = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        slot.pending = undefined;
+        throw error;
+      },
+    );
+    return slot.pending;
   }
 
   async #forUser(gateway: GatewayRegistration, user: string, signal?: AbortSignal): Promise<TokenEntry> {
@@ -98,6 +135,7 @@ export class OAuthCredentials implements UpstreamCredentials {
     } catch (error) {
       if (oauthErrorCode(error) === 'invalid_grant') {
         this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user }, 'oauth refresh token rejected; user must reconnect');
+        void this.recount(gateway).catch(() => {});
         return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: RECONNECT_REASON } };
       }
       // A transient failure: the current token still works until it actually expires.

@@ -4,7 +4,7 @@
  * spec hash differs → observe what the replica reports → write status if it changed → requeue after
  * the gateway's health-check interval (sooner while the first health check is pending).
  */
-import { ConditionType } from '../api/conditions.ts';
+import { ConditionType, Reason } from '../api/conditions.ts';
 import { gatewayId } from '../api/ids.ts';
 import { McpGateway } from '../api/mcp-gateway.ts';
 import type { GatewayRead } from '../proxy/admin/wire.ts';
@@ -99,8 +99,12 @@ export async function reconcileGateway(ctx: ReconcileContext, namespace: string,
   const failed = replicas.filter((r) => !r.synced);
   if (failed.length > 0) throw new Error(`${failed.length}/${replicas.length} proxy replicas not in sync: ${failed.map((r) => `${r.endpoint}: ${r.error ?? ''}`).join('; ')}`);
   if (desiredError) return {};
-  const progressing = status.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True');
   const interval = (parsed.success ? parsed.data.spec.healthCheck.intervalSeconds : 30) * 1000;
   // Without replicas there is nothing to wait for: a replica appearing re-queues everything.
-  return { requeueAfterMs: progressing && replicas.length > 0 ? ctx.progressMs : interval };
+  if (replicas.length === 0) return { requeueAfterMs: interval };
+  const progressing = status.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True');
+  if (progressing) return { requeueAfterMs: ctx.progressMs };
+  // Reachable but no tools listed yet: discovery usually follows within a second.
+  const discovering = status.conditions?.some((c) => c.type === ConditionType.ToolsDiscovered && c.status !== 'True' && c.reason !== Reason.ConsentRequired);
+  return { requeueAfterMs: discovering ? Math.min(interval, 1_000) : interval };
 }

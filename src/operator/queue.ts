@@ -72,11 +72,12 @@ export class WorkQueue {
     this.#pump();
   }
 
-  /** Stops taking new work and cancels scheduled requeues; running reconciles finish. */
-  stop(): void {
+  /** Stops taking new work and cancels scheduled requeues. Resolves when running reconciles finished. */
+  stop(): Promise<void> {
     this.#running = false;
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    return this.idle();
   }
 
   /** Queues `key` to run as soon as a worker is free. */
@@ -120,25 +121,33 @@ export class WorkQueue {
     return Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** n);
   }
 
-  /** Resolves when nothing is waiting or running (scheduled requeues do not count). For tests and benchmarks. */
+  /**
+   * Resolves when nothing is waiting or running (scheduled requeues do not count); once stopped,
+   * when nothing is running. For shutdown, tests and benchmarks.
+   */
   idle(): Promise<void> {
-    if (this.#ready.size === 0 && this.#processing.size === 0) return Promise.resolve();
+    if (this.#processing.size === 0 && (this.#ready.size === 0 || !this.#running)) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #pump(): void {
-    if (!this.#running) return;
+    if (!this.#running) {
+      if (this.#processing.size === 0) this.#wakeIdle();
+      return;
+    }
     while (this.#processing.size < this.#opts.concurrency && this.#ready.size > 0) {
       const key = this.#ready.values().next().value as string;
       this.#ready.delete(key);
       this.#processing.add(key);
       void this.#work(key);
     }
-    if (this.#ready.size === 0 && this.#processing.size === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const w of waiters) w();
-    }
+    if (this.#ready.size === 0 && this.#processing.size === 0) this.#wakeIdle();
+  }
+
+  #wakeIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   async #work(key: string): Promise<void> {

@@ -43,8 +43,11 @@ export interface OperatorHandle {
   writes(): { proxy: number; status: number; kube: number };
   /** Resolves when the work queue has nothing waiting or running. */
   idle(): Promise<void>;
-  /** Drops every watch connection as if the network broke (tests); the reflectors resume by themselves. */
-  breakWatches(): void;
+  /**
+   * Drops every watch connection as if the network broke (tests); the reflectors resume by
+   * themselves — from `resumeFrom` when given (a compacted resourceVersion forces a 410 and a relist).
+   */
+  breakWatches(resumeFrom?: string): void;
   /** Reflector counters per cache (lists, watches, 410s, stalls, errors). */
   watchStats(): Record<string, { lists: number; watches: number; gone: number; stalls: number; errors: number }>;
 }
@@ -235,8 +238,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     if (!leading) return;
     leading = false;
     metrics.isLeader.set(0);
-    queue.stop();
-    await sync.stop();
+    await Promise.all([queue.stop(), sync.stop()]);
   };
 
   let elector: LeaderElector | undefined;
@@ -269,17 +271,16 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     metrics,
     writes: () => ({ proxy: metrics.totals.proxyWrites, status: metrics.totals.statusWrites, kube: kubeWrites }),
     idle: () => queue.idle(),
-    breakWatches: () => {
-      gateways.breakWatch();
-      servers.breakWatch();
-      secrets.breakWatch();
+    breakWatches: (resumeFrom) => {
+      gateways.breakWatch(resumeFrom);
+      servers.breakWatch(resumeFrom);
+      secrets.breakWatch(resumeFrom);
     },
     watchStats: () => ({ gateways: { ...gateways.stats }, servers: { ...servers.stats }, secrets: { ...secrets.stats } }),
     async stop() {
       clearInterval(depthTimer);
       await elector?.stop();
       await stopWork();
-      await queue.idle();
       await events.flush();
       await Promise.all([gateways.stop(), servers.stop(), secrets.stop()]);
       await replicas.stop();

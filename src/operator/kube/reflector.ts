@@ -101,8 +101,12 @@ export class Reflector<T extends KubeObject> {
     return this.#store.size;
   }
 
-  /** Aborts the current watch as if the connection dropped (tests; the reflector resumes by itself). */
-  breakWatch(): void {
+  /**
+   * Aborts the current watch as if the connection dropped (tests; the reflector resumes by itself),
+   * optionally resuming from `resumeFrom` instead of the last resourceVersion seen.
+   */
+  breakWatch(resumeFrom?: string): void {
+    if (resumeFrom !== undefined) this.#rv = resumeFrom;
     this.#current?.abort();
   }
 

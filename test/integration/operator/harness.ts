@@ -1,0 +1,103 @@
+/**
+ * Shared parts of the operator's integration suites: a real kube-apiserver with the CRDs installed,
+ * real proxies (`startProxy`) and a real upstream MCP server of our own, plus small helpers.
+ */
+import { join } from 'node:path';
+import pino from 'pino';
+import { CRDS, crdFileName } from '../../../src/api/crd.ts';
+import { CRD_DIR } from '../../../src/api/generate-crds.ts';
+import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { startProxy, type ProxyHandle } from '../../../src/proxy/start.ts';
+import { runOperator, type OperatorHandle } from '../../../src/operator/run.ts';
+import type { OperatorOptionsInput } from '../../../src/operator/options.ts';
+import { startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
+
+export const ADMIN_TOKEN = 'operator-test-admin-token-0123456789';
+export const AGENT_SECRET = 'operator-test-agent-secret-0123456789abcdef';
+export const quiet = () => pino({ level: process.env.OPERATOR_TEST_LOG ?? 'silent' });
+
+export async function startCluster(): Promise<ControlPlane> {
+  const cp = await startControlPlane();
+  const files = CRDS.map((s) => join(CRD_DIR, crdFileName(s)));
+  await cp.kubectl(['apply', '--server-side', ...files.flatMap((f) => ['-f', f])], { check: true });
+  await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map((s) => `crd/${s.names.plural}.mcp-gitops.dev`)], { check: true });
+  return cp;
+}
+
+export interface TestProxy {
+  handle: ProxyHandle;
+  admin: AdminClient;
+  adminUrl: string;
+  adminPort: number;
+}
+
+/** A real proxy on loopback; `adminPort` lets a restarted proxy come back at the same address. */
+export async function startTestProxy(adminPort = 0): Promise<TestProxy> {
+  const handle = await startProxy({ port: 0, adminPort, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: AGENT_SECRET }, requireSync: true, logger: quiet() });
+  const url = new URL(handle.adminUrl);
+  return { handle, admin: new AdminClient({ baseUrl: handle.adminUrl, token: ADMIN_TOKEN }), adminUrl: url.origin, adminPort: Number(url.port) };
+}
+
+export async function stopTestProxy(p: TestProxy): Promise<void> {
+  await p.admin.close();
+  await p.handle.close();
+}
+
+export function startTestOperator(cp: ControlPlane, options: Partial<OperatorOptionsInput>): Promise<OperatorHandle> {
+  return runOperator(
+    {
+      kubeconfig: cp.kubeconfigPath,
+      adminToken: ADMIN_TOKEN,
+      metricsBindAddress: '127.0.0.1:0',
+      healthProbeBindAddress: '127.0.0.1:0',
+      proxyPollInterval: 1,
+      finalizerTimeout: 3,
+      ...options,
+    },
+    { logger: quiet() },
+  );
+}
+
+/** Polls `check` until it returns a truthy value (or throws the last failure after `timeoutMs`). */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function kubectlJson<T>(cp: ControlPlane, args: string[]): Promise<T> {
+  const r = await cp.kubectl([...args, '-o', 'json'], { check: true });
+  return JSON.parse(r.stdout) as T;
+}
+
+export async function apply(cp: ControlPlane, doc: object): Promise<void> {
+  await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(doc), check: true });
+}
+
+export function gatewayDoc(ns: string, name: string, url: string, extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', metadata: { name, namespace: ns }, spec: { url, transport: 'StreamableHTTP', allowPrivateNetwork: true, ...extra } };
+}
+
+export function serverDoc(ns: string, name: string, tools: unknown[], extra: Record<string, unknown> = {}) {
+  return { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name, namespace: ns }, spec: { tools, ...extra } };
+}
+
+export interface Cond {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export function condition(obj: { status?: { conditions?: Cond[] } }, type: string): Cond | undefined {
+  return obj.status?.conditions?.find((c) => c.type === type);
+}

@@ -66,7 +66,7 @@ afterAll(async () => {
   nock.cleanAll();
   nock.enableNetConnect();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 function expireStored() {

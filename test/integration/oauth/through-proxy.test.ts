@@ -48,7 +48,7 @@ afterAll(async () => {
   await proxy?.close();
   await op?.stop();
   await upstream?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 async function agent(sub: string): Promise<Client> {

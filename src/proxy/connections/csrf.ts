@@ -1,0 +1,43 @@
+/**
+ * CSRF defence for the page's forms, two independent checks on every POST:
+ *
+ * 1. Origin: when the browser says where the request comes from, it must be the page's own origin
+ *    (`Origin` equal to the public URL's origin; else `Sec-Fetch-Site` must be `same-origin`).
+ *    Two loopback ports are the same *site* (so `SameSite=Lax` alone does not stop them), but
+ *    they are different origins.
+ * 2. Synchronizer token: the form's `csrf` field must equal the session's token, compared in
+ *    constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ConnectionsError } from './errors.ts';
+
+/** Throws `ERR_CONNECTIONS_CROSS_ORIGIN` when the request says it comes from another origin. */
+export function checkSameOrigin(req: IncomingMessage, publicOrigin: string): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    if (origin !== publicOrigin) throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
+    return;
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') {
+    throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** True when `submitted` equals `expected`; constant time in the token's content. */
+export function csrfTokenMatches(submitted: string | null, expected: string): boolean {
+  if (submitted === null || submitted.length === 0) return false;
+  return timingSafeEqual(digest(submitted), digest(expected));
+}
+
+/** Throws `ERR_CONNECTIONS_CSRF` unless the form carries the session's token. */
+export function checkCsrfToken(form: URLSearchParams, expected: string): void {
+  if (!csrfTokenMatches(form.get('csrf'), expected)) {
+    throw new ConnectionsError('ERR_CONNECTIONS_CSRF', 'this form has expired or did not come from this page, so nothing was changed; reload the page and try again');
+  }
+}

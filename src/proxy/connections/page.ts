@@ -1,0 +1,88 @@
+/**
+ * The connections page in one object: routes for the proxy's agent listener, bound to the running
+ * proxy after it starts (like the OAuth relay), plus the links other parts hand to users.
+ *
+ * @example
+ *   const page = createConnectionsPage({ vault, relay, login: { oidc: { issuer, clientId, clientSecret } } });
+ *   const proxy = await startProxy({ ...options, credentials: relay.credentials, extraRoutes: [...relay.routes, ...page.routes] });
+ *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id) });
+ *   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
+ *   console.log(`Manage your connections: ${page.link()}`);
+ */
+import type * as client from 'openid-client';
+import type { Logger } from 'pino';
+import type { TokenVault } from '../../vault/index.ts';
+import type { GatewayRegistration } from '../registry/types.ts';
+import type { ExtraRoute } from '../start.ts';
+import { ConnectionsError } from './errors.ts';
+import { DEV_LOGIN_PATH, DevLoginLinks, type DevLoginOptions } from './login-dev.ts';
+import { OidcLogin, type OidcLoginOptions } from './login-oidc.ts';
+import type { RegistrationsView } from './model.ts';
+import { connectionsRoutes } from './routes.ts';
+import { MemorySessionStore, type SessionStoreOptions } from './session-store.ts';
+import { PATHS } from './view.ts';
+
+/** What the page needs from the OAuth relay (`createOAuthRelay()` satisfies it). */
+export interface ConsentRelay {
+  /** A consent link for `user` on the gateway; `returnTo` (a same-origin path) is where the browser lands afterwards. */
+  consentUrl(gatewayId: string, user: string, options?: { returnTo?: string }): Promise<string>;
+  /** The gateway's provider, for RFC 7009 revocation on Disconnect. Without it Disconnect only deletes the record. */
+  resolveProvider?(gateway: GatewayRegistration): Promise<{ config: client.Configuration; tokenParams: Record<string, string> }>;
+}
+
+export interface ConnectionsPageOptions {
+  /** The token vault the relay writes (Disconnect deletes from it; the page reads metadata only). */
+  vault: TokenVault;
+  relay: ConsentRelay;
+  /**
+   * How users sign in: the organisation's OpenID provider (the issuer that signs agent tokens), or
+   * one-time links printed by `mcp-gitops dev`.
+   */
+  login: { oidc: OidcLoginOptions } | { dev: DevLoginOptions };
+  /** Session idle timeout (default 15 min), absolute lifetime (default 8 h) and bound (default 10 000). */
+  sessions?: SessionStoreOptions;
+  logger?: Logger;
+}
+
+/** What the page needs from the running proxy; supplied with {@link ConnectionsPage.bind}. */
+export interface ConnectionsBinding {
+  /** Public base URL of the agent listener. Its scheme decides the cookies (`https:` → `__Host-`, `Secure`). */
+  publicUrl: string;
+  /** The gateways and servers the proxy serves now (`ProxyHandle.registrations`). */
+  registrations: () => RegistrationsView;
+}
+
+export interface ConnectionsPage {
+  readonly routes: ExtraRoute[];
+  bind(binding: ConnectionsBinding): void;
+  /** `<publicUrl>/connections`, or the gateway's entry on it (`#gateway-<id>`). */
+  link(gatewayId?: string): string;
+  /**
+   * Dev sign-in only: a one-time link that signs `user` in (valid 10 minutes by default).
+   * Throws a `TypeError` when the page uses OIDC sign-in.
+   */
+  devLoginUrl(user: string, groups?: string[]): string;
+}
+
+export function createConnectionsPage(options: ConnectionsPageOptions): ConnectionsPage {
+  let binding: ConnectionsBinding | undefined;
+  const bound = (): ConnectionsBinding => {
+    if (binding === undefined) throw new ConnectionsError('ERR_CONNECTIONS_NOT_READY', 'the connections page is starting; try again in a moment');
+    return binding;
+  };
+  const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc) } : { dev: new DevLoginLinks(options.login.dev) };
+  const base = () => bound().publicUrl.replace(/\/$/, '');
+  return {
+    routes: connectionsRoutes({ vault: options.vault, relay: options.relay, sessions: new MemorySessionStore(options.sessions), login, logger: options.logger, bound }),
+    bind(next) {
+      const url = new URL(next.publicUrl);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`connections page: publicUrl must be http(s), got ${url.protocol}`);
+      binding = next;
+    },
+    link: (gatewayId) => `${base()}${PATHS.page}${gatewayId ? `#gateway-${encodeURIComponent(gatewayId)}` : ''}`,
+    devLoginUrl(user, groups = []) {
+      if (!('dev' in login)) throw new TypeError('devLoginUrl: this connections page signs users in with OIDC, not dev links');
+      return `${base()}${DEV_LOGIN_PATH}?token=${login.dev.issue(user, groups)}`;
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The page's HTTP routes on the agent listener (mounted through `ProxyOptions.extraRoutes`):
+ *
+ *     GET  /connections                  the page (or the sign-in page without a session)
+ *     GET  /connections/login            OIDC: 303 to the identity provider
+ *     GET  /connections/login/callback   OIDC: back from the provider → session → 303 /connections
+ *     GET  /connections/login/dev?token= dev: one-time link → session → 303 /connections
+ *     POST /connections/connect          gateway=<id> → 303 to the consent relay (returns here)
+ *     POST /connections/disconnect       gateway=<id> → delete the record, revoke → 303 /connections
+ *     POST /connections/logout           end the session → 303 /connections
+ *
+ * Every POST passes the same-origin check and the CSRF token check before anything else happens.
+ * Every page carries the security headers of `respond.ts`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { TokenVault } from '../../vault/index.ts';
+import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
+import type { ExtraRoute } from '../start.ts';
+import { cookieNames, readCookie, setCookie, type CookieNames } from './cookies.ts';
+import { checkCsrfToken, checkSameOrigin } from './csrf.ts';
+import { ConnectionsError } from './errors.ts';
+import { DEV_LOGIN_PATH, type DevLoginLinks } from './login-dev.ts';
+import { LOGIN_CALLBACK_PATH, type OidcLogin, type SignedInUser } from './login-oidc.ts';
+import { isPerUserOAuth, loadConnections, reachableGateways, tokenRef, type RegistrationsView } from './model.ts';
+import { readForm, redirect, securityHeaders, sendPage, styleHash } from './respond.ts';
+import { revokeAtProvider, type RevocationOutcome } from './revoke.ts';
+import type { MemorySessionStore, Session } from './session-store.ts';
+import { STYLE } from './style.ts';
+import { connectionsPage, errorPage, PATHS, signedOutPage } from './view.ts';
+import type { ConsentRelay } from './page.ts';
+
+export interface RouteDeps {
+  vault: TokenVault;
+  relay: ConsentRelay;
+  sessions: MemorySessionStore;
+  login: { oidc: OidcLogin } | { dev: DevLoginLinks };
+  logger: Logger | undefined;
+  /** Throws `ERR_CONNECTIONS_NOT_READY` before `bind()`. */
+  bound: () => { publicUrl: string; registrations: () => RegistrationsView };
+}
+
+const HEADERS = securityHeaders(styleHash(STYLE));
+
+export function connectionsRoutes(deps: RouteDeps): ExtraRoute[] {
+  return [
+    { method: 'GET', pathPrefix: PATHS.page, handler: (req, res, url) => guarded(deps, res, () => get(deps, req, res, url)) },
+    { method: 'POST', pathPrefix: PATHS.page, handler: (req, res, url) => guarded(deps, res, () => post(deps, req, res, url)) },
+  ];
+}
+
+async function guarded(deps: RouteDeps, res: ServerResponse, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (res.headersSent) return void res.destroy();
+    if (error instanceof ConnectionsError) {
+      deps.logger?.info({ code: error.code, status: error.status }, 'connections page refused a request');
+      const title = error.status === 403 ? 'Request refused' : error.status === 401 ? 'Please sign in again' : 'That did not work';
+      return sendPage(res, error.status, errorPage(title, error.message, error.code), HEADERS);
+    }
+    deps.logger?.error({ err: { message: (error as Error).message, code: (error as { code?: unknown }).code } }, 'connections page failed');
+    sendPage(res, 500, errorPage('Something went wrong', 'The page could not be shown. Try again in a moment; if it keeps failing, tell your platform team.', 'ERR_CONNECTIONS_INTERNAL'), HEADERS);
+  }
+}
+
+function current(deps: RouteDeps, req: IncomingMessage, names: CookieNames): { id: string; session: Session } | undefined {
+  const id = readCookie(req, names.session);
+  const session = deps.sessions.get(id);
+  return session === undefined || id === undefined ? undefined : { id, session };
+}
+
+function identity(session: Session): AgentIdentity {
+  return { user: session.user, groups: session.groups };
+}
+
+async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { publicUrl, registrations } = deps.bound();
+  const names = cookieNames(publicUrl);
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path === PATHS.page) {
+    const signedIn = current(deps, req, names);
+    if (signedIn === undefined) return sendPage(res, 200, signedOutPage(), HEADERS);
+    const { session } = signedIn;
+    const now = Date.now();
+    const rows = await loadConnections(deps.vault, registrations(), identity(session), now);
+    const flash = session.flash;
+    session.flash = undefined;
+    return sendPage(res, 200, connectionsPage({ user: session.user, csrfToken: session.csrfToken, rows, flash, now }), HEADERS);
+  }
+  if (path === PATHS.login) {
+    if ('dev' in deps.login) {
+      return sendPage(res, 200, signedOutPage('This gateway runs in dev mode: open the sign-in link the dev command printed (run it again for a new one).'), HEADERS);
+    }
+    const { url: providerUrl, binding } = await deps.login.oidc.begin(publicUrl);
+    return redirect(res, providerUrl, [setCookie(names, names.login, binding)]);
+  }
+  if (path === LOGIN_CALLBACK_PATH && 'oidc' in deps.login) {
+    const user = await deps.login.oidc.complete(publicUrl, url.searchParams, readCookie(req, names.login));
+    return startSession(deps, req, res, names, user, [setCookie(names, names.login, undefined)]);
+  }
+  if (path === DEV_LOGIN_PATH && 'dev' in deps.login) {
+    return startSession(deps, req, res, names, deps.login.dev.redeem(url.searchParams.get('token')), []);
+  }
+  throw new ConnectionsError('ERR_CONNECTIONS_NOT_FOUND', `there is no page at ${path.slice(0, 100)}`);
+}
+
+/** A new session id on every sign-in (no fixation); a previous session of this browser ends. */
+function startSession(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, names: CookieNames, user: SignedInUser, cookies: string[]): void {
+  deps.sessions.destroy(readCookie(req, names.session));
+  const { id } = deps.sessions.create(user.user, user.groups);
+  deps.logger?.info({ user: user.user }, 'connections page: signed in');
+  redirect(res, PATHS.page, [...cookies, setCookie(names, names.session, id)]);
+}
+
+async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const { publicUrl, registrations } = deps.bound();
+  const names = cookieNames(publicUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (path !== PATHS.connect && path !== PATHS.disconnect && path !== PATHS.logout) {
+    throw new ConnectionsError('ERR_CONNECTIONS_NOT_FOUND', `there is no form at ${path.slice(0, 100)}`);
+  }
+  checkSameOrigin(req, new URL(publicUrl).origin);
+  const form = await readForm(req);
+  const signedIn = current(deps, req, names);
+  if (signedIn === undefined) throw new ConnectionsError('ERR_CONNECTIONS_NOT_SIGNED_IN', 'your session has ended, so nothing was changed; sign in again');
+  const { id, session } = signedIn;
+  checkCsrfToken(form, session.csrfToken);
+
+  if (path === PATHS.logout) {
+    deps.sessions.destroy(id);
+    deps.logger?.info({ user: session.user }, 'connections page: signed out');
+    return redirect(res, PATHS.page, [setCookie(names, names.session, undefined)]);
+  }
+  const view = registrations();
+  const gatewayIdValue = form.get('gateway') ?? '';
+  if (path === PATHS.connect) {
+    const reachable = reachableGateways(view, identity(session)).find((r) => r.gateway.id === gatewayIdValue);
+    if (reachable === undefined) throw notYours(gatewayIdValue);
+    const link = await deps.relay.consentUrl(reachable.gateway.id, session.user, { returnTo: `${PATHS.page}#gateway-${reachable.gateway.id}` });
+    deps.logger?.info({ user: session.user, gatewayId: reachable.gateway.id }, 'connections page: connect started');
+    return redirect(res, link);
+  }
+  // Disconnect: any per-user gateway, reachable or not (removing one's own stale record is always allowed).
+  const gateway = view.gateways.find((g) => g.id === gatewayIdValue && isPerUserOAuth(g));
+  if (gateway === undefined) throw notYours(gatewayIdValue);
+  session.flash = await disconnect(deps, gateway, session.user);
+  return redirect(res, `${PATHS.page}#gateway-${gateway.id}`);
+}
+
+function notYours(gatewayIdValue: string): ConnectionsError {
+  return new ConnectionsError('ERR_CONNECTIONS_GATEWAY', `no service with id "${gatewayIdValue.slice(0, 64)}" is available to you here; reload the page to see the current list`);
+}
+
+async function disconnect(deps: RouteDeps, gateway: GatewayRegistration, user: string): Promise<Session['flash']> {
+  const ref = tokenRef(gateway, user);
+  const entry = await deps.vault.get(ref).catch(() => undefined);
+  const removed = await deps.vault.delete(ref);
+  const name = gateway.spec.name;
+  if (!removed && entry === undefined) return { kind: 'ok', text: `${name} was not connected; nothing to do.` };
+  let outcome: RevocationOutcome = { kind: 'unsupported' };
+  if (entry !== undefined && deps.relay.resolveProvider) {
+    try {
+      const provider = await deps.relay.resolveProvider(gateway);
+      outcome = await revokeAtProvider(provider.config, entry.tokens, provider.tokenParams);
+    } catch {
+      outcome = { kind: 'failed', reason: 'the provider could not be found' };
+    }
+  }
+  deps.logger?.info({ user, gatewayId: gateway.id, revocation: outcome.kind }, 'connections page: disconnected');
+  switch (outcome.kind) {
+    case 'revoked':
+      return { kind: 'ok', text: `Disconnected ${name}. The gateway deleted your saved authorization and the provider revoked it.` };
+    case 'unsupported':
+      return { kind: 'ok', text: `Disconnected ${name}. The gateway deleted your saved authorization. The provider offers no way to revoke it from here; to remove access completely, do so in your account settings at the provider.` };
+    case 'failed':
+      return { kind: 'problem', text: `Disconnected ${name}: the gateway deleted your saved authorization, but the provider could not revoke it (${outcome.reason}). To remove access completely, do so in your account settings at the provider.` };
+  }
+}

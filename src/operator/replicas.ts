@@ -24,6 +24,18 @@ export interface ReplicaSource {
   onChange(listener: () => void): void;
 }
 
+/**
+ * The URL to connect to for `endpoint`. Names under `.localhost` are the loopback address (RFC 6761
+ * §6.3: resolvers SHOULD answer them with loopback; glibc does not, so we do). The API server
+ * refuses loopback IPs in EndpointSlices, so an FQDN slice such as `proxy-1.localhost` is how a
+ * Service can point at a proxy on the same host (local clusters, tests).
+ */
+export function connectUrl(endpoint: string): string {
+  const u = new URL(endpoint);
+  if (u.hostname === 'localhost' || u.hostname.endsWith('.localhost')) u.hostname = '127.0.0.1';
+  return u.origin;
+}
+
 /** Keeps one AdminClient per endpoint, closing those that went away. */
 class ClientPool {
   readonly #clients = new Map<string, ProxyReplica>();
@@ -48,7 +60,7 @@ class ClientPool {
     }
     for (const ep of want) {
       if (!this.#clients.has(ep)) {
-        this.#clients.set(ep, { endpoint: ep, admin: new AdminClient({ baseUrl: ep, token: this.#token, timeoutMs: this.#timeoutMs }) });
+        this.#clients.set(ep, { endpoint: ep, admin: new AdminClient({ baseUrl: connectUrl(ep), token: this.#token, timeoutMs: this.#timeoutMs }) });
         changed = true;
       }
     }

@@ -221,4 +221,39 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
       op = await startTestOperator(cp, { proxyUrl: [p1.adminUrl, p2.adminUrl] });
     }
   });
+
+  it('finds replicas through the proxy Service\'s EndpointSlices; a new replica is converged before it turns ready', { timeout: 60_000 }, async () => {
+    await op.stop();
+    const slice = (name: string, port: number) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, namespace: NS, labels: { 'kubernetes.io/service-name': 'proxy' } },
+      // The API server refuses loopback IPs in EndpointSlices; an FQDN slice under .localhost
+      // (RFC 6761: always loopback) reaches a proxy on this host.
+      addressType: 'FQDN',
+      endpoints: [{ addresses: [`${name}.localhost`], conditions: { ready: false } }],
+      ports: [{ name: 'admin', port, protocol: 'TCP' }],
+    });
+    await apply(cp, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'proxy', namespace: NS }, spec: { ports: [{ name: 'admin', port: 4445 }] } });
+    await apply(cp, slice('proxy-1', p1.adminPort));
+    op = await startTestOperator(cp, { proxyService: `${NS}/proxy` });
+    await apply(cp, gatewayDoc(NS, 'via-slices', upstream.url));
+    await eventually(async () => (await p1.admin.getGateway(gatewayId(NS, 'via-slices')))?.reachable, 20_000, 'registered on the slice endpoint');
+    // A new replica appears in the Service: it gets everything, then is told it is synced.
+    const p3 = await startTestProxy();
+    try {
+      expect((await p3.admin.getState()).ready).toBe(false);
+      await apply(cp, slice('proxy-3', p3.adminPort));
+      await eventually(async () => (await p3.admin.getState()).ready, 20_000, 'p3 converged and ready');
+      expect((await p3.admin.getState()).digest).toBe((await p1.admin.getState()).digest);
+      const gw = await eventually(async () => {
+        const o = await get('mcpgateway', 'via-slices');
+        return o.status?.replicas?.length === 2 ? o : undefined;
+      }, 20_000, 'status lists both replicas');
+      expect(gw.status?.replicas?.map((r) => r.endpoint)).toEqual([`http://proxy-1.localhost:${p1.adminPort}`, `http://proxy-3.localhost:${p3.adminPort}`]);
+    } finally {
+      await cp.kubectl(['delete', '-n', NS, 'endpointslice/proxy-3'], { check: true });
+      await stopTestProxy(p3);
+    }
+  });
 });

@@ -10,9 +10,8 @@
 --   Degraded     Stalled=True; Ready=False for a reason that needs a person (a bad spec, a missing
 --                Secret, rejected credentials, a selector that matches nothing, a name conflict, a
 --                gateway that does not exist) or for a reason this script does not know
---   Suspended    Ready=False with reason ConsentRequired: registered and served, waiting for the
---                first user to authorize at the OAuth provider
---   Healthy      Ready=True for the current generation
+--   Healthy      Ready=True for the current generation (an OAuth gateway waiting for its first user
+--                consent is Ready=True with reason ConsentRequired: it is served)
 --
 -- Argo CD runs this with the base, table and (safe) os libraries only, on gopher-lua (Lua 5.1): no
 -- string library, so no string methods; test/unit/argocd/health.test.ts enforces the same sandbox.
@@ -29,6 +28,7 @@ local NEEDS_A_PERSON = {
 
 local RETRIED = {
   Progressing = true,
+  ConsentRequired = true,
   ReconciliationFailed = true,
   Unreachable = true,
   UpstreamError = true,
@@ -101,11 +101,7 @@ if ready.status == "True" then
 end
 
 hs.message = describe(ready)
-if ready.status == "False" then
-  if ready.reason == "ConsentRequired" then
-    hs.status = "Suspended"
-  elseif NEEDS_A_PERSON[ready.reason] or not RETRIED[ready.reason] then
-    hs.status = "Degraded"
-  end
+if ready.status == "False" and (NEEDS_A_PERSON[ready.reason] or not RETRIED[ready.reason]) then
+  hs.status = "Degraded"
 end
 return hs

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const edgePath = fileURLToPath(new URL('../support/upstreams/edge-server.ts', import.meta.url));
   const upstream = await startChild([edgePath]);
   const upstreamUrl = `http://127.0.0.1:${upstream.first.port}/mcp`;
-  const proxyProc = await startChild([here, '--serve-proxy'], ['--expose-gc']);
+  const proxyProc = await startChild([here, '--serve-proxy'], ['--expose-gc', ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : [])]);
   const proxyUrl = proxyProc.first.url as string;
 
   const auth = (h: Record<string, string>) => fetch(`${proxyUrl}${h.path}`, { method: h.method ?? 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: h.body ?? null });
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
   console.log(`\nproxy heap per idle agent session: ${f(perSession / 1024, 1)} KiB (rss ${f(rssPerSession / 1024, 1)} KiB; ${IDLE_SESSIONS} SDK-client sessions, each with its GET stream open)`);
   console.log(`aims: added p50 < 0.5 ms → ${pLat.p50 - dLat.p50 < 0.5 ? 'met' : 'missed'}; throughput ≥ 0.8x direct → ${pTput / dTput >= 0.8 ? 'met' : 'missed'}\n`);
 
-  proxyProc.child.kill();
+  proxyProc.child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, process.env.BENCH_PROF ? 2000 : 0));
   upstream.child.kill();
   process.exit(0);
 }
@@ -147,7 +148,7 @@ async function serveProxy(): Promise<void> {
   const { startProxy } = await import('../../src/proxy/start.ts');
   const { pino } = await import('pino');
   const { createWriteStream } = await import('node:fs');
-  const proxy = await startProxy({ port: 0, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: SECRET }, logger: pino({ level: 'info' }, createWriteStream('/dev/null')), maxSessions: 100_000 });
+  const proxy = await startProxy({ port: 0, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: SECRET }, logger: pino({ level: process.env.BENCH_LOG ?? 'info' }, process.env.BENCH_LOG_DEST === 'fs' ? createWriteStream('/dev/null') : pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 })), maxSessions: 100_000 });
   process.on('message', (m) => {
     if (m === 'heap') {
       globalThis.gc?.();
@@ -155,6 +156,7 @@ async function serveProxy(): Promise<void> {
       process.send!({ heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
     }
   });
+  process.on('SIGINT', () => process.exit(0));
   process.send!({ url: proxy.url });
 }
 

@@ -12,6 +12,7 @@ import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
 import { createAgentServer } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
+import { FastCallState, tryFastCall } from './fast-call.ts';
 
 /** Largest JSON-RPC message accepted from an agent. 4 MiB, the SDK's default. */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -31,6 +32,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
 
   ctx.sessions.reserve();
   const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http');
+  const fast = new FastCallState();
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (id) => {
@@ -40,7 +42,9 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
         user: identity.user,
         transport: 'streamable-http',
         lastSeen: Date.now(),
-        handle: (rq, rs, b) => transport.handleRequest(rq, rs, b),
+        handle: async (rq, rs, b) => {
+          if (!(await tryFastCall(ctx, fast, server.id, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
+        },
         notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
         close: () => transport.close(),
       });

@@ -1,0 +1,109 @@
+/**
+ * The hot path of an agent session: a POST carrying one `tools/call` request (or the
+ * `notifications/cancelled` for one) is served here, without the SDK server transport; every
+ * other message goes to the SDK. Measured in test/bench/proxy.bench.ts: the SDK's Node adapter
+ * (web-standard Request/Response conversion, an SSE stream per POST) was most of the proxy's CPU.
+ *
+ * Response shape (MCP Streamable HTTP allows either for a POSTed request): `application/json`
+ * when the result is the first thing to send; `text/event-stream` as soon as a notification
+ * (progress, logging) comes first, with the result as the last event.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { ProxyContext } from '../context.ts';
+import type { AgentIdentity } from '../registry/types.ts';
+import { mayAccess } from './agent-auth.ts';
+import { RpcError } from './forward.ts';
+
+type RequestId = string | number;
+
+/** Per-session state of the fast path: its requests in flight, for cancellation. */
+export class FastCallState {
+  readonly inflight = new Map<RequestId, AbortController>();
+}
+
+interface JsonRpcMessage {
+  jsonrpc?: unknown;
+  id?: unknown;
+  method?: unknown;
+  params?: { name?: unknown; arguments?: unknown; _meta?: unknown; requestId?: unknown; reason?: unknown };
+}
+
+/**
+ * Serves `body` when it is a single `tools/call` request or a cancellation of one in flight here.
+ * Resolves false (nothing written) for anything else, which the caller hands to the SDK transport.
+ */
+export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serverId: string, sessionId: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<boolean> {
+  if (req.method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const msg = body as JsonRpcMessage;
+  if (msg.jsonrpc !== '2.0') return false;
+
+  if (msg.method === 'notifications/cancelled' && msg.id === undefined) {
+    const target = msg.params?.requestId;
+    const ac = typeof target === 'string' || typeof target === 'number' ? state.inflight.get(target) : undefined;
+    if (!ac) return false;
+    ac.abort(msg.params?.reason ?? 'cancelled by the agent');
+    res.writeHead(202).end();
+    return true;
+  }
+
+  if (msg.method !== 'tools/call' || (typeof msg.id !== 'string' && typeof msg.id !== 'number')) return false;
+  const params = msg.params;
+  if (!params || typeof params.name !== 'string' || (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments)))) return false;
+  const accept = req.headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
+  const version = req.headers['mcp-protocol-version'];
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return false;
+
+  const id = msg.id;
+  const server = ctx.store.servers.get(serverId);
+  const identity = ((req as IncomingMessage & { auth?: { extra?: { identity?: AgentIdentity } } }).auth?.extra?.identity)!;
+  let streaming = false;
+  const event = (m: unknown) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
+  const notify = (n: { method: string; params?: Record<string, unknown> }) => {
+    if (res.writableEnded) return;
+    if (!streaming) {
+      streaming = true;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': sessionId });
+    }
+    res.write(event({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) }));
+  };
+  const answer = (m: Record<string, unknown>) => {
+    if (res.writableEnded) return;
+    if (streaming) {
+      res.end(event(m));
+      return;
+    }
+    const text = JSON.stringify(m);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': sessionId });
+    res.end(text);
+  };
+
+  const ac = new AbortController();
+  state.inflight.set(id, ac);
+  try {
+    if (!server) throw new RpcError(-32001, `virtual server ${serverId} no longer exists`);
+    if (!mayAccess(server.spec.access, identity)) throw new RpcError(-32003, `user ${identity.user} may not use virtual server ${server.spec.name}`);
+    const result = await ctx.forwarder.call(server, params.name, params.arguments as Record<string, unknown> | undefined, {
+      identity,
+      transport: 'streamable-http',
+      signal: ac.signal,
+      ...(params._meta && typeof params._meta === 'object' ? { meta: params._meta as Record<string, unknown> } : {}),
+      notify,
+    });
+    // A cancelled request gets no response (MCP cancellation); the agent has stopped waiting.
+    if (ac.signal.aborted) res.end();
+    else answer({ jsonrpc: '2.0', id, result });
+  } catch (err) {
+    if (ac.signal.aborted) {
+      if (!res.headersSent) res.writeHead(202);
+      res.end();
+    } else {
+      const e = err instanceof RpcError ? err : new RpcError(-32603, 'internal error');
+      answer({ jsonrpc: '2.0', id, error: { code: e.code, message: e.message, ...(e.data === undefined ? {} : { data: e.data }) } });
+    }
+  } finally {
+    state.inflight.delete(id);
+  }
+  return true;
+}

@@ -78,6 +78,7 @@ async function authorize(_req: IncomingMessage, res: ServerResponse, url: URL, o
     codeVerifier,
     redirectUri: provider.redirectUri,
     expiresAt: Date.now() + (options.stateTtlSeconds ?? 600) * 1000,
+    ...(ticket.returnTo !== undefined ? { returnTo: ticket.returnTo } : {}),
   });
   const params: Record<string, string> = {
     ...provider.authorizeParams,
@@ -129,5 +130,6 @@ async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, op
   await options.vault.put({ namespace: gateway.spec.namespace, gatewayId: gateway.id, user: pending.user }, storedTokens(response, provider.scope));
   options.logger?.info({ gatewayId: gateway.id, user: pending.user }, 'oauth consent stored');
   await options.onConsented?.(gateway, user);
-  sendSuccessPage(res, gateway.spec.name);
+  if (pending.returnTo !== undefined) sendRedirect(res, pending.returnTo);
+  else sendSuccessPage(res, gateway.spec.name);
 }

@@ -11,6 +11,8 @@ export interface PendingAuthorization {
   user: string;
   codeVerifier: string;
   redirectUri: string;
+  /** Where the browser goes after a stored consent (the ticket's `returnTo`); absent = the result page. */
+  returnTo?: string;
   /** Epoch ms. */
   expiresAt: number;
 }

@@ -15,7 +15,7 @@ import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import { ClientCredentialsCache } from './client-credentials.ts';
 import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';
 import { MemoryPendingStore, type PendingStore } from './pending-store.ts';
-import { ProviderResolver } from './provider.ts';
+import { ProviderResolver, type ResolvedProvider } from './provider.ts';
 import { issueTicket } from './ticket.ts';
 import type { UrlPolicy } from './url-guard.ts';
 import { OAuthCredentials } from './user-credentials.ts';
@@ -52,8 +52,13 @@ export interface OAuthRelay {
   readonly routes: ExtraRoute[];
   readonly credentials: OAuthCredentials;
   bind(binding: RelayBinding): void;
-  /** A consent link for `user` on the gateway (a fresh signed ticket inside). */
-  consentUrl(gatewayId: string, user: string): Promise<string>;
+  /**
+   * A consent link for `user` on the gateway (a fresh signed ticket inside). `returnTo`: a
+   * same-origin path the browser is sent to after the consent is stored (the connections page).
+   */
+  consentUrl(gatewayId: string, user: string, options?: { returnTo?: string }): Promise<string>;
+  /** The gateway's resolved provider (the connections page revokes tokens with it on Disconnect). */
+  resolveProvider(gateway: GatewayRegistration): Promise<ResolvedProvider>;
   /** Users with a usable token for the gateway (a number; never who). */
   authorizedUsers(gateway: GatewayRegistration): Promise<number>;
 }
@@ -71,8 +76,8 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     defaultRedirectUri: () => `${base()}${CALLBACK_PATH}`,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const consentUrl = async (gatewayId: string, user: string) => {
-    const ticket = await issueTicket({ gatewayId, user }, options.relayKey, options.ticketTtlSeconds ?? 600);
+  const consentUrl = async (gatewayId: string, user: string, link: { returnTo?: string } = {}) => {
+    const ticket = await issueTicket({ gatewayId, user, ...(link.returnTo !== undefined ? { returnTo: link.returnTo } : {}) }, options.relayKey, options.ticketTtlSeconds ?? 600);
     return `${base()}${AUTHORIZE_PATH}${encodeURIComponent(gatewayId)}?ticket=${ticket}`;
   };
   const pending = options.pending ?? new MemoryPendingStore();
@@ -108,6 +113,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
       binding = next;
     },
     consentUrl,
+    resolveProvider: (gateway) => resolver.resolve(gateway),
     authorizedUsers: (gateway) => options.vault.countAuthorized(gateway.spec.namespace, gateway.id),
   };
 }

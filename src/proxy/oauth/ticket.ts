@@ -12,6 +12,13 @@ export const TICKET_ISSUER = 'mcp-gitops.dev/oauth-relay';
 export interface ConsentTicket {
   gatewayId: string;
   user: string;
+  /** Same-origin path the browser returns to after the callback (e.g. `/connections`); default: the relay's own result page. */
+  returnTo?: string;
+}
+
+/** True for a same-origin absolute path (`/x`, not `//host` or `/\host`), at most 512 characters. */
+export function isReturnPath(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 512 && /^\/(?![\/\\])[\x21-\x7e]*$/.test(value);
 }
 
 /**
@@ -20,7 +27,8 @@ export interface ConsentTicket {
  * @param ttlSeconds lifetime. Defaults to 600 (10 minutes).
  */
 export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSeconds = 600): Promise<string> {
-  return new SignJWT({ gw: ticket.gatewayId })
+  if (ticket.returnTo !== undefined && !isReturnPath(ticket.returnTo)) throw new TypeError('issueTicket: returnTo must be a same-origin path like "/connections"');
+  return new SignJWT({ gw: ticket.gatewayId, ...(ticket.returnTo !== undefined ? { rt: ticket.returnTo } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'mcp-gitops-consent+jwt' })
     .setSubject(ticket.user)
     .setAudience(TICKET_AUDIENCE)
@@ -51,5 +59,5 @@ export async function verifyTicket(token: string | null, key: Uint8Array, gatewa
   if (payload.gw !== gatewayId) {
     throw new OAuthRelayError('ERR_OAUTH_TICKET_MISMATCH', `the consent link was issued for another gateway than ${gatewayId}`);
   }
-  return { gatewayId: payload.gw, user: payload.sub };
+  return { gatewayId: payload.gw, user: payload.sub, ...(isReturnPath(payload.rt) ? { returnTo: payload.rt } : {}) };
 }

@@ -94,6 +94,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     url: agentUrl,
     adminUrl,
     getGateway: (id) => store.gateways.get(id),
+    registrations: () => ({
+      gateways: [...store.gateways.values()],
+      servers: [...store.servers.values()].map((server) => ({
+        server,
+        gatewayIds: [...new Set([...server.spec.tool_selectors.map((s) => s.gateway_id), ...catalog!.resolve(server).tools.map((t) => t.gatewayId)])],
+      })),
+    }),
     refreshGateway: async (id, asUser) => {
       await pool.get(id)?.refresh(asUser);
     },

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { UpstreamCredentials } from './upstream/credentials.ts';
-import type { AgentIdentity, GatewayRegistration } from './registry/types.ts';
+import type { AgentIdentity, GatewayRegistration, ServerRegistration } from './registry/types.ts';
 
 /** How agents authenticate. Exactly one of the two. */
 export type AgentAuthOptions =
@@ -77,6 +77,11 @@ export interface ProxyHandle {
   readonly adminUrl: string;
   /** The registration `id`, or undefined. */
   getGateway(id: string): GatewayRegistration | undefined;
+  /**
+   * The registrations served now; each virtual server with the ids of the gateways it draws tools
+   * from (its `tool_selectors`, plus gateways of tools it resolved). For the connections page.
+   */
+  registrations(): { gateways: GatewayRegistration[]; servers: Array<{ server: ServerRegistration; gatewayIds: string[] }> };
   /** Re-lists a gateway's tools now; `asUser` for per-user OAuth gateways (e.g. right after consent). */
   refreshGateway(id: string, asUser?: AgentIdentity): Promise<void>;
   /** Stops listening, closes agent and upstream sessions. */

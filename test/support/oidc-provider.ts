@@ -50,6 +50,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     features: {
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
+      revocation: { enabled: true },
       registration: { enabled: options.registration ?? true },
       resourceIndicators: {
         enabled: true,

@@ -31,7 +31,10 @@ API the operator converges, the per-user OAuth relay, /health, /ready and /metri
   --allowed-origin ORIGIN     an Origin allowed to call MCP endpoints from a browser (repeatable)
   --vault secret|file         where user tokens are stored (default secret in-cluster, else file)
   --vault-namespace NS        namespace of token Secrets (default: the pod's namespace)
-  --vault-key-file FILE       the key ring (JSON) for AES-256-GCM token encryption
+  --vault-key-file FILE       the key ring (JSON, mode 0600) for AES-256-GCM token encryption
+  --vault-key-secret NAME     Secret with the key ring (keys.json) when --vault=secret (default mcp-gitops-vault-key)
+  --oauth-allowed-host HOST   OAuth provider/metadata hosts allowed (exact or *.suffix; repeatable; default any public host)
+  --oauth-allow-loopback      allow OAuth providers on loopback addresses (dev and tests only)
   --data-dir DIR              file vault location (default .data/proxy)`;
 
 export const operatorHelp = `Usage: mcp-gitops operator [flags]

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
+import { openTokenVault } from '../vault/index.ts';
 import { parseFlags, runUntilSignal, UsageError } from './flags.ts';
 import { secretInput } from './secret-input.ts';
 
@@ -20,6 +22,9 @@ export const ProxyFlags = z.object({
   vault: z.enum(['secret', 'file']).optional(),
   vaultNamespace: z.string().optional(),
   vaultKeyFile: z.string().optional(),
+  vaultKeySecret: z.string().default('mcp-gitops-vault-key'),
+  oauthAllowedHost: z.array(z.string()).optional(),
+  oauthAllowLoopback: z.boolean().default(false),
   dataDir: z.string().default('.data/proxy'),
 });
 export type ProxyFlags = z.output<typeof ProxyFlags>;
@@ -39,6 +44,9 @@ export const proxyFlagSpec = {
   vault: { type: 'string' },
   'vault-namespace': { type: 'string' },
   'vault-key-file': { type: 'string' },
+  'vault-key-secret': { type: 'string' },
+  'oauth-allowed-host': { type: 'string', multiple: true },
+  'oauth-allow-loopback': { type: 'boolean' },
   'data-dir': { type: 'string' },
 } as const;
 
@@ -58,7 +66,22 @@ export async function run(argv: string[]): Promise<number> {
   const { flags } = parseFlags(argv, proxyFlagSpec, ProxyFlags);
   const adminToken = await secretInput(flags.adminTokenFile, 'MCP_GITOPS_ADMIN_TOKEN', '--admin-token-file');
   if (!adminToken) throw new UsageError('the admin credential is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
+  const backend = flags.vault ?? (process.env.KUBERNETES_SERVICE_HOST ? 'secret' : 'file');
+  const { vault, keyring } = await openTokenVault({
+    backend,
+    dataDir: flags.dataDir,
+    keySecretName: flags.vaultKeySecret,
+    ...(flags.vaultKeyFile ? { keyFile: flags.vaultKeyFile } : {}),
+    ...(backend === 'secret' ? { secretNamespace: flags.vaultNamespace ?? process.env.POD_NAMESPACE ?? 'mcp-gitops-system' } : {}),
+  });
+  const relay = createOAuthRelay({
+    vault,
+    relayKey: keyring.deriveKey('consent-ticket'),
+    policy: { allowLoopback: flags.oauthAllowLoopback, ...(flags.oauthAllowedHost ? { allowedHosts: flags.oauthAllowedHost } : {}) },
+  });
   const proxy = await startProxy({
+    credentials: relay.credentials,
+    extraRoutes: relay.routes,
     port: flags.port,
     adminPort: flags.adminPort,
     host: flags.host,
@@ -68,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
   });
+  relay.bind({ publicUrl: flags.publicUrl ?? proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);
   return runUntilSignal(proxy, 'mcp-gitops proxy');
 }

@@ -5,7 +5,9 @@
  */
 import { serverId } from '../api/ids.ts';
 import { AdminClient } from '../proxy/admin/client.ts';
+import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type ProxyHandle } from '../proxy/start.ts';
+import { openTokenVault } from '../vault/index.ts';
 import { mintAgentToken } from '../cli/mint-token.ts';
 import { applySnapshot } from './apply.ts';
 import { DirectorySource, type DevSnapshot, type FileProblems } from './directory-source.ts';
@@ -54,12 +56,18 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
     upstream = await startEverything(options.upstreamPort);
     out(`upstream: server-everything at ${upstream.url}`);
   }
+  // The file vault (key file created 0600 on first run) and the OAuth relay; dev allows loopback providers.
+  const { vault, keyring } = await openTokenVault({ backend: 'file', dataDir: options.dataDir });
+  const relay = createOAuthRelay({ vault, relayKey: keyring.deriveKey('consent-ticket'), policy: { allowLoopback: true } });
   const proxy = await startProxy({
+    credentials: relay.credentials,
+    extraRoutes: relay.routes,
     port: options.port,
     host: options.host,
     adminToken: secrets.adminToken,
     agentAuth: { hs256Secret: secrets.agentSecret },
   });
+  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
   const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });
 

@@ -16,3 +16,4 @@ export { FileRecordStore } from './file-store.ts';
 export { SecretRecordStore, secretName } from './secret-store.ts';
 export { EncryptedTokenVault, userHash } from './encrypted-vault.ts';
 export type { TokenVault, TokenRef, TokenEntry, Refresher, PutOptions, RefreshOptions } from './token-vault.ts';
+export { openTokenVault, type OpenVaultOptions } from './open-vault.ts';

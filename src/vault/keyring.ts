@@ -6,7 +6,7 @@
  *
  *     { "active": "k-20261125-1a2b", "keys": { "k-20261125-1a2b": "<base64url 32 bytes>", "k-old": "…" } }
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { VaultError } from './errors.ts';
 
@@ -92,6 +92,15 @@ export class Keyring {
   rotated(): Keyring {
     const key = newVaultKey();
     return new Keyring([...this.#entries(), key], key.kid);
+  }
+
+  /**
+   * A 32-byte key for another purpose derived from the active key (HKDF-SHA256, `info` = purpose),
+   * e.g. the consent-ticket signing key, so replicas sharing the keyring share it without another
+   * Secret. Changes when the active key rotates.
+   */
+  deriveKey(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.active.key, Buffer.alloc(0), `mcp-gitops.dev/${purpose}`, 32));
   }
 
   /** The serialized form (contains key material: write it only to a 0600 file or a Secret). */

@@ -1,0 +1,101 @@
+/**
+ * The rendered install is wired together: selectors match the pods they mean, named ports exist, the
+ * NetworkPolicy admits the admin port from the operator's pods only, and the probes point at the
+ * paths each process serves. Mistakes here pass every dry run and break only in a real cluster.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assetsDir } from '../../support/control-plane.ts';
+import { deployment, MANIFESTS, parseObjects, type KubeObject } from './rendered.ts';
+
+const KUBECTL = [join(assetsDir(), 'kubectl'), 'kubectl'].find((k) => spawnSync(k, ['version', '--client'], { stdio: 'ignore' }).status === 0);
+if (!KUBECTL) console.warn('SKIP install wiring tests: no kubectl (build the test control plane or install kubectl)');
+
+type Labels = Record<string, string>;
+type Port = { name?: string; containerPort?: number; port?: number | string; targetPort?: number | string };
+type Container = { name: string; ports?: Port[]; livenessProbe?: Probe; readinessProbe?: Probe };
+type Probe = { httpGet?: { path: string; port: string | number } };
+type Template = { metadata: { labels: Labels }; spec: { containers: Container[]; serviceAccountName?: string } };
+
+const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)', () => {
+  const objects: KubeObject[] = KUBECTL ? parseObjects(execFileSync(KUBECTL, ['kustomize', MANIFESTS], { encoding: 'utf8' })) : [];
+  const find = (kind: string, name: string) => {
+    const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) throw new Error(`no ${kind} ${name}`);
+    return o as KubeObject & { spec: Record<string, unknown> };
+  };
+  const template = (name: string) => deployment(objects, name).spec.template as unknown as Template;
+  const operator = () => template('mcp-gitops-operator');
+  const proxy = () => template('mcp-gitops-proxy');
+
+  it('each Deployment, PodDisruptionBudget and the Service select exactly their own pods', () => {
+    for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {
+      const d = deployment(objects, name) as unknown as { spec: { selector: { matchLabels: Labels }; template: Template } };
+      expect(matches(d.spec.selector.matchLabels, d.spec.template.metadata.labels), name).toBe(true);
+      const pdb = find('PodDisruptionBudget', name).spec as { selector: { matchLabels: Labels } };
+      expect(matches(pdb.selector.matchLabels, d.spec.template.metadata.labels), `PDB ${name}`).toBe(true);
+    }
+    const svc = find('Service', 'mcp-gitops-proxy').spec as { selector: Labels };
+    expect(matches(svc.selector, proxy().metadata.labels)).toBe(true);
+    expect(matches(svc.selector, operator().metadata.labels)).toBe(false);
+  });
+
+  it('the Service exposes the agent port 4444 as `http` and the admin port 4445 as `admin` (the name the operator looks for)', () => {
+    const svc = find('Service', 'mcp-gitops-proxy').spec as { ports: Port[] };
+    const containerPorts = proxy().spec.containers[0]?.ports ?? [];
+    expect(svc.ports.map((p) => [p.name, p.port])).toEqual([['http', 4444], ['admin', 4445]]);
+    for (const p of svc.ports) expect(containerPorts.map((c) => c.name), `targetPort ${p.targetPort}`).toContain(p.targetPort);
+    expect(containerPorts.map((c) => [c.name, c.containerPort])).toEqual([['http', 4444], ['admin', 4445]]);
+  });
+
+  it('the NetworkPolicy admits the admin port from the operator’s pods only, the agent port from anywhere', () => {
+    const np = find('NetworkPolicy', 'mcp-gitops-proxy').spec as {
+      podSelector: { matchLabels: Labels };
+      policyTypes: string[];
+      ingress: Array<{ from?: Array<{ podSelector?: { matchLabels: Labels }; namespaceSelector?: unknown; ipBlock?: unknown }>; ports?: Port[] }>;
+    };
+    expect(matches(np.podSelector.matchLabels, proxy().metadata.labels)).toBe(true);
+    expect(np.policyTypes).toEqual(['Ingress']);
+    const admitting = (port: string) => np.ingress.filter((r) => !r.ports || r.ports.some((p) => p.port === port));
+    const adminRules = admitting('admin');
+    expect(adminRules.length).toBeGreaterThan(0);
+    for (const rule of adminRules) {
+      expect(rule.from?.length, 'an admin rule must name its sources').toBeGreaterThan(0);
+      for (const peer of rule.from ?? []) {
+        expect(peer.namespaceSelector ?? peer.ipBlock, 'same-namespace pods only').toBeUndefined();
+        expect(matches(peer.podSelector?.matchLabels ?? {}, operator().metadata.labels)).toBe(true);
+        expect(matches(peer.podSelector?.matchLabels ?? {}, proxy().metadata.labels)).toBe(false);
+      }
+    }
+    expect(admitting('http').some((r) => r.from === undefined)).toBe(true);
+  });
+
+  it('probes point at the paths each process serves, on its named ports', () => {
+    const [op] = operator().spec.containers;
+    expect([op?.livenessProbe?.httpGet, op?.readinessProbe?.httpGet]).toEqual([
+      { path: '/healthz', port: 'probes' },
+      { path: '/readyz', port: 'probes' },
+    ]);
+    const [px] = proxy().spec.containers;
+    expect([px?.livenessProbe?.httpGet, px?.readinessProbe?.httpGet]).toEqual([
+      { path: '/health', port: 'http' },
+      { path: '/ready', port: 'http' },
+    ]);
+  });
+
+  it('each Deployment runs under its own service account, bound to its own role', () => {
+    expect(operator().spec.serviceAccountName).toBe('mcp-gitops-operator');
+    expect(proxy().spec.serviceAccountName).toBe('mcp-gitops-proxy');
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') as unknown as Array<{
+      metadata: { name: string };
+      subjects: Array<{ name: string }>;
+      roleRef: { name: string };
+    }>;
+    for (const b of bindings) {
+      expect(b.subjects.map((s) => s.name), b.metadata.name).toEqual([b.roleRef.name.startsWith('mcp-gitops-operator') ? 'mcp-gitops-operator' : 'mcp-gitops-proxy']);
+    }
+  });
+});

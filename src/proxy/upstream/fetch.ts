@@ -20,7 +20,7 @@ export interface UpstreamFetchOptions {
 }
 
 /** One keep-alive connection pool for all upstreams of a proxy (per origin inside). */
-const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64, connect: { timeout: 5_000 } });
+export const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64, connect: { timeout: 5_000 } });
 
 const REQUEST_ID = /"id":(\d+)\}$/;
 const decoder = new TextDecoder();

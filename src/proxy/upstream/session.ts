@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
 import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { fastToolsCall } from './fast-call.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 
 /** Results pass through verbatim: the upstream is the authority on its own results. */
@@ -135,6 +136,18 @@ export class UpstreamSession {
     if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: session closed`);
     if (this.state === 'down') throw this.#unreachable();
     const client = this.#client && this.state === 'ready' ? this.#client : await this.connect();
+    const transport = client.transport;
+    if (method === 'tools/call' && transport instanceof StreamableHTTPClientTransport) {
+      try {
+        const headers = await this.#opts.credentials.headersFor(this.gateway, this.user, options.signal);
+        const target = { url: this.gateway.spec.url, gatewayName: this.gateway.spec.name, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion, headers };
+        const result = await fastToolsCall(target, params as Record<string, unknown>, { ...options, timeoutMs: options.timeoutMs ?? 300_000 });
+        this.lastSeen = new Date();
+        return result;
+      } catch (err) {
+        return this.#recover(err, client, method, params, options, retryOnLostSession);
+      }
+    }
     const id = (client as unknown as { _requestMessageId?: number })._requestMessageId;
     const sink = options.onlog && typeof id === 'number' ? options.onlog : undefined;
     if (sink) this.#logSinks.set(id as number, sink);
@@ -147,29 +160,36 @@ export class UpstreamSession {
       this.lastSeen = new Date();
       return result;
     } catch (err) {
-      if (err instanceof McpError) {
-        if (err.code === ErrorCode.RequestTimeout) {
-          if (options.signal?.aborted) throw err;
-          throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
-        }
-        if (err.code !== ErrorCode.ConnectionClosed) throw new UpstreamRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
-      }
-      if (err instanceof ConsentRequiredError || err instanceof UpstreamAuthError) throw err;
-      const status = (err as { code?: unknown }).code;
-      if (status === 404 && retryOnLostSession && this.#client === client) {
-        // The upstream forgot our session (it restarted): the request was not processed.
-        this.#client = undefined;
-        this.#setState('idle');
-        void client.close().catch(() => {});
-        return this.#request(method, params, options, false);
-      }
-      if (status === 401 || status === 403) {
-        throw new UpstreamFailure('ERR_UPSTREAM_AUTH', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: upstream refused the credentials (HTTP ${status})`);
-      }
-      throw this.#fail(err);
+      return this.#recover(err, client, method, params, options, retryOnLostSession);
     } finally {
       if (sink) this.#logSinks.delete(id as number);
     }
+  }
+
+  /** Classifies a failed request: rethrow as the agent should see it, retry once on a lost session, or mark the session down. */
+  async #recover(err: unknown, client: Client, method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {
+    if (options.signal?.aborted) throw err;
+    if (err instanceof UpstreamRpcError || err instanceof UpstreamFailure) throw err;
+    if (err instanceof McpError) {
+      if (err.code === ErrorCode.RequestTimeout) {
+        if (options.signal?.aborted) throw err;
+        throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
+      }
+      if (err.code !== ErrorCode.ConnectionClosed) throw new UpstreamRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
+    }
+    if (err instanceof ConsentRequiredError || err instanceof UpstreamAuthError) throw err;
+    const status = (err as { code?: unknown }).code;
+    if (status === 404 && retryOnLostSession && this.#client === client) {
+      // The upstream forgot our session (it restarted): the request was not processed.
+      this.#client = undefined;
+      this.#setState('idle');
+      void client.close().catch(() => {});
+      return this.#request(method, params, options, false);
+    }
+    if (status === 401 || status === 403) {
+      throw new UpstreamFailure('ERR_UPSTREAM_AUTH', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: upstream refused the credentials (HTTP ${status})`);
+    }
+    throw this.#fail(err);
   }
 
   /** Marks the session down, schedules a reconnect, and returns the error to throw. */

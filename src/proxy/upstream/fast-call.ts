@@ -1,0 +1,131 @@
+/**
+ * The hot path to an upstream: `tools/call` on an established Streamable HTTP session as one
+ * undici request, without the SDK client's fetch/web-streams stack. The SDK client still owns the
+ * session (initialize, GET stream, ping, tools/list); this shares its session id and protocol
+ * version and uses string request ids (`p<n>`) that cannot collide with the SDK's numeric ones.
+ *
+ * Everything on the request's SSE response belongs to this call, so progress and logging
+ * notifications reach the right agent request without guessing.
+ */
+import { request } from 'undici';
+import { UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { dispatcher, type LogSink } from './fetch.ts';
+
+/** A non-2xx answer of the upstream's MCP endpoint. `code` is the HTTP status (as the SDK's errors). */
+export class UpstreamHttpError extends Error {
+  override name = 'UpstreamHttpError';
+  readonly code: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.code = status;
+  }
+}
+
+export interface FastCallTarget {
+  url: string;
+  gatewayName: string;
+  sessionId: string | undefined;
+  protocolVersion: string | undefined;
+  headers: Record<string, string>;
+}
+
+export interface FastCallOptions {
+  signal?: AbortSignal;
+  onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+  onlog?: LogSink;
+  /** Deadline without progress, ms. */
+  timeoutMs: number;
+}
+
+let seq = 0;
+
+/** POSTs one `tools/call`; resolves the upstream's result verbatim. See the module contract. */
+export async function fastToolsCall(target: FastCallTarget, params: Record<string, unknown>, options: FastCallOptions): Promise<Record<string, unknown>> {
+  const id = `p${++seq}`;
+  const meta = (params._meta as Record<string, unknown> | undefined) ?? undefined;
+  const withToken = options.onprogress ? { ...params, _meta: { ...meta, progressToken: id } } : params;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...target.headers,
+  };
+  if (target.sessionId) headers['mcp-session-id'] = target.sessionId;
+  if (target.protocolVersion) headers['mcp-protocol-version'] = target.protocolVersion;
+
+  const ac = new AbortController();
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, options.timeoutMs);
+  };
+  const onAbort = () => ac.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  arm();
+  try {
+    const res = await request(target.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: withToken }), dispatcher, signal: ac.signal });
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text().catch(() => '');
+      throw new UpstreamHttpError(res.statusCode, `HTTP ${res.statusCode} from the upstream: ${text.slice(0, 200)}`);
+    }
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.startsWith('application/json')) return settle((await res.body.json()) as Record<string, unknown>);
+    if (!type.startsWith('text/event-stream')) {
+      await res.body.dump();
+      throw new UpstreamHttpError(502, `unexpected content-type "${type.slice(0, 100)}" from the upstream`);
+    }
+    res.body.setEncoding('utf8');
+    let buffer = '';
+    for await (const chunk of res.body as AsyncIterable<string>) {
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const raw = buffer.slice(0, end).replaceAll('\r', '');
+        buffer = buffer.slice(end + 2);
+        let data = '';
+        for (const line of raw.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+        if (!data) continue;
+        const msg = JSON.parse(data) as Record<string, unknown> & { params?: Record<string, unknown> };
+        if (msg.id === id && ('result' in msg || 'error' in msg)) {
+          void res.body.dump().catch(() => {});
+          return settle(msg);
+        }
+        if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
+          arm();
+          const { progressToken: _t, ...p } = msg.params;
+          options.onprogress?.(p as { progress: number });
+        } else if (msg.method === 'notifications/message') {
+          options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
+        }
+      }
+    }
+    throw new UpstreamHttpError(502, 'the upstream closed the response stream without answering');
+  } catch (err) {
+    if (ac.signal.aborted) {
+      cancelUpstream(target, headers, id, timedOut ? 'timeout' : String(options.signal?.reason ?? 'cancelled'));
+      if (timedOut) throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', target.gatewayName, `gateway ${target.gatewayName}: no answer to tools/call within ${options.timeoutMs} ms`);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  function settle(msg: Record<string, unknown>): Record<string, unknown> {
+    if ('error' in msg) {
+      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+      throw new UpstreamRpcError(typeof e.code === 'number' ? e.code : -32603, typeof e.message === 'string' ? e.message : 'upstream error', e.data);
+    }
+    return msg.result as Record<string, unknown>;
+  }
+}
+
+/** Tells the upstream to stop working on `id` (MCP `notifications/cancelled`). Fire and forget. */
+function cancelUpstream(target: FastCallTarget, headers: Record<string, string>, id: string, reason: string): void {
+  request(target.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }), dispatcher })
+    .then((r) => r.body.dump())
+    .catch(() => {});
+}

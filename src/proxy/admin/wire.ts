@@ -77,7 +77,7 @@ const AuthHeader = z.object({ key: z.string().min(1).regex(/^[!#$%&'*+.^_`|~0-9A
 
 const gatewayFields = {
   id: Id.optional(),
-  name: z.string().trim().min(1).max(255).regex(GATEWAY_NAME, 'may contain only letters, digits, space, "_", "." and "-"'),
+  name: z.string().trim().min(1, { error: 'must not be empty', abort: true }).max(255).regex(GATEWAY_NAME, 'may contain only letters, digits, space, "_", "." and "-"'),
   url: HttpUrl,
   transport: z.preprocess(
     (v) => (typeof v === 'string' ? v.toUpperCase() : v),

@@ -163,4 +163,17 @@ describe('an agent through a virtual server', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['edge-echo']);
     await client.close();
   });
+
+  it('exposes calls, errors, latency per tool, upstream health and sessions as Prometheus metrics', async () => {
+    const client = await connectAgent(proxy.url, VS);
+    await client.callTool({ name: 'edge-echo', arguments: { text: 'm' } });
+    const text = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(text).toMatch(/mcp_gitops_tool_calls_total\{server="curated",gateway="edge",tool="edge-echo",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/mcp_gitops_tool_call_errors_total\{server="curated",gateway="edge",tool="edge-fail-tool",code="tool_error"\} 1/);
+    expect(text).toMatch(/mcp_gitops_tool_call_duration_seconds_bucket\{le="0.1",server="curated",gateway="edge",tool="edge-echo"\} [1-9]/);
+    expect(text).toMatch(/mcp_gitops_upstream_up\{gateway="edge"\} 1/);
+    expect(text).toMatch(/mcp_gitops_agent_sessions\{transport="streamable-http"\} [1-9]/);
+    expect(text).not.toContain('upstream-secret');
+    await client.close();
+  });
 });

@@ -62,6 +62,7 @@ export class EncryptedTokenVault implements TokenVault {
     const entries: TokenEntry[] = [];
     let skipped = 0;
     for (const { location, record } of await this.#store.list(namespace, gatewayId)) {
+      if (record.state === 'document') continue;
       try {
         const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
         if (userHash(user) !== location.userHash) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
@@ -77,6 +78,29 @@ export class EncryptedTokenVault implements TokenVault {
   async countAuthorized(namespace: string, gatewayId: string): Promise<number> {
     const records = await this.#store.list(namespace, gatewayId);
     return records.filter(({ record }) => record.state === 'active').length;
+  }
+
+  async getDocument(namespace: string, gatewayId: string, name: string): Promise<{ value: unknown; version: string } | undefined> {
+    const location = documentLocation(namespace, gatewayId, name);
+    const record = await this.#store.read(location);
+    if (record === undefined) return undefined;
+    const where = this.#store.describe(location);
+    const plaintext = open(this.#keyring, record.tokens, documentContext(namespace, gatewayId, name), where);
+    try {
+      return { value: JSON.parse(plaintext.toString('utf8')), version: record.version };
+    } catch {
+      throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `document ${where} opened but is not JSON`);
+    }
+  }
+
+  async putDocument(namespace: string, gatewayId: string, name: string, value: unknown, options: PutOptions = {}): Promise<string> {
+    const location = documentLocation(namespace, gatewayId, name);
+    const record: SealedRecord = {
+      tokens: seal(this.#keyring, Buffer.from(JSON.stringify(value), 'utf8'), documentContext(namespace, gatewayId, name)),
+      subject: seal(this.#keyring, Buffer.from(name, 'utf8'), subjectContext(location)),
+      state: 'document',
+    };
+    return this.#store.write(location, record, options.ifVersion);
   }
 
   refreshUnderLock(ref: TokenRef, refresher: Refresher, options: RefreshOptions = {}): Promise<TokenEntry | undefined> {
@@ -180,6 +204,15 @@ export class EncryptedTokenVault implements TokenVault {
 
 function locate(ref: TokenRef): RecordLocation {
   return { namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: userHash(ref.user) };
+}
+
+/** Documents live beside user records under a `doc-` hash that no user hash (40 hex) can equal. */
+function documentLocation(namespace: string, gatewayId: string, name: string): RecordLocation {
+  return { namespace, gatewayId, userHash: `doc-${createHash('sha256').update(`mcp-gitops.dev/document\n${name}`).digest('hex').slice(0, 36)}` };
+}
+
+function documentContext(namespace: string, gatewayId: string, name: string) {
+  return { namespace, gatewayId, user: `document:${name}`, purpose: 'document' };
 }
 
 function tokensContext(ref: TokenRef) {

@@ -21,7 +21,7 @@ const FileRecord = z.object({
   version: z.number().int().nonnegative(),
   tokens: z.string(),
   subject: z.string(),
-  state: z.enum(['active', 'reconnect-needed']),
+  state: z.enum(['active', 'reconnect-needed', 'document']),
   lease: z.object({ holder: z.string(), expiresAt: z.number() }).optional(),
 });
 

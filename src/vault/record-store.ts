@@ -17,7 +17,8 @@ export interface RefreshLease {
   expiresAt: number;
 }
 
-export type RecordState = 'active' | 'reconnect-needed';
+/** `document`: a per-gateway sealed document (e.g. a registered OAuth client), not a user's tokens. */
+export type RecordState = 'active' | 'reconnect-needed' | 'document';
 
 export interface SealedRecord {
   /** `seal()` of the token set JSON (purpose `tokens`). */

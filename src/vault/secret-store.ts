@@ -164,7 +164,8 @@ function fromSecret(secret: V1Secret, where: string): VersionedRecord {
     throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `token record ${where} lacks data.tokens, data.subject or a resourceVersion`);
   }
   const annotations = secret.metadata?.annotations ?? {};
-  const state: RecordState = annotations[STATE_ANNOTATION] === 'reconnect-needed' ? 'reconnect-needed' : 'active';
+  const annotated = annotations[STATE_ANNOTATION];
+  const state: RecordState = annotated === 'reconnect-needed' || annotated === 'document' ? annotated : 'active';
   const record: VersionedRecord = {
     tokens: Buffer.from(tokens, 'base64').toString('utf8'),
     subject: Buffer.from(subject, 'base64').toString('utf8'),

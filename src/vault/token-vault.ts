@@ -57,4 +57,11 @@ export interface TokenVault {
    * Resolves `undefined` when there is no record.
    */
   refreshUnderLock(ref: TokenRef, refresher: Refresher, options?: RefreshOptions): Promise<TokenEntry | undefined>;
+  /**
+   * A small sealed JSON document per gateway, shared by every replica (e.g. the OAuth client a
+   * replica registered dynamically, so all replicas use the same one). Not a user; never listed or counted.
+   */
+  getDocument(namespace: string, gatewayId: string, name: string): Promise<{ value: unknown; version: string } | undefined>;
+  /** Stores a document; `ifVersion` as for {@link put} (`null` = only if absent). Returns the new version. */
+  putDocument(namespace: string, gatewayId: string, name: string, value: unknown, options?: PutOptions): Promise<string>;
 }

@@ -13,6 +13,8 @@
  * Resolved providers are cached per gateway id and `specHash`.
  */
 import * as client from 'openid-client';
+import { z } from 'zod';
+import { isVaultError, type TokenVault } from '../../vault/index.ts';
 import type { OAuthConfig } from '../admin/wire.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import { OAuthRelayError, relayErrorIn } from './errors.ts';
@@ -44,7 +46,18 @@ export interface ProviderResolverOptions {
   timeoutSeconds?: number;
   /** Defaults to the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Where dynamically registered clients are kept (sealed, per gateway) so every replica uses the
+   * same one: a refresh token issued to one client is useless to another. Without it each replica
+   * registers its own (fine for one replica).
+   */
+  vault?: TokenVault;
 }
+
+/** The sealed per-gateway document holding a dynamically registered client. */
+export const REGISTERED_CLIENT_DOCUMENT = 'oauth-client';
+const RegisteredClient = z.object({ issuer: z.string(), redirect_uri: z.string(), client_id: z.string(), client_secret: z.string().optional() });
+type RegisteredClient = z.infer<typeof RegisteredClient>;
 
 export function providerKind(config: OAuthConfig): ProviderKind {
   return config.discovery ?? (config.token_url ? 'static' : config.issuer ? 'issuer' : 'mcp');
@@ -127,9 +140,9 @@ export class ProviderResolver {
       if (scopes.length === 0 && prm.scopes_supported) scopes = prm.scopes_supported;
       const issuer = new URL(oauth.issuer ?? prm.authorization_servers[0]!);
       if (oauth.client_id) {
-        config = await discover(issuer, oauth.client_id, clientMetadata(oauth), auth, common, gateway);
+        config = await discover(issuer, oauth.client_id, clientMetadata(oauth), auth, common, gateway, ['oauth2', 'oidc']);
       } else {
-        config = await register(issuer, redirectUri, this.#options.clientName ?? 'mcp-gitops', common, gateway);
+        config = await this.#registeredClient(issuer, redirectUri, common, gateway);
       }
     }
 
@@ -139,19 +152,59 @@ export class ProviderResolver {
     authorizeParams.prompt ??= 'consent';
     return { kind, config, authorizeParams, tokenParams, scope: scopes.join(' '), redirectUri };
   }
+
+  /**
+   * The gateway's dynamically registered client: the one stored in the vault when it matches the
+   * issuer and redirect URI, else a new registration stored with create-only compare-and-swap
+   * (when two replicas register at once, both end up using the stored winner).
+   */
+  async #registeredClient(issuer: URL, redirectUri: string, common: Common, gateway: GatewayRegistration): Promise<client.Configuration> {
+    const vault = this.#options.vault;
+    const namespace = gateway.spec.namespace;
+    const stored = await vault?.getDocument(namespace, gateway.id, REGISTERED_CLIENT_DOCUMENT).catch(() => undefined);
+    const usable = (doc: { value: unknown } | undefined): RegisteredClient | undefined => {
+      const parsed = RegisteredClient.safeParse(doc?.value);
+      return parsed.success && parsed.data.issuer === issuer.href && parsed.data.redirect_uri === redirectUri ? parsed.data : undefined;
+    };
+    const fromStore = (c: RegisteredClient) =>
+      discover(issuer, c.client_id, c.client_secret ? { client_secret: c.client_secret } : undefined, c.client_secret ? client.ClientSecretPost(c.client_secret) : client.None(), common, gateway, ['oauth2', 'oidc']);
+    const existing = usable(stored);
+    if (existing) return fromStore(existing);
+
+    const config = await register(issuer, redirectUri, this.#options.clientName ?? 'mcp-gitops', common, gateway);
+    if (vault === undefined) return config;
+    const metadata = config.clientMetadata();
+    const registered: RegisteredClient = {
+      issuer: issuer.href,
+      redirect_uri: redirectUri,
+      client_id: metadata.client_id,
+      ...(typeof metadata.client_secret === 'string' ? { client_secret: metadata.client_secret } : {}),
+    };
+    try {
+      await vault.putDocument(namespace, gateway.id, REGISTERED_CLIENT_DOCUMENT, registered, { ifVersion: stored?.version ?? null });
+      return config;
+    } catch (error) {
+      if (!isVaultError(error, 'ERR_VAULT_CONFLICT')) throw error;
+      const winner = usable(await vault.getDocument(namespace, gateway.id, REGISTERED_CLIENT_DOCUMENT));
+      return winner ? fromStore(winner) : config;
+    }
+  }
 }
+
+type Common = { [client.customFetch]: client.CustomFetch; timeout: number };
 
 async function discover(
   issuer: URL,
   clientId: string,
   metadata: Partial<client.ClientMetadata> | undefined,
   auth: client.ClientAuth,
-  common: { [client.customFetch]: client.CustomFetch; timeout: number },
+  common: Common,
   gateway: GatewayRegistration,
+  order: ReadonlyArray<'oidc' | 'oauth2'> = ['oidc', 'oauth2'],
 ): Promise<client.Configuration> {
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
   const problems: string[] = [];
-  for (const algorithm of ['oidc', 'oauth2'] as const) {
+  for (const algorithm of order) {
     try {
       return await client.discovery(issuer, clientId, metadata, auth, { ...common, execute, algorithm });
     } catch (error) {
@@ -167,7 +220,7 @@ async function register(
   issuer: URL,
   redirectUri: string,
   clientName: string,
-  common: { [client.customFetch]: client.CustomFetch; timeout: number },
+  common: Common,
   gateway: GatewayRegistration,
 ): Promise<client.Configuration> {
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];

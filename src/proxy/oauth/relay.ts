@@ -74,6 +74,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
   const resolver = new ProviderResolver({
     policy: options.policy ?? {},
     defaultRedirectUri: () => `${base()}${CALLBACK_PATH}`,
+    vault: options.vault,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const consentUrl = async (gatewayId: string, user: string, link: { returnTo?: string } = {}) => {

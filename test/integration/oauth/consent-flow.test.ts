@@ -115,6 +115,22 @@ describe('MCP authorization spec: RFC 9728 metadata, dynamic client registration
     expect(response!.status).toBe(200);
     expect(await callWhoami(h.upstream.resource, await h.primary.relay.credentials.headersFor(gw, alice))).toBe('alice');
   });
+
+  it('every replica uses the one registered client: another replica refreshes the token this one obtained', async () => {
+    const gw = [...h.gateways.values()].find((g) => g.spec.name === 'rovo-mcp')!;
+    const replica = await h.startReplica();
+    const ref = { namespace: 'mcp', gatewayId: gw.id, user: 'alice' };
+    const entry = await h.primary.vault.get(ref);
+    await h.primary.vault.put(ref, { ...entry!.tokens, expiresAt: Date.now() - 1 });
+    const errorsBefore = h.op.events.errors.invalid_grant ?? 0;
+    const headers = await replica.relay.credentials.headersFor(gw, alice);
+    expect(headers.authorization).not.toBe(`Bearer ${entry!.tokens.accessToken}`);
+    expect(await callWhoami(h.upstream.resource, headers)).toBe('alice');
+    expect(h.op.events.errors.invalid_grant ?? 0).toBe(errorsBefore);
+    // The stored registration is neither a user nor counted as one.
+    expect((await replica.vault.listByGateway('mcp', gw.id)).entries.map((e) => e.ref.user)).toEqual(['alice']);
+    expect(await replica.relay.authorizedUsers(gw)).toBe(1);
+  });
 });
 
 describe('static endpoints (the seed’s authorization_url / token_url)', () => {

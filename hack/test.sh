@@ -14,4 +14,15 @@ export KUBEBUILDER_ASSETS
 echo "control plane: $KUBEBUILDER_ASSETS"
 hack/ensure-test-tools.sh
 npx tsc -p tsconfig.json --noEmit
-npx vitest run "$@"
+mkdir -p test-output
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@"
+code=$?
+set -e
+# One plain closing line for any reader of the log: "Tests: N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' || true
+exit $code

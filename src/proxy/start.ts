@@ -68,6 +68,13 @@ export interface ProxyOptions {
   maxSessions?: number;
   /** Agent sessions idle this long are closed. Defaults to 30 min. */
   sessionIdleMs?: number;
+  /**
+   * SSRF guard for upstream URLs: when set, an upstream resolving to a loopback, private or
+   * link-local address is refused (shown as the gateway's `lastError`, its tools fail fast) unless
+   * allowed here or by the gateway's `allow_private_network`. Undefined = no check (the `dev`
+   * default, whose upstreams are local); set `{}` in-cluster.
+   */
+  upstreamUrlPolicy?: { allowLoopback?: boolean; allowPrivateNetwork?: boolean };
 }
 
 export interface ProxyHandle {

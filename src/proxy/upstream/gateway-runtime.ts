@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, credentialScope, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
 import { UpstreamFailure } from './errors.ts';
-import { UpstreamSession, type CallOptions } from './session.ts';
+import { UpstreamSession, type CallOptions, type UpstreamUrlPolicy } from './session.ts';
 
 export interface GatewayRuntimeOptions {
   credentials: UpstreamCredentials;
@@ -20,6 +20,8 @@ export interface GatewayRuntimeOptions {
   onToolsChanged: (gatewayId: string) => void;
   /** Called when reachability changed (metrics). */
   onReachabilityChanged: (gatewayId: string, reachable: boolean) => void;
+  /** SSRF policy for upstream URLs; undefined = no check. */
+  urlPolicy?: UpstreamUrlPolicy;
   /** Tools discovered by a previous runtime of the same upstream, served until rediscovered. */
   initialTools?: readonly Tool[];
 }
@@ -83,6 +85,7 @@ export class GatewayRuntime {
         credentials: this.#opts.credentials,
         onToolListChanged: () => void this.refresh().catch(() => {}),
         onStateChange: (s) => this.#observe(s),
+        ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       });
       this.#sessions.set(scope, session);
     }

@@ -8,6 +8,7 @@ import type { CatalogGateway } from '../catalog/resolve.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import type { UpstreamCredentials } from './credentials.ts';
 import { GatewayRuntime } from './gateway-runtime.ts';
+import type { UpstreamUrlPolicy } from './session.ts';
 
 export interface UpstreamPoolOptions {
   credentials: UpstreamCredentials;
@@ -15,11 +16,13 @@ export interface UpstreamPoolOptions {
   /** Called after any change that can change what a server serves. */
   onCatalogChanged: () => void;
   onReachabilityChanged?: (gateway: GatewayRegistration, reachable: boolean) => void;
+  /** SSRF policy for upstream URLs; undefined = no check. */
+  urlPolicy?: UpstreamUrlPolicy;
 }
 
 function connectionKey(g: GatewayRegistration): string {
   const s = g.spec;
-  return JSON.stringify([s.name, s.url, s.transport, s.auth_type, s.auth_token, s.auth_headers, s.auth_header_key, s.auth_header_value, s.oauth_config, s.enabled]);
+  return JSON.stringify([s.name, s.url, s.transport, s.auth_type, s.auth_token, s.auth_headers, s.auth_header_key, s.auth_header_value, s.oauth_config, s.enabled, s.allow_private_network]);
 }
 
 export class UpstreamPool {
@@ -46,6 +49,7 @@ export class UpstreamPool {
       logger: this.#opts.logger,
       onToolsChanged: () => this.#changed(),
       onReachabilityChanged: (_id, reachable) => this.#opts.onReachabilityChanged?.(runtime.registration, reachable),
+      ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       ...(old && old.registration.spec.url === gateway.spec.url ? { initialTools: old.tools } : {}),
     });
     this.#runtimes.set(gateway.id, runtime);

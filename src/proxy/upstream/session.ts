@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
 import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { checkOutboundUrl } from '../oauth/url-guard.ts';
 import { fastToolsCall } from './fast-call.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 
@@ -30,6 +31,20 @@ export interface SessionOptions {
   onStateChange: (session: UpstreamSession) => void;
   /** Deadline to connect and initialize, ms. Defaults to 10000. */
   connectTimeoutMs?: number;
+  /**
+   * SSRF policy for the upstream URL, checked (with DNS) before each connect. Loopback and private
+   * addresses are refused unless allowed here or by the gateway's `allow_private_network`.
+   * Undefined = no check.
+   */
+  urlPolicy?: UpstreamUrlPolicy;
+}
+
+/** Which upstream addresses the proxy may connect to. */
+export interface UpstreamUrlPolicy {
+  /** Allow loopback upstreams for every gateway (dev, tests). Defaults to false. */
+  allowLoopback?: boolean;
+  /** Allow private and link-local upstreams for every gateway. Defaults to false. */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface CallOptions {
@@ -76,6 +91,15 @@ export class UpstreamSession {
   async #connect(): Promise<Client> {
     this.#setState('connecting');
     const g = this.gateway;
+    const policy = this.#opts.urlPolicy;
+    if (policy) {
+      const own = g.spec.allow_private_network;
+      try {
+        await checkOutboundUrl(g.spec.url, { allowLoopback: (policy.allowLoopback ?? false) || own, allowPrivateNetwork: (policy.allowPrivateNetwork ?? false) || own, allowInsecureHttp: true }, 'url');
+      } catch (err) {
+        throw this.#fail(new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', g.spec.name, (err as Error).message));
+      }
+    }
     const headers = () => this.#opts.credentials.headersFor(g, this.user);
     const fetch = upstreamFetch({ headers, logSinks: this.#logSinks });
     const url = new URL(g.spec.url);

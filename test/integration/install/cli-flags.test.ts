@@ -45,10 +45,7 @@ function expandedArgs(file: string): string[] {
  * entry once the flag lands (the test then checks it like any other).
  */
 const PENDING: Record<string, Record<string, string>> = {
-  proxy: {
-    'vault-key-secret':
-      'the proxy must read its keyring from Secret <vault-namespace>/<name> (src/vault loadKeyringSecret): a mounted key file is group-readable under fsGroup and refused by loadKeyringFile',
-  },
+  proxy: {},
   operator: {},
 };
 

@@ -10,6 +10,10 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { EncryptedTokenVault, Keyring, loadKeyringSecret, SecretRecordStore } from '../../../src/vault/index.ts';
+import { gatewayId } from '../../../src/api/ids.ts';
+import type { OperatorHandle } from '../../../src/operator/run.ts';
+import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
+import { eventually, startTestOperator, startTestProxy, stopTestProxy, type TestProxy } from '../operator/harness.ts';
 import {
   ARGOCD_CM_PATCH,
   ARGOCD_EXAMPLE,
@@ -126,10 +130,10 @@ describe.skipIf(!available)('install on a real API server', () => {
     for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {
       const spec = deployment(objects, name).spec.template.spec;
       for (const v of spec.volumes ?? []) if (v.secret) referenced.add(v.secret.secretName);
-      for (const arg of spec.containers.flatMap((c) => c.args ?? [])) {
-        const m = /^--vault-key-secret=(.+)$/.exec(arg);
-        if (m?.[1]) referenced.add(m[1]);
-      }
+      // The secret vault reads its keyring from Secret mcp-gitops-vault-key unless told otherwise
+      // (src/vault/open-vault.ts).
+      const args = spec.containers.flatMap((c) => c.args ?? []);
+      if (args.includes('--vault=secret') && !args.some((a) => a.startsWith('--vault-key-file'))) referenced.add('mcp-gitops-vault-key');
     }
     expect([...referenced].sort()).toEqual(generated.map((s) => s.metadata.name).sort());
     expect(generated.every((s) => s.metadata.namespace === SYSTEM_NAMESPACE)).toBe(true);
@@ -179,6 +183,81 @@ describe.skipIf(!available)('install on a real API server', () => {
       await expect(elsewhere.put(ref, { accessToken: 'at-2', obtainedAt: Date.now() })).rejects.toThrow(/elsewhere/);
       const denied = await cp.kubectl(['get', 'secrets', '-n', 'kube-system'], { kubeconfig });
       expect(denied.stderr).toMatch(/forbidden/);
+    });
+  });
+
+  describe('the operator under its own service account', () => {
+    const NS = 'team-a';
+    let upstream: EdgeServer;
+    let proxy: TestProxy;
+    let op: OperatorHandle | undefined;
+
+    beforeAll(async () => {
+      upstream = await startEdgeServer();
+      proxy = await startTestProxy();
+      await kubectlOk(cp, ['create', 'namespace', NS]);
+      // The proxy replica as the operator finds it: an EndpointSlice of Service mcp-gitops-proxy. The
+      // API server refuses loopback IPs in slices; an FQDN under .localhost (RFC 6761) is loopback.
+      const slice = {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'mcp-gitops-proxy-test', namespace: SYSTEM_NAMESPACE, labels: { 'kubernetes.io/service-name': 'mcp-gitops-proxy' } },
+        addressType: 'FQDN',
+        endpoints: [{ addresses: ['proxy-0.localhost'], conditions: { ready: false } }],
+        ports: [{ name: 'admin', port: proxy.adminPort, protocol: 'TCP' }],
+      };
+      // (The API server warns that FQDN slices are deprecated; the warning is expected here.)
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(slice), check: true });
+      const kubeconfig = await cp.userKubeconfig(OPERATOR_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]);
+      op = await startTestOperator(cp, {
+        kubeconfig,
+        leaderElect: true,
+        leaderElectionNamespace: SYSTEM_NAMESPACE,
+        proxyService: `${SYSTEM_NAMESPACE}/mcp-gitops-proxy`,
+        proxyPublicUrl: 'https://mcp.example.com',
+      });
+    });
+    afterAll(async () => {
+      await op?.stop();
+      if (proxy) await stopTestProxy(proxy).catch(() => undefined);
+      await upstream?.close();
+    });
+
+    const get = async (kind: string, name: string) =>
+      JSON.parse(await kubectlOk(cp, ['get', '-n', NS, kind, name, '-o', 'json'])) as {
+        metadata: { finalizers?: string[] };
+        status?: { conditions?: Array<{ type: string; status: string; reason: string }> };
+      };
+    const ready = (o: Awaited<ReturnType<typeof get>>) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+
+    it('elects itself on its Lease, reads the referenced Secret, registers, writes finalizer, status and events', async () => {
+      await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
+      const gateway = {
+        apiVersion: 'mcp-gitops.dev/v1alpha1',
+        kind: 'McpGateway',
+        metadata: { name: 'edge', namespace: NS },
+        spec: { url: upstream.url, allowPrivateNetwork: true, auth: { type: 'Bearer', bearer: { secretRef: { name: 'edge-token', key: 'token' } } } },
+      };
+      const server = { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name: 'tools', namespace: NS }, spec: { tools: [{ gateway: 'edge', include: ['echo'] }] } };
+      await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream([gateway, server]));
+
+      const gw = await eventually(async () => {
+        const o = await get('mcpgateway', 'edge');
+        return ready(o) ? o : undefined;
+      }, 30_000, 'McpGateway edge Ready');
+      expect(gw.metadata.finalizers?.length).toBeGreaterThan(0);
+      await eventually(async () => ready(await get('virtualserver', 'tools')), 30_000, 'VirtualServer tools Ready');
+      expect((await proxy.admin.getGateway(gatewayId(NS, 'edge')))?.reachable).toBe(true);
+
+      const lease = JSON.parse(await kubectlOk(cp, ['get', '-n', SYSTEM_NAMESPACE, 'lease', 'mcp-gitops-operator', '-o', 'json'])) as { spec: { holderIdentity?: string } };
+      expect(lease.spec.holderIdentity).toBeTruthy();
+      const events = JSON.parse(await kubectlOk(cp, ['get', '-n', NS, 'events', '-o', 'json'])) as { items: Array<{ involvedObject: { kind: string } }> };
+      expect(events.items.some((e) => e.involvedObject.kind === 'McpGateway')).toBe(true);
+    });
+
+    it('deregisters and releases both resources on delete (finalizers removed under its own RBAC)', async () => {
+      await kubectlOk(cp, ['-n', NS, 'delete', 'virtualserver/tools', 'mcpgateway/edge', '--wait=true', '--timeout=30s']);
+      expect(await proxy.admin.getGateway(gatewayId(NS, 'edge'))).toBeUndefined();
     });
   });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { McpGateway } from '../../../src/api/mcp-gateway.ts';
 import { VirtualServer } from '../../../src/api/virtual-server.ts';
 import { HEALTH_LUA } from './render-argocd-cm-patch.ts';
-import { LUA, luaAvailable, runHealthScript } from './lua-runner.ts';
+import { LUA, LUA51, luaAvailable, runHealthScript } from './lua-runner.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/argocd/', import.meta.url));
 
@@ -28,13 +28,20 @@ function load(path: string): Record<string, unknown> {
 
 const hasLua = luaAvailable();
 if (!hasLua) console.warn(`SKIP Argo CD health tests: ${LUA} not found (run hack/ensure-test-tools.sh)`);
+const hasLua51 = luaAvailable(LUA51);
+if (!hasLua51) console.warn(`SKIP the Lua 5.1 (gopher-lua dialect) run of the Argo CD health tests: ${LUA51} not found`);
 
-describe.skipIf(!hasLua)('Argo CD health check (health.lua, real Lua)', () => {
-  it.each(tests.map((t) => [t.inputPath, t] as const))('%s', (path, t) => {
-    const got = runHealthScript(HEALTH_LUA, load(path));
+describe.each([
+  { lua: LUA, available: hasLua },
+  { lua: LUA51, available: hasLua51 },
+])('$lua runs health.lua on every fixture', ({ lua, available }) => {
+  it.skipIf(!available).each(tests.map((t) => [t.inputPath, t] as const))('%s', (path, t) => {
+    const got = runHealthScript(HEALTH_LUA, load(path), lua);
     expect(got).toEqual({ status: t.healthStatus.status, message: t.healthStatus.message ?? expect.stringMatching(/\S/) });
   });
+});
 
+describe.skipIf(!hasLua)('Argo CD health check (health.lua, real Lua)', () => {
   it('covers Healthy, Progressing and Degraded for both kinds with objects the operator really wrote', () => {
     for (const kind of ['mcpgateway', 'virtualserver']) {
       const seen = new Set(tests.filter((t) => t.inputPath.startsWith(`testdata/recorded/${kind}-`)).map((t) => t.healthStatus.status));

@@ -12,15 +12,22 @@ import { execFileSync, spawnSync } from 'node:child_process';
 /** The interpreter; override with `LUA=/path/to/lua`. Defaults to `lua5.4`. */
 export const LUA = process.env.LUA ?? 'lua5.4';
 
+/**
+ * Lua 5.1, the dialect of gopher-lua (the VM inside Argo CD), when installed (`apt-get install
+ * lua5.1`): a script that runs on 5.4 only (integer division, goto, 5.2+ library calls) would fail in
+ * Argo CD. Optional: hack/ensure-test-tools.sh installs only lua5.4.
+ */
+export const LUA51 = process.env.LUA51 ?? 'lua5.1';
+
 /** What an Argo CD health script returns. */
 export interface HealthStatus {
   status: string;
   message: string;
 }
 
-/** `true` when {@link LUA} runs. */
-export function luaAvailable(): boolean {
-  return spawnSync(LUA, ['-v'], { stdio: 'ignore' }).status === 0;
+/** `true` when the interpreter `lua` (default {@link LUA}) runs. */
+export function luaAvailable(lua: string = LUA): boolean {
+  return spawnSync(lua, ['-v'], { stdio: 'ignore' }).status === 0;
 }
 
 function luaString(s: string): string {
@@ -58,17 +65,23 @@ export function toLuaLiteral(value: unknown): string {
 const PRELUDE = `
 local path = ...
 local f = assert(io.open(path, "r"))
-local source = f:read("a")
+local source = f:read("*a")
 f:close()
 local env = {
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
   rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset, select = select,
   setmetatable = setmetatable, getmetatable = getmetatable, tonumber = tonumber,
-  tostring = tostring, type = type, unpack = table.unpack, table = table,
+  tostring = tostring, type = type, unpack = table.unpack or unpack, table = table,
   os = { time = os.time, date = os.date, clock = os.clock },
 }
 env._G = env
-local chunk, err = load(source, "=health.lua", "t", env)
+local chunk, err
+if setfenv then -- Lua 5.1
+  chunk, err = loadstring(source, "=health.lua")
+  if chunk then setfenv(chunk, env) end
+else
+  chunk, err = load(source, "=health.lua", "t", env)
+end
 if chunk == nil then io.stderr:write(err, "\\n") os.exit(2) end
 `;
 
@@ -81,16 +94,17 @@ io.stdout:write(tostring(hs.status), "\\0", tostring(hs.message or ""))
 `;
 
 /**
- * Runs the health script at `scriptPath` against `obj` and returns what it returned.
+ * Runs the health script at `scriptPath` against `obj` with the interpreter `lua` (default
+ * {@link LUA}) and returns what it returned.
  *
  * @throws Error with the interpreter's stderr when the script fails to load, raises an error, or
  *   does not return a table (Argo CD then shows the resource's health as Unknown with that error).
  */
-export function runHealthScript(scriptPath: string, obj: unknown): HealthStatus {
+export function runHealthScript(scriptPath: string, obj: unknown, lua: string = LUA): HealthStatus {
   const program = `${PRELUDE}\nenv.obj = ${toLuaLiteral(obj)}\n${EPILOGUE}`;
   let out: string;
   try {
-    out = execFileSync(LUA, ['-', scriptPath], { input: program, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    out = execFileSync(lua, ['-', scriptPath], { input: program, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as { stderr?: string; status?: number };
     throw new Error(`${scriptPath} failed (exit ${e.status}): ${e.stderr?.trim() ?? String(err)}`, { cause: err });

@@ -36,8 +36,10 @@ export interface ReconcileContext {
   finalizerTimeoutMs: number;
   /** Period of the health observation requeue for VirtualServers (gateways use their own interval). */
   resyncMs: number;
-  /** Requeue delay while waiting for the proxy's first health check of an upstream. */
+  /** First requeue delay while waiting for the proxy's first health check of an upstream (doubles per attempt). */
   progressMs: number;
+  /** Progress requeues per key since it last settled. */
+  progressAttempts: Map<string, number>;
   /** Public base URL of the proxy for `status.endpoint`. */
   endpointBase?: string;
   now: () => Date;

@@ -64,6 +64,7 @@ export async function reconcileGateway(ctx: ReconcileContext, namespace: string,
     if (ctx.sync.desiredHash('gateway', id) !== undefined) await removeEverywhere(ctx, 'gateway', id);
     ctx.sync.removeDesired('gateway', id);
     ctx.settled.delete(key);
+    ctx.progressAttempts.delete(key);
     return {};
   }
   if (obj.metadata.deletionTimestamp) {
@@ -102,9 +103,15 @@ export async function reconcileGateway(ctx: ReconcileContext, namespace: string,
   const interval = (parsed.success ? parsed.data.spec.healthCheck.intervalSeconds : 30) * 1000;
   // Without replicas there is nothing to wait for: a replica appearing re-queues everything.
   if (replicas.length === 0) return { requeueAfterMs: interval };
+  // Waiting for the proxy's first health check, or for the first tool list: look again soon, then
+  // less often (progressMs · 2^n, at most 5 s), so a slow upstream does not cost a busy loop.
   const progressing = status.conditions?.some((c) => c.type === ConditionType.Reconciling && c.status === 'True');
-  if (progressing) return { requeueAfterMs: ctx.progressMs };
-  // Reachable but no tools listed yet: discovery usually follows within a second.
   const discovering = status.conditions?.some((c) => c.type === ConditionType.ToolsDiscovered && c.status !== 'True' && c.reason !== Reason.ConsentRequired);
-  return { requeueAfterMs: discovering ? Math.min(interval, 1_000) : interval };
+  if (progressing || discovering) {
+    const n = ctx.progressAttempts.get(key) ?? 0;
+    ctx.progressAttempts.set(key, n + 1);
+    return { requeueAfterMs: Math.min(interval, 5_000, ctx.progressMs * 2 ** n) };
+  }
+  ctx.progressAttempts.delete(key);
+  return { requeueAfterMs: interval };
 }

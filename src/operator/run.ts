@@ -193,6 +193,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     finalizerTimeoutMs: o.finalizerTimeout * 1000,
     resyncMs: o.resyncPeriod * 1000,
     progressMs: o.progressInterval * 1000,
+    progressAttempts: new Map(),
     now: () => new Date(),
     ...(o.proxyPublicUrl ? { endpointBase: o.proxyPublicUrl } : {}),
   };

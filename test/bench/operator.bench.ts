@@ -33,6 +33,12 @@ const N = Number(process.env.BENCH_N ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 16);
 const NS = 'bench';
+/**
+ * Upstream servers (same edge server code, separate ports). The proxy's upstream HTTP agent keeps at
+ * most 64 connections per origin and every upstream session holds one, so ~64 gateways per origin
+ * is what one upstream origin carries today; the gateways are spread over BENCH_UPSTREAMS origins.
+ */
+const UPSTREAMS = Number(process.env.BENCH_UPSTREAMS ?? Math.max(1, Math.ceil(N / 40)));
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -107,7 +113,9 @@ async function main(): Promise<void> {
   log('starting control plane');
   const cp = await startControlPlane();
   let operator: OperatorChild | undefined;
-  const upstream = await startEdgeServer();
+  const upstreams = await Promise.all(Array.from({ length: UPSTREAMS }, () => startEdgeServer()));
+  const upstream = upstreams[0]!;
+  const upstreamFor = (i: number) => upstreams[i % upstreams.length]!.url;
   const proxy = await startProxy({ port: 0, adminPort: 0, adminToken: TOKEN, agentAuth: { insecureNoAuth: true }, logger: pino({ level: 'silent' }), maxSessions: 100_000 });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: TOKEN, timeoutMs: 60_000 });
   try {
@@ -137,7 +145,7 @@ async function main(): Promise<void> {
 
     // 1. Bulk.
     const t0 = performance.now();
-    const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstream.url) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
+    const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstreamFor(i)) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
     await pool(docs, 32, async (d) => {
       await kube.request('POST', collectionPath(d.kind, NS), { body: d.body });
     });
@@ -222,7 +230,7 @@ async function main(): Promise<void> {
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));
-    console.log(`\noperator benchmark — N=${N}, concurrent=${CONCURRENT}, node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+    console.log(`\noperator benchmark — N=${N}, upstream origins=${UPSTREAMS}, concurrent=${CONCURRENT}, node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
     console.log(`${'measure'.padEnd(w0)}  ${'result'.padEnd(w1)}  aim`);
     console.log(`${'-'.repeat(w0)}  ${'-'.repeat(w1)}  ---`);
     for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
@@ -231,7 +239,7 @@ async function main(): Promise<void> {
     await operator?.stop();
     await admin.close();
     await proxy.close();
-    await upstream.close();
+    await Promise.all(upstreams.map((u) => u.close()));
     await cp.stop();
   }
 }

@@ -13,6 +13,9 @@ import { ConsentRequiredError, credentialScope, UpstreamAuthError, type Upstream
 import { UpstreamFailure } from './errors.ts';
 import { UpstreamSession, type CallOptions, type UpstreamUrlPolicy } from './session.ts';
 
+/** Per-user upstream sessions unused this long are closed at the next health check. */
+const USER_SESSION_IDLE_MS = 30 * 60_000;
+
 export interface GatewayRuntimeOptions {
   credentials: UpstreamCredentials;
   logger: Logger;
@@ -141,9 +144,19 @@ export class GatewayRuntime {
     }
   }
 
-  /** Pings every ready session, reconnects down ones, and discovers tools if still unknown. */
+  /**
+   * Pings every ready session, reconnects down ones, closes per-user sessions unused for 30 minutes
+   * (a user's next call opens a new one), and discovers tools if still unknown.
+   */
   async healthCheck(): Promise<void> {
     if (this.#closed || !this.registration.spec.enabled) return;
+    const idleBefore = Date.now() - USER_SESSION_IDLE_MS;
+    for (const [scope, s] of this.#sessions) {
+      if (scope !== 'shared' && s.lastUsed < idleBefore) {
+        this.#sessions.delete(scope);
+        void s.close();
+      }
+    }
     const timeout = Math.min(10_000, this.registration.spec.health_check_interval_seconds * 1000);
     await Promise.all(
       [...this.#sessions.values()].map(async (s) => {

@@ -66,6 +66,8 @@ export class UpstreamSession {
   state: SessionState = 'idle';
   lastError: string | null = null;
   lastSeen: Date | null = null;
+  /** When a call, list or ping last used this session (ms since epoch). */
+  lastUsed = Date.now();
 
   readonly #opts: SessionOptions;
   readonly #logSinks = new Map<number, LogSink>();
@@ -159,6 +161,7 @@ export class UpstreamSession {
   async #request(method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {
     if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: session closed`);
     if (this.state === 'down') throw this.#unreachable();
+    this.lastUsed = Date.now();
     const client = this.#client && this.state === 'ready' ? this.#client : await this.connect();
     const transport = client.transport;
     if (method === 'tools/call' && transport instanceof StreamableHTTPClientTransport) {

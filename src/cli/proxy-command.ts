@@ -3,6 +3,7 @@ import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
 import { parseFlags, runUntilSignal, UsageError } from './flags.ts';
+import { processLogger } from './logger.ts';
 import { secretInput } from './secret-input.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -74,12 +75,15 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.vaultKeyFile ? { keyFile: flags.vaultKeyFile } : {}),
     ...(backend === 'secret' ? { secretNamespace: flags.vaultNamespace ?? process.env.POD_NAMESPACE ?? 'mcp-gitops-system' } : {}),
   });
+  const logger = processLogger('mcp-gitops-proxy');
   const relay = createOAuthRelay({
+    logger,
     vault,
     relayKey: keyring.deriveKey('consent-ticket'),
     policy: { allowLoopback: flags.oauthAllowLoopback, ...(flags.oauthAllowedHost ? { allowedHosts: flags.oauthAllowedHost } : {}) },
   });
   const proxy = await startProxy({
+    logger,
     credentials: relay.credentials,
     extraRoutes: relay.routes,
     port: flags.port,

@@ -42,7 +42,7 @@ describe('an upstream that dies and comes back', () => {
     // The first call after the crash finds out; from then on calls fail without waiting on the network.
     const failed = await agent.callTool({ name: 'everything-echo', arguments: { message: 'during' } });
     expect(failed.isError).toBe(true);
-    expect((failed.content as { text: string }[])[0]!.text).toMatch(/^gateway everything is unreachable: .*ECONNREFUSED/);
+    expect((failed.content as { text: string }[])[0]!.text).toMatch(/^gateway everything is unreachable: \S.* \(the proxy reconnects in the background\)$/);
     const again = await agent.callTool({ name: 'everything-echo', arguments: { message: 'during' } });
     expect(again).toMatchObject({ isError: true, _meta: { 'dev.mcp-gitops/error': { code: 'ERR_UPSTREAM_UNREACHABLE' } } });
 
@@ -51,7 +51,8 @@ describe('an upstream that dies and comes back', () => {
 
     // The admin API shows it, and keeps the registration.
     const down = await admin.getGateway(EVERYTHING);
-    expect(down).toMatchObject({ reachable: false, lastError: expect.stringContaining('ECONNREFUSED'), toolCount: expect.any(Number) });
+    expect(down).toMatchObject({ reachable: false, lastError: expect.stringMatching(/\S/) });
+    expect(down!.toolCount).toBeGreaterThan(0); // discovered tools are kept while it is down
 
     everything = await startEverything({ port: everything.port });
     const recovered = await eventually(async () => {

@@ -38,8 +38,8 @@ describe('upstream URL policy', () => {
     await admin.putGateway(GW, { ...body, allow_private_network: true });
     const allowed = await eventually(async () => {
       const g = await admin.getGateway(GW);
-      return g?.reachable ? g : undefined;
-    }, 10_000, 'the connection');
+      return g?.reachable && g.toolCount > 0 ? g : undefined;
+    }, 10_000, 'connection and discovery');
     expect(allowed).toMatchObject({ lastError: null, toolCount: 8 });
   });
 });

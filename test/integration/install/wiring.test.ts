@@ -4,10 +4,12 @@
  * paths each process serves. Mistakes here pass every dry run and break only in a real cluster.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { assetsDir } from '../../support/control-plane.ts';
-import { deployment, MANIFESTS, parseObjects, type KubeObject } from './rendered.ts';
+import { deployment, MANIFESTS, parseObjects, REPO, type KubeObject } from './rendered.ts';
 
 const KUBECTL = [join(assetsDir(), 'kubectl'), 'kubectl'].find((k) => spawnSync(k, ['version', '--client'], { stdio: 'ignore' }).status === 0);
 if (!KUBECTL) console.warn('SKIP install wiring tests: no kubectl (build the test control plane or install kubectl)');
@@ -30,6 +32,18 @@ describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)',
   const template = (name: string) => deployment(objects, name).spec.template as unknown as Template;
   const operator = () => template('mcp-gitops-operator');
   const proxy = () => template('mcp-gitops-proxy');
+
+  it('installs every generated CRD (crds/kustomization.yaml lists each file in crds/)', () => {
+    const listed = (parse(readFileSync(`${REPO}crds/kustomization.yaml`, 'utf8')) as { resources: string[] }).resources;
+    const generated = readdirSync(`${REPO}crds`).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    expect([...listed].sort()).toEqual(generated.sort());
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['mcpgateways.mcp-gitops.dev', 'virtualservers.mcp-gitops.dev']);
+    for (const c of crds) {
+      expect(c.metadata.annotations?.['argocd.argoproj.io/sync-wave'], c.metadata.name).toBe('-2');
+      expect(c.metadata.annotations?.['argocd.argoproj.io/sync-options'], c.metadata.name).toBe('Prune=false,Delete=false');
+    }
+  });
 
   it('each Deployment, PodDisruptionBudget and the Service select exactly their own pods', () => {
     for (const name of ['mcp-gitops-operator', 'mcp-gitops-proxy']) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bearerChallenge, createOidcAgentVerifier, protectedResourceRoutes } from '../proxy/agent-auth/index.ts';
 import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
@@ -59,7 +60,8 @@ async function agentAuth(flags: ProxyFlags): Promise<AgentAuthOptions> {
   }
   if (flags.insecureNoAgentAuth) return { insecureNoAuth: true };
   if (secret !== undefined) return { hs256Secret: secret };
-  throw new UsageError('--oidc-issuer is not supported by this build yet; use --agent-hs256-secret-file');
+  if (!flags.oidcAudience) throw new UsageError('--oidc-issuer needs --oidc-audience (the aud agent tokens must carry)');
+  return { verify: createOidcAgentVerifier({ issuer: flags.oidcIssuer!, audience: flags.oidcAudience }) };
 }
 
 /** `mcp-gitops proxy`: the data plane. */
@@ -82,10 +84,16 @@ export async function run(argv: string[]): Promise<number> {
     relayKey: keyring.deriveKey('consent-ticket'),
     policy: { allowLoopback: flags.oauthAllowLoopback, ...(flags.oauthAllowedHost ? { allowedHosts: flags.oauthAllowedHost } : {}) },
   });
+  // With an OIDC issuer, agents discover it through RFC 9728 metadata named in every 401.
+  let publicUrl = flags.publicUrl ?? '';
+  const oidc = flags.oidcIssuer
+    ? { wwwAuthenticate: bearerChallenge(() => publicUrl), routes: protectedResourceRoutes({ publicUrl: () => publicUrl, authorizationServers: [flags.oidcIssuer] }) }
+    : undefined;
   const proxy = await startProxy({
     logger,
     credentials: relay.credentials,
-    extraRoutes: relay.routes,
+    extraRoutes: [...relay.routes, ...(oidc?.routes ?? [])],
+    ...(oidc ? { wwwAuthenticate: oidc.wwwAuthenticate } : {}),
     port: flags.port,
     adminPort: flags.adminPort,
     host: flags.host,
@@ -95,7 +103,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
   });
-  relay.bind({ publicUrl: flags.publicUrl ?? proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  publicUrl ||= proxy.url;
+  relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);
   return runUntilSignal(proxy, 'mcp-gitops proxy');
 }

@@ -23,6 +23,13 @@ export type AgentAuthOptions =
       audience?: string;
     }
   | {
+      /**
+       * Verifies an agent bearer token and names its user, or throws (→ 401 `invalid_token`).
+       * E.g. `createOidcAgentVerifier` from `./agent-auth/` (OIDC issuer + JWKS, audience checked).
+       */
+      verify: (token: string) => Promise<AgentIdentity>;
+    }
+  | {
       /** Serve agents without authentication (every caller is user "anonymous"). Logged loudly at start. */
       insecureNoAuth: true;
     };

@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { jwtVerify } from 'jose';
+import { decodeJwt, jwtVerify } from 'jose';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity } from '../registry/types.ts';
 import type { AgentAuthOptions } from '../start.ts';
@@ -66,7 +66,8 @@ export class AgentAuthenticator {
 
   /** The caller of an agent route. Throws 401 `ERR_UNAUTHENTICATED` with `WWW-Authenticate: Bearer …`. */
   async authenticate(req: IncomingMessage, serverId?: string): Promise<AgentIdentity> {
-    if (!this.#secret) return ANONYMOUS;
+    const verify = 'verify' in this.#opts ? this.#opts.verify : undefined;
+    if (!this.#secret && !verify) return ANONYMOUS;
     const token = bearerToken(req);
     if (token === undefined) throw this.#unauthenticated(serverId, 'missing "Authorization: Bearer <agent token>"');
     const now = Date.now();
@@ -76,10 +77,27 @@ export class AgentAuthenticator {
       this.#cache.delete(token);
     }
     if (timingSafeEqual(digest(token), this.#admin)) throw this.#unauthenticated(serverId, 'the admin token is not an agent credential');
+    if (verify) {
+      let identity: AgentIdentity;
+      try {
+        identity = await verify(token);
+      } catch (err) {
+        throw this.#unauthenticated(serverId, `agent token rejected: ${(err as Error).message}`, 'invalid_token');
+      }
+      let exp: number | undefined; // caps the cache at the token's own expiry (when it is a JWT)
+      try {
+        exp = decodeJwt(token).exp;
+      } catch {
+        exp = undefined;
+      }
+      this.#cache.set(token, { identity, until: Math.min(now + CACHE_TTL_MS, typeof exp === 'number' ? exp * 1000 : Infinity) });
+      if (this.#cache.size > CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value as string);
+      return identity;
+    }
     let payload;
     try {
       const o = this.#opts as { issuer?: string; audience?: string };
-      ({ payload } = await jwtVerify(token, this.#secret, { algorithms: ['HS256'], ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) }));
+      ({ payload } = await jwtVerify(token, this.#secret!, { algorithms: ['HS256'], ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) }));
     } catch (err) {
       throw this.#unauthenticated(serverId, `agent token rejected: ${(err as { code?: string }).code ?? 'invalid'}`, 'invalid_token');
     }

@@ -85,6 +85,24 @@ describe('admin API: idempotent replace, digest and readiness', () => {
   });
 });
 
+describe('admin API: deleting and refreshing', () => {
+  it('re-lists tools on demand, and deleting a gateway removes its tools from every server', async () => {
+    const gw = gatewayId('mcp', 'short-lived');
+    const vs = serverId('mcp', 'short-lived');
+    await admin.putGateway(gw, { ...gatewayBody, name: 'short-lived' });
+    const refreshed = await admin.refreshGateway(gw);
+    expect(refreshed).toMatchObject({ reachable: true, toolCount: 8 });
+    expect((await admin.listTools(gw)).map((t) => t.name)).toContain('short-lived-echo');
+    expect((await admin.putServer(vs, { name: 'short-lived', namespace: 'mcp', tool_selectors: [{ gateway_id: gw, include: ['echo'] }] })).associatedTools).toEqual(['short-lived-echo']);
+
+    expect(await admin.deleteGateway(gw)).toBe(true);
+    const orphan = await admin.getServer(vs);
+    expect(orphan).toMatchObject({ toolCount: 0, unmatched: [`tool_selectors[0]: gateway ${gw} is not registered`] });
+    expect(await admin.listTools(gw)).toEqual([]);
+    expect(await admin.deleteServer(vs)).toBe(true);
+  });
+});
+
 describe('admin API: bad input', () => {
   const cases: [string, string, string, unknown, number, string, string?][] = [
     ['malformed JSON', 'PUT', `/gateways/${GW}`, '{"name": ', 400, 'ERR_BAD_JSON'],

@@ -56,6 +56,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     logger,
     onCatalogChanged: registrationsChanged,
     onReachabilityChanged: (g, up) => metrics.upstreamUp.set({ gateway: g.spec.name }, up ? 1 : 0),
+    onGatewayRemoved: (g) => metrics.upstreamUp.remove({ gateway: g.spec.name }),
     ...(options.upstreamUrlPolicy ? { urlPolicy: options.upstreamUrlPolicy } : {}),
   });
   catalog = new Catalog(() => pool.catalogView());

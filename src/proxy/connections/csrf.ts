@@ -2,7 +2,7 @@
  * CSRF defence for the page's forms, two independent checks on every POST:
  *
  * 1. Origin: when the browser says where the request comes from, it must be the page's own origin
- *    (`Origin` equal to the public URL's origin; else `Sec-Fetch-Site` must be `same-origin`).
+ *    (`Sec-Fetch-Site: same-origin`, or without it `Origin` equal to the public URL's origin).
  *    Two loopback ports are the same *site* (so `SameSite=Lax` alone does not stop them), but
  *    they are different origins.
  * 2. Synchronizer token: the form's `csrf` field must equal the session's token, compared in
@@ -12,17 +12,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConnectionsError } from './errors.ts';
 
-/** Throws `ERR_CONNECTIONS_CROSS_ORIGIN` when the request says it comes from another origin. */
+/**
+ * Throws `ERR_CONNECTIONS_CROSS_ORIGIN` when the request says it comes from another origin.
+ *
+ * `Sec-Fetch-Site` decides when present (it must be `same-origin`). Otherwise `Origin` must equal
+ * the page's origin. The page's own `Referrer-Policy: no-referrer` makes browsers send
+ * `Origin: null` on its form posts, so `null` without `Sec-Fetch-Site` cannot be told apart from a
+ * sandboxed frame elsewhere and is refused. No header at all (not a browser) is left to the token.
+ */
 export function checkSameOrigin(req: IncomingMessage, publicOrigin: string): void {
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    if (origin !== publicOrigin) throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
-    return;
-  }
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin') {
-    throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
-  }
+  const origin = req.headers.origin;
+  const sameOrigin = site !== undefined ? site === 'same-origin' : origin === undefined || origin === publicOrigin;
+  if (!sameOrigin) throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
 }
 
 function digest(value: string): Buffer {

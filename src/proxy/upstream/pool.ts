@@ -16,6 +16,8 @@ export interface UpstreamPoolOptions {
   /** Called after any change that can change what a server serves. */
   onCatalogChanged: () => void;
   onReachabilityChanged?: (gateway: GatewayRegistration, reachable: boolean) => void;
+  /** Called when a gateway's runtime is dropped (deleted, or renamed by a replace). */
+  onGatewayRemoved?: (gateway: GatewayRegistration) => void;
   /** SSRF policy for upstream URLs; undefined = no check. */
   urlPolicy?: UpstreamUrlPolicy;
 }
@@ -54,7 +56,11 @@ export class UpstreamPool {
     });
     this.#runtimes.set(gateway.id, runtime);
     this.#keys.set(gateway.id, key);
-    if (old) void old.close();
+    if (old) {
+      this.#opts.onGatewayRemoved?.(old.registration);
+      void old.close();
+    }
+    this.#opts.onReachabilityChanged?.(gateway, false);
     runtime.start();
     this.#changed();
   }
@@ -65,6 +71,7 @@ export class UpstreamPool {
     if (!old) return;
     this.#runtimes.delete(id);
     this.#keys.delete(id);
+    this.#opts.onGatewayRemoved?.(old.registration);
     this.#changed();
     await old.close();
   }

@@ -1,8 +1,7 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueTicket } from '../../../src/proxy/oauth/index.ts';
+import { issueTicket, type PendingAuthorization } from '../../../src/proxy/oauth/index.ts';
 import { TICKET_AUDIENCE, TICKET_ISSUER } from '../../../src/proxy/oauth/ticket.ts';
 import { ConsentRequiredError } from '../../../src/proxy/upstream/credentials.ts';
 import { FileRecordStore, userHash } from '../../../src/vault/index.ts';
@@ -209,21 +208,22 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
 
   it('mismatched PKCE verifier: the provider refuses the code, nothing is stored', async () => {
     const gw = gwFor();
-    const replica = await h.startReplica();
-    // The replica's pending store hands back a wrong verifier (as if the flow were hijacked).
+    // A replica whose pending store hands back another verifier than the one behind the challenge.
+    const entries = new Map<string, PendingAuthorization>();
     const tampered = await h.startReplica({
       pending: {
-        entries: new Map(),
-        async put(state: string, p: { codeVerifier: string }) { (this as any).entries.set(state, { ...p, codeVerifier: 'x'.repeat(43) }); },
-        async take(state: string) { const p = (this as any).entries.get(state); (this as any).entries.delete(state); return p; },
-      } as never,
+        put: async (state, pending) => void entries.set(state, { ...pending, codeVerifier: 'x'.repeat(43) }),
+        take: async (state) => {
+          const pending = entries.get(state);
+          entries.delete(state);
+          return pending;
+        },
+      },
     });
-    void replica;
-    const link = await tampered.relay.consentUrl(gw.id, 'erin');
-    // The tampered replica serves both the authorize and the callback (same public URL as primary: rewrite).
-    const { url: atProvider } = await completeConsent(link.replace(h.primary.url, tampered.url), 'erin', { stopAt: `${h.primary.url}/oauth/callback` });
-    const res = await fetch(atProvider.href.replace(h.primary.url, tampered.url));
-    const page = await errorPage(res);
+    // The replica serves both ends of the flow (links name the shared public URL: point them at it).
+    const link = (await tampered.relay.consentUrl(gw.id, 'erin')).replace(h.primary.url, tampered.url);
+    const { url: callback } = await completeConsent(link, 'erin', { stopAt: `${h.primary.url}/oauth/callback` });
+    const page = await errorPage(await fetch(callback.href.replace(h.primary.url, tampered.url)));
     expect(page).toMatchObject({ status: 502, code: 'ERR_OAUTH_EXCHANGE_FAILED' });
     expect(page.html).toContain('PKCE');
     expect(await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'erin' })).toBeUndefined();
@@ -263,7 +263,6 @@ describe('client credentials', () => {
 describe('no plaintext secret in logs', () => {
   it('captured logs hold no token, refresh token or client secret', async () => {
     const secrets = [CLIENT_SECRET];
-    for (const file of await readdir(h.dataDir, { recursive: true })) void file;
     for (const gwName of ['rovo-issuer', 'rovo-mcp', 'rovo-static', 'refusals']) {
       const gw = [...h.gateways.values()].find((g) => g.spec.name === gwName);
       if (!gw) continue;
@@ -275,6 +274,5 @@ describe('no plaintext secret in logs', () => {
     expect(h.logs.length).toBeGreaterThan(5);
     const all = h.logs.join('\n');
     for (const s of secrets) expect(all.includes(s), 'a secret value appears in the logs').toBe(false);
-    void join;
   });
 });

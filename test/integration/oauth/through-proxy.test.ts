@@ -22,6 +22,7 @@ let upstream: ProtectedUpstream;
 let op: RunningOidcProvider;
 let proxy: TestProxy;
 let relay: OAuthRelay;
+let vault: EncryptedTokenVault;
 let admin: AdminClient;
 let dataDir: string;
 const agents: Client[] = [];
@@ -33,7 +34,7 @@ beforeAll(async () => {
   op = await startOidcProvider({ resource: upstream.resource });
   upstream.trust(op.issuer, op.jwksUri);
   dataDir = await mkdtemp(join(tmpdir(), 'oauth-proxy-'));
-  const vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
+  vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
   relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowLoopback: true } });
   proxy = await startTestProxy({ credentials: relay.credentials, extraRoutes: relay.routes });
   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
@@ -99,6 +100,21 @@ describe('per-user OAuth through the proxy', () => {
     expect(second.content[0]!.text).toBe('bob');
     expect((await (await agent('alice')).callTool({ name, arguments: {} }) as ToolResult).content[0]!.text).toBe('alice');
     expect((await admin.getGateway(GW))?.authorizedUsers).toBe(2);
+  });
+
+  it('an expired token is refreshed (rotating refresh token) before the call goes upstream', async () => {
+    const ref = { namespace: 'mcp', gatewayId: GW, user: 'alice' };
+    const before = await vault.get(ref);
+    await vault.put(ref, { ...before!.tokens, expiresAt: Date.now() - 1 });
+    const refreshes = op.events.grants.refresh_token ?? 0;
+    const alice = await agent('alice');
+    const name = (await alice.listTools()).tools.find((t) => t.name.endsWith('whoami'))!.name;
+    expect(((await alice.callTool({ name, arguments: {} })) as ToolResult).content[0]!.text).toBe('alice');
+    expect(op.events.grants.refresh_token).toBe(refreshes + 1);
+    const after = await vault.get(ref);
+    expect(after!.tokens.refreshToken).not.toBe(before!.tokens.refreshToken);
+    expect(upstream.accepted.at(-1)!.token).toBe(after!.tokens.accessToken);
+    expect(op.events.errors.invalid_grant ?? 0).toBe(0);
   });
 
   it('no token, refresh token or client secret in the proxy’s logs or admin responses', async () => {

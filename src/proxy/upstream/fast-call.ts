@@ -93,7 +93,11 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
           void res.body.dump().catch(() => {});
           return settle(msg);
         }
-        if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
+        if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
+          // A request from the upstream (sampling, elicitation, roots): not relayed; answer at once
+          // as the SDK client would, so the upstream does not wait on us.
+          answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: the mcp-gitops proxy does not relay ${msg.method}` } });
+        } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
           arm();
           const { progressToken: _t, ...p } = msg.params;
           options.onprogress?.(p as { progress: number });
@@ -125,7 +129,12 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
 
 /** Tells the upstream to stop working on `id` (MCP `notifications/cancelled`). Fire and forget. */
 function cancelUpstream(target: FastCallTarget, headers: Record<string, string>, id: string, reason: string): void {
-  request(target.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }), dispatcher })
+  answerUpstream(target, headers, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+}
+
+/** POSTs one message to the upstream session. Fire and forget. */
+function answerUpstream(target: FastCallTarget, headers: Record<string, string>, message: Record<string, unknown>): void {
+  request(target.url, { method: 'POST', headers, body: JSON.stringify(message), dispatcher })
     .then((r) => r.body.dump())
     .catch(() => {});
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { AdminApiError, AdminClient } from '../../../src/proxy/admin/client.ts';
 import { specHash, stateDigest } from '../../../src/proxy/admin/digest.ts';
-import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
+import { EDGE_TOOLS, startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, agentToken, startTestProxy, type TestProxy } from './harness.ts';
 
 let edge: EdgeServer;
@@ -91,7 +91,7 @@ describe('admin API: deleting and refreshing', () => {
     const vs = serverId('mcp', 'short-lived');
     await admin.putGateway(gw, { ...gatewayBody, name: 'short-lived' });
     const refreshed = await admin.refreshGateway(gw);
-    expect(refreshed).toMatchObject({ reachable: true, toolCount: 8 });
+    expect(refreshed).toMatchObject({ reachable: true, toolCount: EDGE_TOOLS.length });
     expect((await admin.listTools(gw)).map((t) => t.name)).toContain('short-lived-echo');
     expect((await admin.putServer(vs, { name: 'short-lived', namespace: 'mcp', tool_selectors: [{ gateway_id: gw, include: ['echo'] }] })).associatedTools).toEqual(['short-lived-echo']);
 
@@ -202,7 +202,7 @@ describe('MCP endpoint protocol guards', () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await agentToken('alice')}` };
     const evil = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body: JSON.stringify(init) });
     expect(evil.status).toBe(403);
-    expect((await evil.json()).code).toBe('ERR_ORIGIN_NOT_ALLOWED');
+    expect(((await evil.json()) as { code: string }).code).toBe('ERR_ORIGIN_NOT_ALLOWED');
     const local = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers: { ...headers, origin: 'http://localhost:6274' }, body: JSON.stringify(init) });
     expect(local.status).toBe(200);
     await local.body?.cancel();

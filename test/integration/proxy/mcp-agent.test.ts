@@ -20,6 +20,7 @@ const EDGE = gatewayId('mcp', 'edge');
 const LEGACY = gatewayId('mcp', 'legacy-sse');
 const VS = serverId('mcp', 'curated');
 const PRIVATE = serverId('mcp', 'private');
+const ASKING = serverId('mcp', 'asking');
 
 beforeAll(async () => {
   [edge, everythingSse, proxy] = await Promise.all([startEdgeServer(), startEverything({ transport: 'sse' }), startTestProxy()]);
@@ -30,7 +31,7 @@ beforeAll(async () => {
     name: 'curated',
     namespace: 'mcp',
     tool_selectors: [
-      { gateway_id: EDGE, exclude: ['whoami'], rename: { echo: 'say' } },
+      { gateway_id: EDGE, exclude: ['whoami', 'ask_client'], rename: { echo: 'say' } },
       { gateway_id: LEGACY, include: ['get-sum'] },
     ],
   });
@@ -116,6 +117,14 @@ describe('an agent through a virtual server', () => {
     expect((err as McpError).message).toBe(`MCP error ${EDGE_RPC_ERROR.code}: ${EDGE_RPC_ERROR.message}`);
     expect((err as McpError).data).toEqual(EDGE_RPC_ERROR.data);
     expect(await client.callTool({ name: 'edge-fail-tool', arguments: {} })).toEqual({ content: [{ type: 'text', text: 'tool failed as asked' }], isError: true });
+    await client.close();
+  });
+
+  it('answers an upstream’s own requests (elicitation) at once instead of leaving the call hanging', async () => {
+    await admin.putServer(ASKING, { name: 'asking', namespace: 'mcp', tool_selectors: [{ gateway_id: EDGE, include: ['ask_client'] }] });
+    const client = await connectAgent(proxy.url, ASKING);
+    const result = await client.callTool({ name: 'edge-ask-client', arguments: {} });
+    expect(result.content).toEqual([{ type: 'text', text: expect.stringContaining('does not relay elicitation/create') }]);
     await client.close();
   });
 

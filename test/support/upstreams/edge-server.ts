@@ -5,7 +5,8 @@
  *
  * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
  * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
- * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result).
+ * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
+ * `whoami` (the Authorization header it received), `ask_client` (an elicitation request to its client).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
  * `LISTENING <port>` on stderr).
@@ -15,6 +16,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError, isInitializeRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
 
 export const EDGE_TOOLS: Tool[] = [
@@ -31,6 +33,7 @@ export const EDGE_TOOLS: Tool[] = [
   { name: 'progress', description: 'Reports progress steps.', inputSchema: { type: 'object', properties: { steps: { type: 'number' } } } },
   { name: 'log', description: 'Logs a line, then answers.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
   { name: 'whoami', description: 'Returns the Authorization header the upstream received.', inputSchema: { type: 'object' } },
+  { name: 'ask_client', description: 'Sends an elicitation request to its client and reports the answer.', inputSchema: { type: 'object' } },
 ];
 
 /** The JSON-RPC error `fail_rpc` answers. */
@@ -82,6 +85,13 @@ function mcpServer(state: { cancelled: string[]; authorizations: (string | undef
       case 'log':
         await extra.sendNotification({ method: 'notifications/message', params: { level: 'info', logger: 'edge', data: String(args.text ?? 'hello') } });
         return { content: [{ type: 'text', text: 'logged' }] };
+      case 'ask_client':
+        try {
+          const answer = await extra.sendRequest({ method: 'elicitation/create', params: { message: 'ok?', requestedSchema: { type: 'object', properties: {} } } } as never, z.unknown() as never, { timeout: 5_000 });
+          return { content: [{ type: 'text', text: `answered: ${JSON.stringify(answer)}` }] };
+        } catch (err) {
+          return { content: [{ type: 'text', text: `client refused: ${(err as Error).message}` }] };
+        }
       case 'whoami':
         return { content: [{ type: 'text', text: state.authorizations.at(-1) ?? '' }] };
       default:

@@ -223,6 +223,18 @@ describe.skipIf(!available)('install on a real API server', () => {
       await upstream?.close();
     });
 
+    /** What a team commits: a gateway with a Secret reference and a virtual server over it. */
+    const teamManifests = () =>
+      toYamlStream([
+        {
+          apiVersion: 'mcp-gitops.dev/v1alpha1',
+          kind: 'McpGateway',
+          metadata: { name: 'edge', namespace: NS },
+          spec: { url: upstream.url, allowPrivateNetwork: true, auth: { type: 'Bearer', bearer: { secretRef: { name: 'edge-token', key: 'token' } } } },
+        },
+        { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name: 'tools', namespace: NS }, spec: { tools: [{ gateway: 'edge', include: ['echo'] }] } },
+      ]);
+
     const get = async (kind: string, name: string) =>
       JSON.parse(await kubectlOk(cp, ['get', '-n', NS, kind, name, '-o', 'json'])) as {
         metadata: { finalizers?: string[] };
@@ -232,14 +244,8 @@ describe.skipIf(!available)('install on a real API server', () => {
 
     it('elects itself on its Lease, reads the referenced Secret, registers, writes finalizer, status and events', async () => {
       await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
-      const gateway = {
-        apiVersion: 'mcp-gitops.dev/v1alpha1',
-        kind: 'McpGateway',
-        metadata: { name: 'edge', namespace: NS },
-        spec: { url: upstream.url, allowPrivateNetwork: true, auth: { type: 'Bearer', bearer: { secretRef: { name: 'edge-token', key: 'token' } } } },
-      };
-      const server = { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name: 'tools', namespace: NS }, spec: { tools: [{ gateway: 'edge', include: ['echo'] }] } };
-      await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream([gateway, server]));
+      // Server-side apply, as the example Argo CD Applications sync (ServerSideApply=true).
+      await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], teamManifests());
 
       const gw = await eventually(async () => {
         const o = await get('mcpgateway', 'edge');
@@ -253,6 +259,12 @@ describe.skipIf(!available)('install on a real API server', () => {
       expect(lease.spec.holderIdentity).toBeTruthy();
       const events = JSON.parse(await kubectlOk(cp, ['get', '-n', NS, 'events', '-o', 'json'])) as { items: Array<{ involvedObject: { kind: string } }> };
       expect(events.items.some((e) => e.involvedObject.kind === 'McpGateway')).toBe(true);
+    });
+
+    it('leaves nothing to sync: after the operator has reconciled, the applied manifests show no diff (no perpetual OutOfSync)', async () => {
+      // What Argo CD's server-side diff computes: the dry-run result of applying git's version.
+      const r = await cp.kubectl(['diff', '--server-side', '-f', '-'], { input: teamManifests() });
+      expect({ code: r.code, diff: r.stdout, stderr: r.stderr }).toEqual({ code: 0, diff: '', stderr: '' });
     });
 
     it('deregisters and releases both resources on delete (finalizers removed under its own RBAC)', async () => {

@@ -23,7 +23,7 @@ const PRIVATE = serverId('mcp', 'private');
 const ASKING = serverId('mcp', 'asking');
 
 beforeAll(async () => {
-  [edge, everythingSse, proxy] = await Promise.all([startEdgeServer(), startEverything({ transport: 'sse' }), startTestProxy()]);
+  [edge, everythingSse, proxy] = await Promise.all([startEdgeServer({ askClient: true }), startEverything({ transport: 'sse' }), startTestProxy()]);
   admin = new AdminClient({ baseUrl: proxy.adminUrl, token: ADMIN_TOKEN });
   await admin.putGateway(EDGE, { name: 'edge', namespace: 'mcp', url: edge.url, transport: 'STREAMABLEHTTP', auth_type: 'bearer', auth_token: 'upstream-secret' });
   await admin.putGateway(LEGACY, { name: 'legacy-sse', namespace: 'mcp', url: everythingSse.url, transport: 'SSE' });

@@ -6,7 +6,8 @@
  * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
  * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
- * `whoami` (the Authorization header it received), `ask_client` (an elicitation request to its client).
+ * `whoami` (the Authorization header it received); with `askClient`, `ask_client` (an elicitation
+ * request to its client).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
  * `LISTENING <port>` on stderr).
@@ -33,8 +34,10 @@ export const EDGE_TOOLS: Tool[] = [
   { name: 'progress', description: 'Reports progress steps.', inputSchema: { type: 'object', properties: { steps: { type: 'number' } } } },
   { name: 'log', description: 'Logs a line, then answers.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } },
   { name: 'whoami', description: 'Returns the Authorization header the upstream received.', inputSchema: { type: 'object' } },
-  { name: 'ask_client', description: 'Sends an elicitation request to its client and reports the answer.', inputSchema: { type: 'object' } },
 ];
+
+/** Listed only with `startEdgeServer({ askClient: true })` (other suites count the default tools). */
+export const ASK_CLIENT_TOOL: Tool = { name: 'ask_client', description: 'Sends an elicitation request to its client and reports the answer.', inputSchema: { type: 'object' } };
 
 /** The JSON-RPC error `fail_rpc` answers. */
 export const EDGE_RPC_ERROR = { code: -32050, message: 'upstream says no', data: { reason: 'asked to fail' } };
@@ -49,9 +52,9 @@ export interface EdgeServer {
   close(): Promise<void>;
 }
 
-function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }): Server {
+function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }, tools: Tool[]): Server {
   const server = new Server({ name: 'edge', version: '1.0.0' }, { capabilities: { tools: {}, logging: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: EDGE_TOOLS }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const args = (req.params.arguments ?? {}) as Record<string, unknown>;
     const auth = extra.requestInfo?.headers.authorization;
@@ -108,7 +111,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
-export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean } = {}): Promise<EdgeServer> {
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean } = {}): Promise<EdgeServer> {
+  const tools = options.askClient ? [...EDGE_TOOLS, ASK_CLIENT_TOOL] : EDGE_TOOLS;
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const http: HttpServer = createServer(async (req, res) => {
@@ -140,7 +144,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
       transport.onclose = () => {
         if (transport.sessionId) transports.delete(transport.sessionId);
       };
-      await mcpServer(state).connect(transport);
+      await mcpServer(state, tools).connect(transport);
       await transport.handleRequest(req, res, body);
     } catch (err) {
       if (!res.headersSent) res.writeHead(500).end(String(err));

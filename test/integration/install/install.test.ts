@@ -79,12 +79,12 @@ describe.skipIf(!available)('install on a real API server', () => {
     const foundation = objects.filter(isClusterFoundation);
     expect(foundation.map((o) => o.kind).sort()).toEqual(['CustomResourceDefinition', 'CustomResourceDefinition', 'Namespace']);
     await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(foundation));
-    await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(foundation));
+    await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream(foundation));
     await kubectlOk(cp, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/mcpgateways.mcp-gitops.dev', 'crd/virtualservers.mcp-gitops.dev']);
   });
 
   it('passes a server-side dry run of every manifest, without warnings', async () => {
-    const out = await kubectlOk(cp, ['apply', '--server-side', '--dry-run=server', '-f', '-'], toYamlStream(objects));
+    const out = await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(objects));
     expect(out.trim().split('\n')).toHaveLength(objects.length);
   });
 
@@ -102,8 +102,8 @@ describe.skipIf(!available)('install on a real API server', () => {
     expect(r.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
   });
 
-  it('installs for real: kubectl apply --server-side of the rendered manifests', async () => {
-    await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(objects));
+  it('installs for real with the documented command: kubectl apply -k manifests/', async () => {
+    await kubectlOk(cp, ['apply', '-k', MANIFESTS]);
     const got = await kubectlOk(cp, ['get', 'deployment,service,pdb,networkpolicy,serviceaccount', '-n', SYSTEM_NAMESPACE, '-o', 'name']);
     expect(got.trim().split('\n').sort()).toEqual(
       [
@@ -279,8 +279,9 @@ describe.skipIf(!available)('install on a real API server', () => {
       await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream(rendered.filter(isClusterFoundation)));
       // examples/atlassian-rovo/README.md, step 1, with a placeholder for the secret value.
       await kubectlOk(cp, ['-n', 'mcp', 'create', 'secret', 'generic', 'atlassian-oauth', '--from-literal=clientSecret=placeholder-not-a-secret']);
-      await kubectlOk(cp, ['apply', '--server-side', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
-      await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], toYamlStream(rendered));
+      await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
+      // examples/atlassian-rovo/README.md, step 2, as written.
+      await kubectlOk(cp, ['apply', '-k', ATLASSIAN_EXAMPLE]);
       const listed = await kubectlOk(cp, ['get', 'mcp', '-n', 'mcp', '-o', 'name']);
       expect(listed.trim().split('\n').sort()).toEqual([
         'mcpgateway.mcp-gitops.dev/atlassian-rovo',

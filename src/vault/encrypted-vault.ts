@@ -19,7 +19,17 @@ export interface EncryptedTokenVaultOptions {
   leaseMs?: number;
   /** Identifies this replica in leases. Defaults to `<hostname>-<pid>-<random>`. */
   holder?: string;
+  /**
+   * Serve `get` from memory for this long (0 = always read the store). Writes, deletes and
+   * refreshes through this instance update the cache at once; another replica's changes show after
+   * at most this delay (an access token stays valid until it expires, so a few seconds are safe;
+   * `refreshUnderLock` always reads the store). Saves an API round trip per upstream request with
+   * the Secret backend. Defaults to 0.
+   */
+  readCacheMs?: number;
 }
+
+const CACHE_MAX = 10_000;
 
 /** Stable, non-reversible stand-in for a user in file names, Secret names and labels (40 hex). */
 export function userHash(user: string): string {
@@ -32,30 +42,51 @@ export class EncryptedTokenVault implements TokenVault {
   readonly #leaseMs: number;
   readonly #holder: string;
   readonly #inFlight = new Map<string, Promise<TokenEntry | undefined>>();
+  readonly #readCacheMs: number;
+  readonly #cache = new Map<string, { entry: TokenEntry; until: number }>();
 
   constructor(options: EncryptedTokenVaultOptions) {
     this.#store = options.store;
     this.#keyring = options.keyring;
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#holder = options.holder ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.#readCacheMs = options.readCacheMs ?? 0;
   }
 
   async get(ref: TokenRef): Promise<TokenEntry | undefined> {
+    const key = cacheKey(ref);
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && hit.until > Date.now()) return hit.entry;
     const location = locate(ref);
     const record = await this.#store.read(location);
-    return record === undefined ? undefined : this.#open(ref, location, record);
+    const entry = record === undefined ? undefined : this.#open(ref, location, record);
+    this.#remember(ref, entry);
+    return entry;
   }
 
   async put(ref: TokenRef, tokens: StoredTokenSetInput, options: PutOptions = {}): Promise<TokenEntry> {
     const location = locate(ref);
     const parsed = StoredTokenSet.parse(tokens);
     const record = this.#seal(ref, location, parsed);
+    this.#cache.delete(cacheKey(ref));
     const version = await this.#store.write(location, record, options.ifVersion);
-    return { ref, tokens: parsed, version, kid: this.#keyring.active.kid };
+    const entry = { ref, tokens: parsed, version, kid: this.#keyring.active.kid };
+    this.#remember(ref, entry);
+    return entry;
   }
 
   async delete(ref: TokenRef): Promise<boolean> {
+    this.#cache.delete(cacheKey(ref));
     return this.#store.remove(locate(ref));
+  }
+
+  /** Caches found entries only: a consent stored by another replica shows at once. */
+  #remember(ref: TokenRef, entry: TokenEntry | undefined): void {
+    const key = cacheKey(ref);
+    this.#cache.delete(key);
+    if (this.#readCacheMs <= 0 || entry === undefined) return;
+    if (this.#cache.size >= CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cache.set(key, { entry, until: Date.now() + this.#readCacheMs });
   }
 
   async listByGateway(namespace: string, gatewayId: string): Promise<{ entries: TokenEntry[]; skipped: number }> {
@@ -104,10 +135,15 @@ export class EncryptedTokenVault implements TokenVault {
   }
 
   refreshUnderLock(ref: TokenRef, refresher: Refresher, options: RefreshOptions = {}): Promise<TokenEntry | undefined> {
-    const key = JSON.stringify([ref.namespace, ref.gatewayId, ref.user]);
+    const key = cacheKey(ref);
     const running = this.#inFlight.get(key);
     if (running !== undefined) return running;
-    const flight = this.#refresh(ref, refresher, options).finally(() => this.#inFlight.delete(key));
+    const flight = this.#refresh(ref, refresher, options)
+      .then((entry) => {
+        this.#remember(ref, entry);
+        return entry;
+      })
+      .finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, flight);
     return flight;
   }
@@ -200,6 +236,10 @@ export class EncryptedTokenVault implements TokenVault {
     }
     return { ref, tokens: parsed.data, version: record.version, kid: sealedKid(record.tokens) ?? '' };
   }
+}
+
+function cacheKey(ref: TokenRef): string {
+  return JSON.stringify([ref.namespace, ref.gatewayId, ref.user]);
 }
 
 function locate(ref: TokenRef): RecordLocation {

@@ -27,13 +27,15 @@ export interface OpenVaultOptions {
   keySecretName?: string;
   /** Secret backend: API client. Defaults to one from the in-cluster / default kubeconfig. */
   core?: CoreV1Api;
+  /** `EncryptedTokenVault` read cache. Defaults to 5000 ms for the Secret backend, 0 for files. */
+  readCacheMs?: number;
 }
 
 export async function openTokenVault(options: OpenVaultOptions): Promise<{ vault: TokenVault; keyring: Keyring }> {
   if (options.backend === 'file') {
     const dataDir = options.dataDir ?? '.data/proxy';
     const keyring = await loadKeyringFile(options.keyFile ?? join(dataDir, 'vault-keys.json'));
-    return { vault: new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring }), keyring };
+    return { vault: new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring, readCacheMs: options.readCacheMs ?? 0 }), keyring };
   }
   const namespace = options.secretNamespace;
   if (!namespace) throw new TypeError('openTokenVault: secretNamespace is required for the secret backend');
@@ -41,7 +43,8 @@ export async function openTokenVault(options: OpenVaultOptions): Promise<{ vault
   const keyring = options.keyFile
     ? await loadKeyringFile(options.keyFile, { create: false })
     : await loadKeyringSecret(core, namespace, options.keySecretName ?? 'mcp-gitops-vault-key');
-  return { vault: new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: namespace }), keyring }), keyring };
+  const store = new SecretRecordStore({ core, secretNamespace: namespace });
+  return { vault: new EncryptedTokenVault({ store, keyring, readCacheMs: options.readCacheMs ?? 5_000 }), keyring };
 }
 
 function defaultCoreApi(): CoreV1Api {

@@ -9,6 +9,7 @@ import {
   loadKeyringFile,
   rotateKeyringFile,
   VaultError,
+  type RecordStore,
   type StoredTokenSet,
   type TokenRef,
   userHash,
@@ -181,5 +182,47 @@ describe('EncryptedTokenVault on files', () => {
   it('refuses path-traversal in names with a clear error', async () => {
     const v = await vault();
     await expect(v.put({ ...alice, namespace: '../etc' }, tokensOf('x'))).rejects.toBeInstanceOf(VaultError);
+  });
+});
+
+describe('read cache (readCacheMs)', () => {
+  function countingStore() {
+    const inner = new FileRecordStore({ dataDir });
+    let reads = 0;
+    const store: RecordStore = {
+      read: (location) => {
+        reads++;
+        return inner.read(location);
+      },
+      write: (location, record, expected) => inner.write(location, record, expected),
+      remove: (location) => inner.remove(location),
+      list: (namespace, gatewayId) => inner.list(namespace, gatewayId),
+      describe: (location) => inner.describe(location),
+    };
+    return { store, reads: () => reads };
+  }
+
+  it('serves repeated reads from memory; writes and deletes through the vault are visible at once', async () => {
+    const { store, reads } = countingStore();
+    const v = new EncryptedTokenVault({ store, keyring: Keyring.generate(), readCacheMs: 60_000 });
+    await v.put(alice, tokensOf('one'));
+    for (let i = 0; i < 5; i++) expect((await v.get(alice))?.tokens.accessToken).toBe('at-SECRET-one');
+    expect(reads()).toBe(0);
+    await v.put(alice, tokensOf('two'));
+    expect((await v.get(alice))?.tokens.accessToken).toBe('at-SECRET-two');
+    await v.delete(alice);
+    expect(await v.get(alice)).toBeUndefined();
+    expect(await v.get(alice)).toBeUndefined();
+    expect(reads()).toBe(2); // absent records are not cached: a consent stored elsewhere shows at once
+  });
+
+  it('refreshUnderLock always reads the store, never a cached copy', async () => {
+    const { store, reads } = countingStore();
+    const v = new EncryptedTokenVault({ store, keyring: Keyring.generate(), readCacheMs: 60_000 });
+    await v.put(alice, { ...tokensOf('a'), expiresAt: Date.now() - 1 });
+    const refreshed = await v.refreshUnderLock(alice, { isFresh: (t) => t.expiresAt! > Date.now(), refresh: async (t) => ({ ...t, accessToken: 'at-new', expiresAt: Date.now() + 60_000 }) });
+    expect(refreshed?.tokens.accessToken).toBe('at-new');
+    expect(reads()).toBeGreaterThan(0);
+    expect((await v.get(alice))?.tokens.accessToken).toBe('at-new');
   });
 });

@@ -8,6 +8,7 @@
  * // …
  * await op.stop();
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pino, { type Logger as Pino } from 'pino';
 import { gatewayId, serverId } from '../api/ids.ts';
@@ -60,6 +61,7 @@ export interface RunOperatorExtras {
 }
 
 function podNamespace(): string | undefined {
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
   try {
     return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
   } catch {
@@ -248,6 +250,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
       client,
       namespace: o.leaderElectionNamespace ?? podNamespace() ?? o.namespace ?? 'default',
       name: o.leaderElectionId,
+      ...(process.env.POD_NAME ? { identity: `${process.env.POD_NAME}_${randomUUID()}` } : {}),
       log,
       onStartedLeading: () => {
         log('info', 'became leader', { lease: o.leaderElectionId });

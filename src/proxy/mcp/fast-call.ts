@@ -79,6 +79,13 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
     res.end(text);
   };
 
+  /** A cancelled request gets no response (MCP cancellation): its stream just ends, as with the SDK. */
+  const endWithoutAnswer = () => {
+    if (res.writableEnded) return;
+    if (!streaming) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'mcp-session-id': sessionId });
+    res.end();
+  };
+
   const ac = new AbortController();
   state.inflight.set(id, ac);
   try {
@@ -91,13 +98,11 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
       ...(params._meta && typeof params._meta === 'object' ? { meta: params._meta as Record<string, unknown> } : {}),
       notify,
     });
-    // A cancelled request gets no response (MCP cancellation); the agent has stopped waiting.
-    if (ac.signal.aborted) res.end();
+    if (ac.signal.aborted) endWithoutAnswer();
     else answer({ jsonrpc: '2.0', id, result });
   } catch (err) {
     if (ac.signal.aborted) {
-      if (!res.headersSent) res.writeHead(202);
-      res.end();
+      endWithoutAnswer();
     } else {
       const e = err instanceof RpcError ? err : new RpcError(-32603, 'internal error');
       answer({ jsonrpc: '2.0', id, error: { code: e.code, message: e.message, ...(e.data === undefined ? {} : { data: e.data }) } });

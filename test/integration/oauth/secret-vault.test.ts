@@ -119,6 +119,27 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
     expect((await replicas[1]!.get(alice))?.tokens.refreshToken).toBe('rt-8');
   });
 
+  it('works with exactly the proxy’s RBAC (manifests/rbac/proxy.yaml), which reaches no other namespace', async () => {
+    await cp.kubectl(['create', 'namespace', 'mcp-gitops-system'], { check: true });
+    await cp.kubectl(['apply', '-f', 'manifests/rbac/proxy.yaml'], { check: true });
+    await cp.kubectl(['-n', 'mcp-gitops-system', 'create', 'secret', 'generic', 'mcp-gitops-vault-key', `--from-literal=${KEYRING_SECRET_KEY}=${keyring.serialize()}`], { check: true });
+    const kubeconfig = await cp.userKubeconfig('system:serviceaccount:mcp-gitops-system:mcp-gitops-proxy', ['system:serviceaccounts', 'system:serviceaccounts:mcp-gitops-system']);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const asProxy = kc.makeApiClient(CoreV1Api);
+    const v = new EncryptedTokenVault({ store: new SecretRecordStore({ core: asProxy, secretNamespace: 'mcp-gitops-system' }), keyring: await loadKeyringSecret(asProxy, 'mcp-gitops-system', 'mcp-gitops-vault-key') });
+    await v.put(alice, { ...tokens('rbac'), expiresAt: Date.now() - 1 });
+    const refreshed = await v.refreshUnderLock(alice, { isFresh: (t) => t.accessToken === 'at-rbac-2', refresh: async (t) => ({ ...t, accessToken: 'at-rbac-2' }) });
+    expect(refreshed?.tokens.accessToken).toBe('at-rbac-2');
+    expect((await v.listByGateway('mcp', alice.gatewayId)).entries).toHaveLength(1);
+    expect(await v.delete(alice)).toBe(true);
+    // Elsewhere: a clear backend error, no Kubernetes response body attached.
+    const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ core: asProxy, secretNamespace: NS }), keyring });
+    const error = await elsewhere.get(alice).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_VAULT_BACKEND', message: expect.stringContaining(`Secret ${NS}/mcp-token-`) });
+    expect(String((error as Error).cause)).toContain('HTTP 403');
+  });
+
   describe('full consent and refresh flow with Secrets', () => {
     let h: Harness;
     beforeAll(async () => {

@@ -27,6 +27,19 @@ export function checkSameOrigin(req: IncomingMessage, publicOrigin: string): voi
   if (!sameOrigin) throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
 }
 
+/**
+ * For GET actions that start something (Connect): refuses navigations another site started
+ * (`Sec-Fetch-Site: cross-site` or `same-site`). A link opened from the page, typed, bookmarked
+ * or opened from another application (`same-origin`, `none`) passes; so does a browser that sends
+ * no fetch metadata.
+ */
+export function checkNotCrossSite(req: IncomingMessage): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') {
+    throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this link was opened from another site, so it was not followed; use the Connect button on this page');
+  }
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }

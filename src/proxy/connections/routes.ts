@@ -5,11 +5,15 @@
  *     GET  /connections/login            OIDC: 303 to the identity provider
  *     GET  /connections/login/callback   OIDC: back from the provider → session → 303 /connections
  *     GET  /connections/login/dev?token= dev: one-time link → session → 303 /connections
- *     POST /connections/connect          gateway=<id> → 303 to the consent relay (returns here)
+ *     GET  /connections/connect/{id}     → 303 to the consent relay, which returns here (see below)
  *     POST /connections/disconnect       gateway=<id> → delete the record, revoke → 303 /connections
  *     POST /connections/logout           end the session → 303 /connections
  *
  * Every POST passes the same-origin check and the CSRF token check before anything else happens.
+ * Connect is a link, not a form: a form's `form-action 'self'` would also bind the redirects to the
+ * provider, which the browser then blocks. It changes nothing by itself (the provider asks the
+ * user to consent, and the result is stored for the signed-in user only), and navigations started
+ * by another site are refused (`Sec-Fetch-Site`).
  * Every page carries the security headers of `respond.ts`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,7 +22,7 @@ import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../start.ts';
 import { cookieNames, readCookie, setCookie, type CookieNames } from './cookies.ts';
-import { checkCsrfToken, checkSameOrigin } from './csrf.ts';
+import { checkCsrfToken, checkNotCrossSite, checkSameOrigin } from './csrf.ts';
 import { ConnectionsError } from './errors.ts';
 import { DEV_LOGIN_PATH, type DevLoginLinks } from './login-dev.ts';
 import { LOGIN_CALLBACK_PATH, type OidcLogin, type SignedInUser } from './login-oidc.ts';
@@ -99,6 +103,18 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
     const user = await deps.login.oidc.complete(publicUrl, url.searchParams, readCookie(req, names.login));
     return startSession(deps, req, res, names, user, [setCookie(names, names.login, undefined)]);
   }
+  if (path.startsWith(`${PATHS.connect}/`)) {
+    checkNotCrossSite(req);
+    const signedIn = current(deps, req, names);
+    if (signedIn === undefined) return redirect(res, PATHS.page);
+    const { session } = signedIn;
+    const wanted = decodeURIComponent(path.slice(PATHS.connect.length + 1));
+    const reachable = reachableGateways(registrations(), identity(session)).find((r) => r.gateway.id === wanted);
+    if (reachable === undefined) throw notYours(wanted);
+    const link = await deps.relay.consentUrl(reachable.gateway.id, session.user, { returnTo: `${PATHS.page}#gateway-${reachable.gateway.id}` });
+    deps.logger?.info({ user: session.user, gatewayId: reachable.gateway.id }, 'connections page: connect started');
+    return redirect(res, link);
+  }
   if (path === DEV_LOGIN_PATH && 'dev' in deps.login) {
     return startSession(deps, req, res, names, deps.login.dev.redeem(url.searchParams.get('token')), []);
   }
@@ -117,7 +133,7 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   const { publicUrl, registrations } = deps.bound();
   const names = cookieNames(publicUrl);
   const path = url.pathname.replace(/\/+$/, '');
-  if (path !== PATHS.connect && path !== PATHS.disconnect && path !== PATHS.logout) {
+  if (path !== PATHS.disconnect && path !== PATHS.logout) {
     throw new ConnectionsError('ERR_CONNECTIONS_NOT_FOUND', `there is no form at ${path.slice(0, 100)}`);
   }
   checkSameOrigin(req, new URL(publicUrl).origin);
@@ -134,13 +150,6 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   }
   const view = registrations();
   const gatewayIdValue = form.get('gateway') ?? '';
-  if (path === PATHS.connect) {
-    const reachable = reachableGateways(view, identity(session)).find((r) => r.gateway.id === gatewayIdValue);
-    if (reachable === undefined) throw notYours(gatewayIdValue);
-    const link = await deps.relay.consentUrl(reachable.gateway.id, session.user, { returnTo: `${PATHS.page}#gateway-${reachable.gateway.id}` });
-    deps.logger?.info({ user: session.user, gatewayId: reachable.gateway.id }, 'connections page: connect started');
-    return redirect(res, link);
-  }
   // Disconnect: any per-user gateway, reachable or not (removing one's own stale record is always allowed).
   const gateway = view.gateways.find((g) => g.id === gatewayIdValue && isPerUserOAuth(g));
   if (gateway === undefined) throw notYours(gatewayIdValue);

@@ -1,7 +1,7 @@
 /**
  * The page's HTML: a layout with landmarks and a skip link, the signed-out page, the list of
  * connections, and the error page. Every dynamic value goes through `html\`…\`` (escaped). Forms
- * are plain POST forms with real buttons; nothing needs a script or a mouse.
+ * are plain POST forms with real buttons, Connect is a link; nothing needs a script or a mouse.
  */
 import { html, type SafeHtml } from './html.ts';
 import { RECONNECT_HEADLINE, type ConnectionRow } from './model.ts';
@@ -81,7 +81,7 @@ function row(r: ConnectionRow, csrfToken: string, now: number): SafeHtml {
     : html`<dl><dt>Used by</dt><dd>${r.servers.join(', ')}</dd></dl>`;
   const needsConnect = r.status !== 'connected';
   const actions = html`<div class="actions">
-${needsConnect ? html`<form method="post" action="${PATHS.connect}">${csrfField(csrfToken)}<input type="hidden" name="gateway" value="${r.gatewayId}"><button type="submit">Connect<span class="vh"> ${r.name}</span></button></form>` : undefined}
+${needsConnect ? html`<a class="button" href="${PATHS.connect}/${r.gatewayId}">Connect<span class="vh"> ${r.name}</span></a>` : undefined}
 ${connected ? html`<form method="post" action="${PATHS.disconnect}">${csrfField(csrfToken)}<input type="hidden" name="gateway" value="${r.gatewayId}"><button type="submit" class="secondary">Disconnect<span class="vh"> ${r.name}</span></button></form>` : undefined}
 </div>`;
   return html`<li><article id="${anchor}" aria-labelledby="${anchor}-name" data-status="${r.status}">

@@ -117,9 +117,13 @@ describe('per-user OAuth through the proxy', () => {
     expect(op.events.errors.invalid_grant ?? 0).toBe(0);
   });
 
-  it('no token, refresh token or client secret in the proxy’s logs or admin responses', async () => {
-    const text = JSON.stringify(proxy.logs) + JSON.stringify(await admin.getGateway(GW));
+  it('no token or refresh token in the proxy’s logs, admin responses or metrics', async () => {
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    expect(metrics).toContain('mcp_gitops');
+    const text = JSON.stringify(proxy.logs) + JSON.stringify(await admin.getGateway(GW)) + JSON.stringify(await admin.listTools()) + metrics;
     expect(upstream.accepted.length).toBeGreaterThan(2);
     for (const a of upstream.accepted) expect(text).not.toContain(a.token);
+    const { entries } = await vault.listByGateway('mcp', GW);
+    for (const e of entries) expect(text).not.toContain(e.tokens.refreshToken!);
   });
 });

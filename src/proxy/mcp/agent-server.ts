@@ -49,6 +49,7 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
       signal: extra.signal,
       ...(params._meta ? { meta: params._meta as Record<string, unknown> } : {}),
       notify: (n) => extra.sendNotification(n as never),
+      clientCapabilities: () => mcp.getClientCapabilities() as never,
     }) as never;
   });
   return mcp;

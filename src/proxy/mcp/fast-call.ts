@@ -20,6 +20,11 @@ type RequestId = string | number;
 /** Per-session state of the fast path: its requests in flight, for cancellation. */
 export class FastCallState {
   readonly inflight = new Map<RequestId, AbortController>();
+  /** The agent's capabilities from `initialize`. */
+  readonly clientCapabilities: () => { elicitation?: { url?: object } } | undefined;
+  constructor(clientCapabilities: () => { elicitation?: { url?: object } } | undefined) {
+    this.clientCapabilities = clientCapabilities;
+  }
 }
 
 interface JsonRpcMessage {
@@ -97,6 +102,7 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
       signal: ac.signal,
       ...(params._meta && typeof params._meta === 'object' ? { meta: params._meta as Record<string, unknown> } : {}),
       notify,
+      clientCapabilities: state.clientCapabilities,
     });
     if (ac.signal.aborted) endWithoutAnswer();
     else answer({ jsonrpc: '2.0', id, result });

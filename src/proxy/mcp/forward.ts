@@ -7,8 +7,10 @@
  * - the upstream's result, `isError` or not, with structured content → returned verbatim.
  * - the call did not reach the upstream (down, disabled, timeout, refused credentials) → an
  *   `isError` result whose text names the gateway and the cause; for per-user OAuth without
- *   consent, the text carries the consent link.
+ *   consent, the text carries the consent link — or, when the agent declared URL elicitation,
+ *   JSON-RPC `-32042` (URLElicitationRequired) carrying it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Audit, CallOutcome } from '../observe/audit.ts';
@@ -37,6 +39,8 @@ export interface ForwardContext {
   meta?: Record<string, unknown>;
   /** Sends a notification to the agent, related to this request. */
   notify?: (n: { method: string; params?: Record<string, unknown> }) => Promise<void> | void;
+  /** The agent's declared capabilities (from `initialize`), when it has a session. */
+  clientCapabilities?: () => { elicitation?: { url?: object } } | undefined;
 }
 
 type ToolResult = Record<string, unknown>;
@@ -93,7 +97,13 @@ export class ToolForwarder {
       if (err instanceof ConsentRequiredError) {
         outcome = 'consent_required';
         code = err.code;
-        return errorResult(`Authorization required: gateway ${runtime?.registration.spec.name ?? err.gatewayId} needs your consent before its tools can act for you. Open ${err.consentUrl} , approve access, then retry this call.`, { code: err.code, consentUrl: err.consentUrl });
+        const gateway = runtime?.registration.spec.name ?? err.gatewayId;
+        if (ctx.clientCapabilities?.()?.elicitation?.url) {
+          // MCP URL elicitation (2025-11-25): the client shows the link and the user retries.
+          const message = `Connect your account for ${gateway}: approve access, then retry.`;
+          throw new RpcError(-32042, `Authorization required for gateway ${gateway}`, { elicitations: [{ mode: 'url', elicitationId: randomUUID(), url: err.consentUrl, message }] });
+        }
+        return errorResult(`Authorization required: gateway ${gateway} needs your consent before its tools can act for you. Open ${err.consentUrl} , approve access, then retry this call.`, { code: err.code, consentUrl: err.consentUrl });
       }
       if (err instanceof UpstreamAuthError) {
         outcome = 'auth_error';

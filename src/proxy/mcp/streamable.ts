@@ -32,7 +32,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
 
   ctx.sessions.reserve();
   const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http');
-  const fast = new FastCallState();
+  const fast = new FastCallState(() => mcp.getClientCapabilities() as never);
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (id) => {

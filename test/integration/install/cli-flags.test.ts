@@ -3,42 +3,10 @@
  * Kubernetes' $(VAR) references expanded as the kubelet would, parse with the command's own flag
  * spec and schema (src/cli/*-command.ts). A flag the CLI does not know would crash-loop the pod.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseFlags } from '../../../src/cli/flags.ts';
-import { MANIFESTS, SYSTEM_NAMESPACE } from './rendered.ts';
-
-interface Container {
-  args: string[];
-  env?: Array<{ name: string; value?: string; valueFrom?: { configMapKeyRef?: { key: string }; fieldRef?: { fieldPath: string } } }>;
-}
-
-const config = (parse(readFileSync(`${MANIFESTS}/config.yaml`, 'utf8')) as { data: Record<string, string> }).data;
-
-/** The container's args with $(VAR) expanded from its env (ConfigMap keys and the downward API). */
-function expandedArgs(file: string): string[] {
-  const d = parse(readFileSync(`${MANIFESTS}/${file}`, 'utf8')) as { spec: { template: { spec: { containers: Container[] } } } };
-  const [c] = d.spec.template.spec.containers;
-  if (!c) throw new Error(`${file}: no container`);
-  const env = new Map<string, string>();
-  for (const e of c.env ?? []) {
-    const ref = e.valueFrom;
-    const value =
-      e.value ??
-      (ref?.configMapKeyRef ? config[ref.configMapKeyRef.key] : undefined) ??
-      (ref?.fieldRef?.fieldPath === 'metadata.namespace' ? SYSTEM_NAMESPACE : ref?.fieldRef ? 'pod-0' : undefined);
-    if (value === undefined) throw new Error(`${file}: env ${e.name} has no value the test can expand`);
-    env.set(e.name, value);
-  }
-  return c.args.map((a) =>
-    a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (_, name: string) => {
-      const v = env.get(name);
-      if (v === undefined) throw new Error(`${file}: $(${name}) is not set in the container's env`);
-      return v;
-    }),
-  );
-}
+import { expandedArgs, installConfig as config } from './deployment-args.ts';
+import { SYSTEM_NAMESPACE } from './rendered.ts';
 
 /**
  * Flags the manifests need that the CLI does not parse yet, each with what is missing. Remove an

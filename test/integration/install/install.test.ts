@@ -5,7 +5,9 @@
  * vault works under its own service account and nowhere else.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
@@ -13,7 +15,9 @@ import { EncryptedTokenVault, Keyring, loadKeyringSecret, SecretRecordStore } fr
 import { gatewayId } from '../../../src/api/ids.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';
 import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
-import { eventually, startTestOperator, startTestProxy, stopTestProxy, type TestProxy } from '../operator/harness.ts';
+import { eventually, startTestOperator } from '../operator/harness.ts';
+import { expandedArgs } from './deployment-args.ts';
+import { startProxyProcess, type ProxyProcess } from './proxy-process.ts';
 import {
   ARGOCD_CM_PATCH,
   ARGOCD_EXAMPLE,
@@ -186,18 +190,39 @@ describe.skipIf(!available)('install on a real API server', () => {
     });
   });
 
-  describe('the operator under its own service account', () => {
+  describe('the operator and the proxy, started as the Deployments start them, under their own service accounts', () => {
     const NS = 'team-a';
     let upstream: EdgeServer;
-    let proxy: TestProxy;
+    let proxy: ProxyProcess | undefined;
     let op: OperatorHandle | undefined;
+    let adminToken: string;
+    let mounts: string;
+    let readyBeforeOperator: number;
+
+    /** A key of a Secret the install references (created by `mcp-gitops keys` above). */
+    const secretValue = async (name: string, key: string) =>
+      Buffer.from(await kubectlOk(cp, ['get', 'secret', '-n', SYSTEM_NAMESPACE, name, '-o', `jsonpath={.data.${key}}`]), 'base64').toString('utf8');
+    const adminGet = async (path: string) => fetch(`${proxy!.adminUrl}${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
 
     beforeAll(async () => {
       upstream = await startEdgeServer();
-      proxy = await startTestProxy();
       await kubectlOk(cp, ['create', 'namespace', NS]);
-      // The proxy replica as the operator finds it: an EndpointSlice of Service mcp-gitops-proxy. The
-      // API server refuses loopback IPs in slices; an FQDN under .localhost (RFC 6761) is loopback.
+
+      // The proxy: manifests/proxy/deployment.yaml's args, its Secret volumes as files, its service account.
+      mounts = mkdtempSync(join(tmpdir(), 'mcp-gitops-mounts-'));
+      adminToken = await secretValue('mcp-gitops-admin-token', 'token');
+      writeFileSync(join(mounts, 'admin-token'), adminToken, { mode: 0o600 });
+      writeFileSync(join(mounts, 'agent-secret'), await secretValue('mcp-gitops-agent-jwt', 'secret'), { mode: 0o600 });
+      proxy = await startProxyProcess({
+        args: expandedArgs('proxy/deployment.yaml').slice(1),
+        mounts: { '/etc/mcp-gitops/admin/token': join(mounts, 'admin-token'), '/etc/mcp-gitops/agent/secret': join(mounts, 'agent-secret') },
+        kubeconfig: await cp.userKubeconfig(PROXY_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]),
+        namespace: SYSTEM_NAMESPACE,
+      });
+      readyBeforeOperator = (await fetch(`${proxy.url}/ready`)).status;
+
+      // The replica as the operator finds it: an EndpointSlice of Service mcp-gitops-proxy. The API
+      // server refuses loopback IPs in slices; an FQDN under .localhost (RFC 6761) is loopback.
       const slice = {
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
@@ -208,9 +233,11 @@ describe.skipIf(!available)('install on a real API server', () => {
       };
       // (The API server warns that FQDN slices are deprecated; the warning is expected here.)
       await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(slice), check: true });
-      const kubeconfig = await cp.userKubeconfig(OPERATOR_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]);
+
+      // The operator: in-process, with the options its Deployment's flags give, under its service account.
       op = await startTestOperator(cp, {
-        kubeconfig,
+        kubeconfig: await cp.userKubeconfig(OPERATOR_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]),
+        adminToken,
         leaderElect: true,
         leaderElectionNamespace: SYSTEM_NAMESPACE,
         proxyService: `${SYSTEM_NAMESPACE}/mcp-gitops-proxy`,
@@ -219,8 +246,9 @@ describe.skipIf(!available)('install on a real API server', () => {
     });
     afterAll(async () => {
       await op?.stop();
-      if (proxy) await stopTestProxy(proxy).catch(() => undefined);
+      await proxy?.stop();
       await upstream?.close();
+      if (mounts) rmSync(mounts, { recursive: true, force: true });
     });
 
     /** What a team commits: a gateway with a Secret reference and a virtual server over it. */
@@ -242,7 +270,13 @@ describe.skipIf(!available)('install on a real API server', () => {
       };
     const ready = (o: Awaited<ReturnType<typeof get>>) => o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
-    it('elects itself on its Lease, reads the referenced Secret, registers, writes finalizer, status and events', async () => {
+    it('the proxy starts with the Deployment’s flags: it opens the token vault from its key Secret, serves /health, and is not ready before its first sync', async () => {
+      expect((await fetch(`${proxy!.url}/health`)).status).toBe(200);
+      expect(readyBeforeOperator).toBe(503);
+      expect(proxy!.output()).not.toMatch(/ERR_VAULT|forbidden/i);
+    });
+
+    it('the operator elects itself on its Lease, reads the referenced Secret, converges the proxy, writes finalizer, status and events', async () => {
       await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
       // Server-side apply, as the example Argo CD Applications sync (ServerSideApply=true).
       await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], teamManifests());
@@ -253,7 +287,10 @@ describe.skipIf(!available)('install on a real API server', () => {
       }, 30_000, 'McpGateway edge Ready');
       expect(gw.metadata.finalizers?.length).toBeGreaterThan(0);
       await eventually(async () => ready(await get('virtualserver', 'tools')), 30_000, 'VirtualServer tools Ready');
-      expect((await proxy.admin.getGateway(gatewayId(NS, 'edge')))?.reachable).toBe(true);
+      const registered = (await (await adminGet(`/gateways/${gatewayId(NS, 'edge')}`)).json()) as { reachable: boolean };
+      expect(registered.reachable).toBe(true);
+      // --require-sync: the replica turned ready once the operator had pushed everything to it.
+      expect((await fetch(`${proxy!.url}/ready`)).status).toBe(200);
 
       const lease = JSON.parse(await kubectlOk(cp, ['get', '-n', SYSTEM_NAMESPACE, 'lease', 'mcp-gitops-operator', '-o', 'json'])) as { spec: { holderIdentity?: string } };
       expect(lease.spec.holderIdentity).toBeTruthy();
@@ -269,7 +306,7 @@ describe.skipIf(!available)('install on a real API server', () => {
 
     it('deregisters and releases both resources on delete (finalizers removed under its own RBAC)', async () => {
       await kubectlOk(cp, ['-n', NS, 'delete', 'virtualserver/tools', 'mcpgateway/edge', '--wait=true', '--timeout=30s']);
-      expect(await proxy.admin.getGateway(gatewayId(NS, 'edge'))).toBeUndefined();
+      expect((await adminGet(`/gateways/${gatewayId(NS, 'edge')}`)).status).toBe(404);
     });
   });
 

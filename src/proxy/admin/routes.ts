@@ -79,6 +79,7 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
   throw new ProxyError('ERR_METHOD_NOT_ALLOWED', `${m} ${url.pathname} is not an admin API route`);
 }
 
+/** Marks a route as served: `return done(sendJson(…))`. */
 function done(_: void): true {
   return true;
 }
@@ -175,7 +176,7 @@ async function putServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRes
 
 function listTools(ctx: ProxyContext, url: URL): ToolRead[] | { tools: ToolRead[]; nextCursor: string | null } {
   const gw = url.searchParams.get('gateway_id') ?? url.searchParams.get('gatewayId');
-  let all: ToolRead[] = [];
+  const all: ToolRead[] = [];
   for (const rt of ctx.pool.values()) if (!gw || rt.id === gw) all.push(...gatewayToolReads(rt));
   all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const limit = Number(url.searchParams.get('limit') ?? '0');
@@ -186,8 +187,7 @@ function listTools(ctx: ProxyContext, url: URL): ToolRead[] | { tools: ToolRead[
     const next = start + page.length < all.length ? String(start + page.length) : null;
     return { tools: page, nextCursor: next };
   }
-  all = page;
-  return all;
+  return page;
 }
 
 function state(ctx: ProxyContext): StateRead {

@@ -288,6 +288,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
       await events.flush();
       await Promise.all([gateways.stop(), servers.stop(), secrets.stop()]);
       await replicas.stop();
+      await client.close();
       await metricsListener?.close();
       await probesListener?.close();
     },

@@ -5,7 +5,7 @@
  * and more explicit than the generated APIs, and every patch carries its Content-Type explicitly.
  */
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import { fetch, type Dispatcher } from 'undici';
 
 /** A non-2xx answer of the API server, with the `Status` object's reason when there is one. */
 export class KubeApiError extends Error {
@@ -59,6 +59,7 @@ export class KubeClient {
   readonly config: KubeConfig;
   readonly #server: string;
   #onWrite: WriteCounter | undefined;
+  #dispatcher: Dispatcher | undefined;
 
   constructor(config: KubeConfig, options: { onWrite?: WriteCounter } = {}) {
     this.config = config;
@@ -80,6 +81,25 @@ export class KubeClient {
     return new KubeClient(kc, options);
   }
 
+  /**
+   * Authentication headers for one request, and the one dispatcher (connection pool) this client
+   * reuses. client-node 2.0.1 builds a new undici Agent on every `applySecurityAuthentication`
+   * call, so using its dispatcher per request means a new TLS connection per request (CPU on both
+   * ends, and memory until GC); we keep the first one for the client's lifetime instead.
+   */
+  async authorize(url: string, method: HttpMethod): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
+    const ctx = new RequestContext(url, method);
+    await this.config.applySecurityAuthentication(ctx);
+    this.#dispatcher ??= ctx.getDispatcher();
+    return { headers: ctx.getHeaders() as Record<string, string>, dispatcher: this.#dispatcher };
+  }
+
+  /** Closes the reused connection pool. */
+  async close(): Promise<void> {
+    await this.#dispatcher?.close().catch(() => undefined);
+    this.#dispatcher = undefined;
+  }
+
   get<T>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, { query });
   }
@@ -87,9 +107,8 @@ export class KubeClient {
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(this.#server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod[method]);
-    await this.config.applySecurityAuthentication(ctx);
-    const headers: Record<string, string> = { ...(ctx.getHeaders() as Record<string, string>), accept: 'application/json' };
+    const auth = await this.authorize(url.toString(), HttpMethod[method]);
+    const headers: Record<string, string> = { ...auth.headers, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     if (method !== 'GET') this.#onWrite?.(method, path);
     let res;
@@ -98,7 +117,7 @@ export class KubeClient {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        dispatcher: ctx.getDispatcher(),
+        dispatcher: auth.dispatcher,
         signal: options.signal ?? AbortSignal.timeout(30_000),
       });
     } catch (cause) {
@@ -133,11 +152,10 @@ export async function watchStream(
   const url = new URL(client.config.getCurrentCluster()!.server.replace(/\/$/, '') + path);
   url.searchParams.set('watch', 'true');
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-  await client.config.applySecurityAuthentication(ctx);
+  const auth = await client.authorize(url.toString(), HttpMethod.GET);
   let res;
   try {
-    res = await fetch(url, { headers: { ...(ctx.getHeaders() as Record<string, string>), accept: 'application/json' }, dispatcher: ctx.getDispatcher(), signal });
+    res = await fetch(url, { headers: { ...auth.headers, accept: 'application/json' }, dispatcher: auth.dispatcher, signal });
   } catch (cause) {
     if (signal.aborted) return;
     throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method: 'WATCH', path, cause });

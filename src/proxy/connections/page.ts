@@ -28,6 +28,8 @@ export interface ConsentRelay {
   consentUrl(gatewayId: string, user: string, options?: { returnTo?: string }): Promise<string>;
   /** The gateway's provider, for RFC 7009 revocation on Disconnect. Without it Disconnect only deletes the record. */
   resolveProvider?(gateway: GatewayRegistration): Promise<{ config: client.Configuration; tokenParams: Record<string, string> }>;
+  /** Recounts the gateway's consented users after a Disconnect (the proxy's `authorizedUsers`). */
+  readonly credentials?: { recount?(gateway: GatewayRegistration): Promise<unknown> };
 }
 
 export interface ConnectionsPageOptions {

@@ -165,6 +165,7 @@ async function disconnect(deps: RouteDeps, gateway: GatewayRegistration, user: s
   const ref = tokenRef(gateway, user);
   const entry = await deps.vault.get(ref).catch(() => undefined);
   const removed = await deps.vault.delete(ref);
+  await deps.relay.credentials?.recount?.(gateway).catch(() => {});
   const name = gateway.spec.name;
   if (!removed && entry === undefined) return { kind: 'ok', text: `${name} was not connected; nothing to do.` };
   let outcome: RevocationOutcome = { kind: 'unsupported' };

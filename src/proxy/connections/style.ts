@@ -34,5 +34,7 @@ button.secondary{background:#fff;color:#0b57a4}
 .notice-ok{border-color:#1e6b2e}
 .notice-problem{border-color:#a4171b}
 code{background:#f0f0f0;padding:0 .2em}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem}
+.actions form{margin:0}
 @media (max-width:600px){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}h1{font-size:1.35rem}}
 `;

@@ -71,7 +71,7 @@ function row(r: ConnectionRow, csrfToken: string, now: number): SafeHtml {
   const connected = r.status !== 'not-connected';
   const details = connected
     ? html`<dl>
-<dt>Access expires</dt><dd>${when(r.expiresAt, now, 'no expiry given by the provider')}</dd>
+<dt>${r.expiresAt !== undefined && r.expiresAt <= now ? 'Access expired' : 'Access expires'}</dt><dd>${when(r.expiresAt, now, 'no expiry given by the provider')}</dd>
 <dt>Connected</dt><dd>${when(r.obtainedAt, now, 'unknown')}</dd>
 <dt>Last refreshed</dt><dd>${when(r.lastRefreshedAt, now, 'not yet')}</dd>
 <dt>Last used</dt><dd>${when(r.lastUsedAt, now, 'not yet')}</dd>

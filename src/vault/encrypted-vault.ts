@@ -134,6 +134,25 @@ export class EncryptedTokenVault implements TokenVault {
     return this.#store.write(location, record, options.ifVersion);
   }
 
+  async deleteDocument(namespace: string, gatewayId: string, name: string): Promise<boolean> {
+    return this.#store.remove(documentLocation(namespace, gatewayId, name));
+  }
+
+  async listDocuments(namespace: string, gatewayId: string): Promise<Array<{ name: string; value: unknown; version: string }>> {
+    const out: Array<{ name: string; value: unknown; version: string }> = [];
+    for (const { location, record } of await this.#store.list(namespace, gatewayId)) {
+      if (record.state !== 'document') continue;
+      try {
+        const name = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
+        const doc = await this.getDocument(namespace, gatewayId, name);
+        if (doc !== undefined) out.push({ name, ...doc });
+      } catch (error) {
+        if (!isVaultError(error)) throw error;
+      }
+    }
+    return out;
+  }
+
   refreshUnderLock(ref: TokenRef, refresher: Refresher, options: RefreshOptions = {}): Promise<TokenEntry | undefined> {
     const key = cacheKey(ref);
     const running = this.#inFlight.get(key);

@@ -64,4 +64,8 @@ export interface TokenVault {
   getDocument(namespace: string, gatewayId: string, name: string): Promise<{ value: unknown; version: string } | undefined>;
   /** Stores a document; `ifVersion` as for {@link put} (`null` = only if absent). Returns the new version. */
   putDocument(namespace: string, gatewayId: string, name: string, value: unknown, options?: PutOptions): Promise<string>;
+  /** Deletes a document; true only for the one caller that removed it (single use across replicas). */
+  deleteDocument(namespace: string, gatewayId: string, name: string): Promise<boolean>;
+  /** Every document of a gateway that opens with the keyring. */
+  listDocuments(namespace: string, gatewayId: string): Promise<Array<{ name: string; value: unknown; version: string }>>;
 }

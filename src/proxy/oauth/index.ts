@@ -8,6 +8,7 @@ export { OAuthCredentials, RECONNECT_REASON, type OAuthCredentialsOptions } from
 export { ClientCredentialsCache } from './client-credentials.ts';
 export { ProviderResolver, providerKind, type ResolvedProvider, type ProviderKind } from './provider.ts';
 export { MemoryPendingStore, type PendingStore, type PendingAuthorization } from './pending-store.ts';
+export { VaultPendingStore } from './vault-pending-store.ts';
 export { issueTicket, verifyTicket, type ConsentTicket } from './ticket.ts';
 export { checkOutboundUrl, guardedFetch, isLoopbackHost, type UrlPolicy } from './url-guard.ts';
 export { discoverProtectedResource, resourceMetadataUrl } from './protected-resource.ts';

@@ -24,8 +24,8 @@ export interface PendingStore {
 }
 
 /**
- * In-memory store (one replica). With several proxy replicas, route `/oauth/*` with session
- * affinity or plug a shared {@link PendingStore}.
+ * In-memory store: one replica only (the callback must reach the replica that started the flow).
+ * The relay's default is the shared `VaultPendingStore`.
  *
  * @param maxEntries bound on concurrent pending flows; the oldest are dropped first. Defaults to 10000.
  */

@@ -14,11 +14,12 @@ import type { ExtraRoute } from '../start.ts';
 import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import { ClientCredentialsCache } from './client-credentials.ts';
 import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';
-import { MemoryPendingStore, type PendingStore } from './pending-store.ts';
+import type { PendingStore } from './pending-store.ts';
 import { ProviderResolver, type ResolvedProvider } from './provider.ts';
 import { issueTicket } from './ticket.ts';
 import type { UrlPolicy } from './url-guard.ts';
 import { OAuthCredentials } from './user-credentials.ts';
+import { VaultPendingStore } from './vault-pending-store.ts';
 
 export interface OAuthRelayOptions {
   vault: TokenVault;
@@ -26,7 +27,7 @@ export interface OAuthRelayOptions {
   relayKey: Uint8Array;
   /** Outbound URL policy for providers and upstream metadata. Defaults to {} (public hosts only, https). */
   policy?: UrlPolicy;
-  /** Defaults to an in-memory store (one replica, or session affinity on `/oauth/`). */
+  /** Where started flows wait for their callback. Defaults to sealed vault documents, shared by all replicas. */
   pending?: PendingStore;
   /** Consent link lifetime. Defaults to 600 s. */
   ticketTtlSeconds?: number;
@@ -81,7 +82,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     const ticket = await issueTicket({ gatewayId, user, ...(link.returnTo !== undefined ? { returnTo: link.returnTo } : {}) }, options.relayKey, options.ticketTtlSeconds ?? 600);
     return `${base()}${AUTHORIZE_PATH}${encodeURIComponent(gatewayId)}?ticket=${ticket}`;
   };
-  const pending = options.pending ?? new MemoryPendingStore();
+  const pending = options.pending ?? new VaultPendingStore(options.vault);
   const credentials = new OAuthCredentials({
     vault: options.vault,
     resolver,

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueTicket, type PendingAuthorization } from '../../../src/proxy/oauth/index.ts';
+import { issueTicket, VaultPendingStore, type PendingAuthorization } from '../../../src/proxy/oauth/index.ts';
+import { PENDING_GATEWAY, PENDING_NAMESPACE } from '../../../src/proxy/oauth/vault-pending-store.ts';
 import { TICKET_AUDIENCE, TICKET_ISSUER } from '../../../src/proxy/oauth/ticket.ts';
 import { ConsentRequiredError } from '../../../src/proxy/upstream/credentials.ts';
 import { FileRecordStore, userHash } from '../../../src/vault/index.ts';
@@ -204,6 +205,25 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
     const replay = await errorPage(await fetch(callback));
     expect(replay).toMatchObject({ status: 400, code: 'ERR_OAUTH_STATE_INVALID' });
     expect((await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'dave' }))?.version).toBe(first?.version);
+  });
+
+  it('a flow started on one replica finishes on another (shared single-use state); a replay on either is refused', async () => {
+    const gw = gwFor();
+    const replica = await h.startReplica();
+    const link = (await replica.relay.consentUrl(gw.id, 'gina')).replace(h.primary.url, replica.url);
+    const { url: callback } = await completeConsent(link, 'gina', { stopAt: `${h.primary.url}/oauth/callback` });
+    expect((await fetch(callback)).status).toBe(200); // primary finishes what the replica started
+    expect((await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'gina' }))?.tokens.accessToken).toBeTruthy();
+    for (const base of [h.primary.url, replica.url]) {
+      expect(await errorPage(await fetch(callback.href.replace(h.primary.url, base)))).toMatchObject({ status: 400, code: 'ERR_OAUTH_STATE_INVALID' });
+    }
+    // Nothing of the finished flow is left in the vault; abandoned flows are swept once expired.
+    const store = new VaultPendingStore(h.primary.vault);
+    const left = await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY);
+    expect(left.filter((d) => (d.value as PendingAuthorization).user === 'gina')).toEqual([]);
+    await store.put('abandoned-state', { gatewayId: gw.id, specHash: gw.specHash, user: 'x', codeVerifier: 'v'.repeat(43), redirectUri: 'http://127.0.0.1/cb', expiresAt: Date.now() - 1 });
+    expect(await store.sweep()).toBe(1);
+    expect(await store.take('abandoned-state')).toBeUndefined();
   });
 
   it('mismatched PKCE verifier: the provider refuses the code, nothing is stored', async () => {

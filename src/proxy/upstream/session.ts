@@ -51,7 +51,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Set when the agent asked for progress; receives the upstream's progress. */
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
-  /** Receives logging notifications the upstream sent while answering this call. */
+  /**
+   * Receives logging notifications the upstream sent while answering this call (Streamable HTTP
+   * upstreams: everything on the call's response stream is the call's). SSE upstreams send all
+   * messages on one stream, so their log lines cannot be attributed and are not relayed.
+   */
   onlog?: LogSink;
   /** Deadline without progress, ms. Defaults to 300000. */
   timeoutMs?: number;
@@ -70,7 +74,6 @@ export class UpstreamSession {
   lastUsed = Date.now();
 
   readonly #opts: SessionOptions;
-  readonly #logSinks = new Map<number, LogSink>();
   #client: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -102,8 +105,7 @@ export class UpstreamSession {
         throw this.#fail(new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', g.spec.name, (err as Error).message));
       }
     }
-    const headers = () => this.#opts.credentials.headersFor(g, this.user);
-    const fetch = upstreamFetch({ headers, logSinks: this.#logSinks });
+    const fetch = upstreamFetch(() => this.#opts.credentials.headersFor(g, this.user));
     const url = new URL(g.spec.url);
     const transport = g.spec.transport === 'SSE' ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } }) : new StreamableHTTPClientTransport(url, { fetch });
     const client = new Client(CLIENT_INFO, { capabilities: {} });
@@ -175,9 +177,6 @@ export class UpstreamSession {
         return this.#recover(err, client, method, params, options, retryOnLostSession);
       }
     }
-    const id = (client as unknown as { _requestMessageId?: number })._requestMessageId;
-    const sink = options.onlog && typeof id === 'number' ? options.onlog : undefined;
-    if (sink) this.#logSinks.set(id as number, sink);
     try {
       const result = await client.request({ method, ...(params === undefined ? {} : { params }) } as never, Verbatim, {
         ...(options.signal ? { signal: options.signal } : {}),
@@ -188,8 +187,6 @@ export class UpstreamSession {
       return result;
     } catch (err) {
       return this.#recover(err, client, method, params, options, retryOnLostSession);
-    } finally {
-      if (sink) this.#logSinks.delete(id as number);
     }
   }
 

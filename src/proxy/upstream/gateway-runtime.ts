@@ -175,7 +175,8 @@ export class GatewayRuntime {
       this.lastError = null;
       this.lastSeen = session.lastSeen;
       this.lastCheck = new Date();
-      if (!this.discovered) void this.refresh().catch(() => {});
+      // First contact, or back after an outage (the upstream may have changed): re-list tools.
+      if (!this.discovered || !was) void this.refresh().catch(() => {});
     } else if (session.state === 'down') {
       this.reachable = [...this.#sessions.values()].some((s) => s.state === 'ready');
       this.lastError = session.lastError;

@@ -157,7 +157,7 @@ export class UpstreamSession {
 
   /** Pings the upstream (connecting first if needed). Rejects with `UpstreamFailure`. */
   async ping(timeoutMs: number): Promise<void> {
-    await this.#request('ping', undefined, { timeoutMs }, false);
+    await this.#request('ping', undefined, { timeoutMs }, true);
   }
 
   async #request(method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {

@@ -11,10 +11,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECONNECT_REASON } from '../../../src/proxy/oauth/index.ts';
 import { browserUnavailable, launchBrowser, screenshot } from '../../support/browser.ts';
 import { connectAgent, eventually } from '../proxy/harness.ts';
-import { ROVO, startConnectionsWorld, TEAM_TOOLS, TRACKER, type ConnectionsWorld } from './setup.ts';
+import { ALICE_ONLY, ROVO, startConnectionsWorld, TEAM_TOOLS, TRACKER, type ConnectionsWorld } from './setup.ts';
 
 const SHOTS = join(import.meta.dirname, '../../../test-output/connections');
 const unavailable = browserUnavailable();
@@ -167,18 +166,36 @@ describe.skipIf(unavailable)('connections page in a real browser', () => {
     }
   });
 
-  it('a token whose refresh was refused shows "Reconnect needed" with the reason in plain words', async () => {
-    // What the relay stores when the provider answers invalid_grant to a refresh.
-    await world.vault.put({ namespace: 'mcp', gatewayId: TRACKER, user: 'alice' }, {
-      accessToken: 'expired-access', refreshToken: 'dead-refresh', expiresAt: Date.now() - 60_000, scopes: ['read', 'write'],
-      obtainedAt: Date.now() - 7200_000, lastRefreshedAt: Date.now() - 3600_000, reconnectNeeded: true, lastError: RECONNECT_REASON,
-    });
+  it('when the provider stops accepting the refresh token, the page shows "Reconnect needed" with the reason in plain words', async () => {
+    // alice connects her second gateway, with the mouse this time.
+    await card(alicePage, TRACKER).getByRole('link', { name: 'Connect tracker', exact: true }).click();
+    await alicePage.getByRole('button', { name: 'Continue' }).click();
+    await alicePage.waitForURL(new RegExp(`/connections#gateway-${TRACKER}$`));
+    expect(await text(card(alicePage, TRACKER).locator('.state'))).toBe('Connected');
+    const trackerAgent = await connectAgent(world.proxy.url, ALICE_ONLY, 'alice');
+    try {
+      expect((await eventually(async () => { const r = await whoami(trackerAgent); return r.isError ? undefined : r; }, 15_000, 'tracker call succeeds')).content[0]!.text).toBe('alice');
+      // The grant ends at the provider (as when a user removes the app there) and the access token runs out.
+      const ref = { namespace: 'mcp', gatewayId: TRACKER, user: 'alice' };
+      const entry = (await world.vault.get(ref))!;
+      const provider = await world.relay.resolveProvider(world.proxy.getGateway(TRACKER)!);
+      await oidc.tokenRevocation(provider.config, entry.tokens.refreshToken!, { token_type_hint: 'refresh_token' });
+      await world.vault.put(ref, { ...entry.tokens, expiresAt: Date.now() - 1000 });
+      // The next call makes the relay refresh; the provider answers invalid_grant; the relay marks the record.
+      const failed = await whoami(trackerAgent);
+      expect(failed.isError).toBe(true);
+      expect(failed.content[0]!.text).toMatch(/\/oauth\/authorize\/[0-9a-f]{32}\?ticket=/);
+    } finally {
+      await trackerAgent.close();
+    }
     await alicePage.goto(`${world.proxy.url}/connections`);
     const tracker = card(alicePage, TRACKER);
     expect(await text(tracker.locator('.state'))).toBe('Reconnect needed: the provider no longer accepts the saved authorization. Connect again.');
     expect(await text(tracker.locator('.problem'))).toContain('the provider refused to renew it');
+    expect(await text(tracker.locator('dl'))).toMatch(/Access expired\s*just now/);
     await visible(tracker.getByRole('link', { name: 'Connect tracker', exact: true }));
     await visible(tracker.getByRole('button', { name: 'Disconnect tracker', exact: true }));
+    expect(await text(card(alicePage, ROVO).locator('.state'))).toBe('Connected');
     await shot(alicePage, '07-reconnect-needed');
   });
 
@@ -213,6 +230,12 @@ describe.skipIf(unavailable)('connections page in a real browser', () => {
     const result = await whoami(agent);
     expect(result.isError).toBe(true);
     expect(result.content[0]!.text).toMatch(/\/oauth\/authorize\/[0-9a-f]{32}\?ticket=/);
+
+    // Nothing secret reached a log line of the proxy, the relay or the page.
+    const logs = JSON.stringify(world.proxy.logs) + world.logs.join('');
+    expect(world.logs.join('')).toContain('connections page: disconnected');
+    for (const secret of [entry!.tokens.accessToken, entry!.tokens.refreshToken!]) expect(logs).not.toContain(secret);
+    for (const cookie of await alice.cookies()) expect(logs).not.toContain(cookie.value);
   });
 
   it('Sign out ends the session: the old cookie no longer opens the page', async () => {

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { AdminClient } from '../../../src/proxy/admin/client.ts';
 import { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions } from '../../../src/proxy/connections/index.ts';
@@ -32,6 +34,8 @@ export interface ConnectionsWorld {
   page: ConnectionsPage;
   proxy: TestProxy;
   admin: AdminClient;
+  /** Log lines of the page and the relay (the proxy's own are in `proxy.logs`). */
+  logs: string[];
   stop(): Promise<void>;
 }
 
@@ -53,10 +57,13 @@ export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsP
   upstream.trust(op.issuer, op.jwksUri);
   const dataDir = await mkdtemp(join(tmpdir(), 'connections-it-'));
   const vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
-  const relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowLoopback: true } });
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
+  const relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowLoopback: true }, logger });
   const page = createConnectionsPage({
     vault,
     relay,
+    logger,
     login: overrides.login ?? { oidc: { issuer: op.issuer, clientId: LOGIN_CLIENT_ID, clientSecret: LOGIN_CLIENT_SECRET } },
     ...(overrides.sessions ? { sessions: overrides.sessions } : {}),
   });
@@ -84,6 +91,7 @@ export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsP
     page,
     proxy,
     admin,
+    logs,
     async stop() {
       await admin.close();
       await proxy.close();

@@ -117,13 +117,13 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     for (const s of ctx.servers.list()) enqueue(queueKey('VirtualServer', s.metadata.namespace ?? 'default', s.metadata.name));
   };
 
-  /** Self re-queue only for changes that matter (not our own status writes); dependents on any change. */
+  /**
+   * Self re-queue only for changes that matter: a new generation (spec) or deletion — not our own
+   * status or finalizer writes (controller-runtime's GenerationChangedPredicate, plus deletion).
+   * Dependents are re-queued on any change (a gateway's status is what its servers depend on).
+   */
   const needsReconcile = (type: ChangeType, obj: RawResource, old: RawResource | undefined): boolean =>
-    type !== 'MODIFIED' ||
-    !old ||
-    old.metadata.generation !== obj.metadata.generation ||
-    old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp ||
-    (old.metadata.finalizers ?? []).join() !== (obj.metadata.finalizers ?? []).join();
+    type !== 'MODIFIED' || !old || old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp;
 
   const gateways = new Reflector<RawResource>({
     client,

@@ -77,36 +77,21 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       await res.body.dump();
       throw new UpstreamHttpError(502, `unexpected content-type "${type.slice(0, 100)}" from the upstream`);
     }
-    res.body.setEncoding('utf8');
-    let buffer = '';
-    for await (const chunk of res.body as AsyncIterable<string>) {
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const raw = buffer.slice(0, end).replaceAll('\r', '');
-        buffer = buffer.slice(end + 2);
-        let data = '';
-        for (const line of raw.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
-        if (!data) continue;
-        const msg = JSON.parse(data) as Record<string, unknown> & { params?: Record<string, unknown> };
-        if (msg.id === id && ('result' in msg || 'error' in msg)) {
-          void res.body.dump().catch(() => {});
-          return settle(msg);
-        }
-        if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
-          // A request from the upstream (sampling, elicitation, roots): not relayed; answer at once
-          // as the SDK client would, so the upstream does not wait on us.
-          answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: the mcp-gitops proxy does not relay ${msg.method}` } });
-        } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
-          arm();
-          const { progressToken: _t, ...p } = msg.params;
-          options.onprogress?.(p as { progress: number });
-        } else if (msg.method === 'notifications/message') {
-          options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
-        }
+    return await readSse(res.body, (msg) => {
+      if (msg.id === id && ('result' in msg || 'error' in msg)) return settle(msg);
+      if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
+        // A request from the upstream (sampling, elicitation, roots): not relayed; answer at once
+        // as the SDK client would, so the upstream does not wait on us.
+        answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: the mcp-gitops proxy does not relay ${msg.method}` } });
+      } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
+        arm();
+        const { progressToken: _t, ...p } = msg.params;
+        options.onprogress?.(p as { progress: number });
+      } else if (msg.method === 'notifications/message') {
+        options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
       }
-    }
-    throw new UpstreamHttpError(502, 'the upstream closed the response stream without answering');
+      return undefined;
+    });
   } catch (err) {
     if (ac.signal.aborted) {
       cancelUpstream(target, headers, id, timedOut ? 'timeout' : String(options.signal?.reason ?? 'cancelled'));
@@ -125,6 +110,51 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
     }
     return msg.result as Record<string, unknown>;
   }
+}
+
+type SseMessage = Record<string, unknown> & { params?: Record<string, unknown> };
+
+/**
+ * Reads an SSE response, handing each event's JSON to `onMessage` until it returns a value (the
+ * answer). The rest of the stream is drained, not destroyed (destroying costs an AbortError with
+ * a stack trace per call). Rejects when the stream ends or fails without an answer.
+ */
+function readSse(body: NodeJS.ReadableStream & { setEncoding(e: string): unknown }, onMessage: (m: SseMessage) => Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let done = false;
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => {
+      if (done) return;
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const raw = buffer.slice(0, end).replaceAll('\r', '');
+        buffer = buffer.slice(end + 2);
+        let data = '';
+        for (const line of raw.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
+        if (!data) continue;
+        try {
+          const answer = onMessage(JSON.parse(data) as SseMessage);
+          if (answer !== undefined) {
+            done = true;
+            resolve(answer);
+            return;
+          }
+        } catch (err) {
+          done = true;
+          reject(err);
+          return;
+        }
+      }
+    });
+    body.once('end', () => {
+      if (!done) reject(new UpstreamHttpError(502, 'the upstream closed the response stream without answering'));
+    });
+    body.once('error', (err) => {
+      if (!done) reject(err);
+    });
+  });
 }
 
 /** Tells the upstream to stop working on `id` (MCP `notifications/cancelled`). Fire and forget. */

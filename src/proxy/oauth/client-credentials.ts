@@ -41,16 +41,20 @@ export class ClientCredentialsCache {
   }
 
   async #fetch(gateway: GatewayRegistration): Promise<StoredTokenSet> {
-    const provider = await this.#resolver.resolve(gateway);
+    let provider;
+    try {
+      provider = await this.#resolver.resolve(gateway);
+    } catch (error) {
+      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: ${relayErrorIn(error)?.message ?? 'the OAuth provider could not be resolved'}` });
+    }
     const params: Record<string, string> = { ...provider.tokenParams };
     if (provider.scope) params.scope = provider.scope;
     if (gateway.spec.oauth_config?.audience) params.audience = gateway.spec.oauth_config.audience;
     try {
       return StoredTokenSet.parse(storedTokens(await client.clientCredentialsGrant(provider.config, params), provider.scope));
     } catch (error) {
-      const relayError = relayErrorIn(error);
-      if (relayError) throw relayError;
-      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: client-credentials token request failed: ${describeProviderFailure(error)}` });
+      const why = relayErrorIn(error)?.message ?? describeProviderFailure(error);
+      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: client-credentials token request failed: ${why}` });
     }
   }
 }

@@ -18,7 +18,7 @@ import { expiresSoon, type Refresher, type StoredTokenSet, type TokenEntry, type
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, staticCredentials, UpstreamAuthError, type UpstreamCredentials } from '../upstream/credentials.ts';
 import type { ClientCredentialsCache } from './client-credentials.ts';
-import { describeProviderFailure, oauthErrorCode } from './errors.ts';
+import { describeProviderFailure, oauthErrorCode, relayErrorIn } from './errors.ts';
 import type { ProviderResolver } from './provider.ts';
 import { storedTokens } from './token-response.ts';
 
@@ -56,7 +56,7 @@ export class OAuthCredentials implements UpstreamCredentials {
     if (oauth.grant_type === 'client_credentials') {
       return { authorization: `Bearer ${await this.#o.clientCredentials.accessToken(gateway)}` };
     }
-    const entry = user === undefined ? await this.#anyUser(gateway) : await this.#forUser(gateway, user.user, signal);
+    const entry = user === undefined ? await this.#anyUser(gateway) : await this.#forUser(gateway, user.user);
     return { authorization: `Bearer ${entry.tokens.accessToken}` };
   }
 
@@ -93,14 +93,14 @@ export class OAuthCredentials implements UpstreamCredentials {
     return slot.pending;
   }
 
-  async #forUser(gateway: GatewayRegistration, user: string, signal?: AbortSignal): Promise<TokenEntry> {
+  async #forUser(gateway: GatewayRegistration, user: string): Promise<TokenEntry> {
     const ref: TokenRef = { namespace: gateway.spec.namespace, gatewayId: gateway.id, user };
     let entry = await this.#o.vault.get(ref);
     if (entry === undefined) {
       throw consentRequired(gateway, await this.#o.consentUrl(gateway, user), `You have not authorized ${gateway.spec.name} yet. Open this link to connect your account, then retry:`);
     }
     if (!entry.tokens.reconnectNeeded && expiresSoon(entry.tokens, Date.now(), this.#skewMs)) {
-      entry = await this.#refresh(gateway, ref, entry, signal);
+      entry = await this.#refresh(gateway, ref, entry);
     }
     if (entry.tokens.reconnectNeeded) {
       const reason = entry.tokens.lastError ?? 'refresh failed';
@@ -110,23 +110,25 @@ export class OAuthCredentials implements UpstreamCredentials {
     return entry;
   }
 
-  async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry, signal?: AbortSignal): Promise<TokenEntry> {
-    const provider = await this.#o.resolver.resolve(gateway);
+  async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry): Promise<TokenEntry> {
+    const resolver = this.#o.resolver;
     const skewMs = this.#skewMs;
     const refresher: Refresher = {
       isFresh: (tokens) => !expiresSoon(tokens, Date.now(), skewMs),
       async refresh(tokens) {
         if (!tokens.refreshToken) throw Object.assign(new Error('no refresh token stored'), { error: 'invalid_grant' });
+        const provider = await resolver.resolve(gateway);
         const response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, provider.tokenParams);
         return storedTokens(response, provider.scope, tokens);
       },
       onFailure: (tokens, error) =>
         oauthErrorCode(error) === 'invalid_grant'
           ? { ...tokens, reconnectNeeded: true, lastError: tokens.refreshToken ? RECONNECT_REASON : 'no refresh token was issued; the user must consent again' }
-          : { ...tokens, lastError: `refresh failed: ${describeProviderFailure(error)}` },
+          : { ...tokens, lastError: `refresh failed: ${relayErrorIn(error)?.message ?? describeProviderFailure(error)}` },
     };
     try {
-      const refreshed = await this.#o.vault.refreshUnderLock(ref, refresher, signal ? { signal } : {});
+      // No caller signal: the flight is shared by every concurrent caller of this (gateway, user).
+      const refreshed = await this.#o.vault.refreshUnderLock(ref, refresher);
       if (refreshed === undefined) return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: 'the stored token was removed' } };
       if (refreshed.tokens.lastRefreshedAt !== entry.tokens.lastRefreshedAt) {
         this.#o.logger?.info({ gatewayId: gateway.id, user: ref.user }, 'oauth token refreshed');
@@ -140,7 +142,8 @@ export class OAuthCredentials implements UpstreamCredentials {
       }
       // A transient failure: the current token still works until it actually expires.
       if (!expiresSoon(entry.tokens, Date.now(), 0)) return entry;
-      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: your token expired and could not be refreshed: ${describeProviderFailure(error)}` });
+      const why = relayErrorIn(error)?.message ?? describeProviderFailure(error);
+      throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: your token expired and could not be refreshed: ${why}` });
     }
   }
 

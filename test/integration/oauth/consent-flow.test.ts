@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTicket, VaultPendingStore, type PendingAuthorization } from '../../../src/proxy/oauth/index.ts';
 import { PENDING_GATEWAY, PENDING_NAMESPACE } from '../../../src/proxy/oauth/vault-pending-store.ts';
 import { TICKET_AUDIENCE, TICKET_ISSUER } from '../../../src/proxy/oauth/ticket.ts';
-import { ConsentRequiredError } from '../../../src/proxy/upstream/credentials.ts';
+import { ConsentRequiredError, UpstreamAuthError } from '../../../src/proxy/upstream/credentials.ts';
 import { FileRecordStore, userHash } from '../../../src/vault/index.ts';
 import { completeConsent } from '../../support/oidc-provider.ts';
 import { CLIENT_ID, CLIENT_SECRET, callWhoami, registration, startHarness, type Harness } from './harness.ts';
@@ -221,9 +221,9 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
     const store = new VaultPendingStore(h.primary.vault);
     const left = await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY);
     expect(left.filter((d) => (d.value as PendingAuthorization).user === 'gina')).toEqual([]);
-    await store.put('abandoned-state', { gatewayId: gw.id, specHash: gw.specHash, user: 'x', codeVerifier: 'v'.repeat(43), redirectUri: 'http://127.0.0.1/cb', expiresAt: Date.now() - 1 });
-    expect(await store.sweep()).toBe(1);
-    expect(await store.take('abandoned-state')).toBeUndefined();
+    await h.primary.vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, 'state:abandoned', { gatewayId: gw.id, user: 'x', expiresAt: Date.now() - 1 });
+    await store.sweep();
+    expect((await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY)).map((d) => d.name)).not.toContain('state:abandoned');
   });
 
   it('mismatched PKCE verifier: the provider refuses the code, nothing is stored', async () => {
@@ -277,6 +277,14 @@ describe('client credentials', () => {
     expect(a).toEqual(b);
     expect(h.op.events.grants.client_credentials).toBe(before + 1);
     expect(await callWhoami(h.upstream.resource, a)).toBe(CLIENT_ID);
+  });
+
+  it('a token URL the guard refuses is a clear upstream-auth error (the tool call fails with the reason)', async () => {
+    const gw = registration('shared-private', { url: h.upstream.resource, auth_type: 'oauth', oauth_config: { grant_type: 'client_credentials', token_url: 'https://10.1.2.3/token', client_id: CLIENT_ID, client_secret: CLIENT_SECRET } });
+    const error = await h.primary.relay.credentials.headersFor(gw, alice).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamAuthError);
+    expect((error as Error).message).toMatch(/oauth_config.token_url https:\/\/10.1.2.3 is refused: it resolves to a private or link-local address \(set allow_private_network/);
+    expect((error as Error).message).not.toContain(CLIENT_SECRET);
   });
 });
 

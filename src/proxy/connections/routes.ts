@@ -108,7 +108,7 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
     const signedIn = current(deps, req, names);
     if (signedIn === undefined) return redirect(res, PATHS.page);
     const { session } = signedIn;
-    const wanted = decodeURIComponent(path.slice(PATHS.connect.length + 1));
+    const wanted = path.slice(PATHS.connect.length + 1); // gateway ids are 32 hex: nothing to decode
     const reachable = reachableGateways(registrations(), identity(session)).find((r) => r.gateway.id === wanted);
     if (reachable === undefined) throw notYours(wanted);
     const link = await deps.relay.consentUrl(reachable.gateway.id, session.user, { returnTo: `${PATHS.page}#gateway-${reachable.gateway.id}` });

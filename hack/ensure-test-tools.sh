@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests drive as real parts: a Lua interpreter (Argo CD health scripts) and
+# Debian packages the tests drive as real parts: Lua interpreters (Argo CD health scripts) and
 # Chromium (the connections page). Installed once; a no-op when present.
 set -euo pipefail
 need=()
 command -v lua5.4 >/dev/null || need+=(lua5.4)
+command -v lua5.1 >/dev/null || need+=(lua5.1)   # Argo CD runs health scripts on Lua 5.1
 command -v chromium >/dev/null || need+=(chromium)
 command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then

@@ -182,6 +182,16 @@ describe('MCP endpoint protocol guards', () => {
     expect(r.status).toBe(404);
   });
 
+  it('ends a session on DELETE; its id is unknown afterwards', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await agentToken('alice')}` };
+    const opened = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers, body: JSON.stringify(init) });
+    const sid = opened.headers.get('mcp-session-id')!;
+    await opened.body?.cancel();
+    expect((await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'DELETE', headers: { ...headers, 'mcp-session-id': sid } })).status).toBe(200);
+    const after = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    expect(after.status).toBe(404);
+  });
+
   it('does not let another user use a session', async () => {
     const opened = await fetch(`${proxy.url}/servers/${VS}/mcp`, {
       method: 'POST',

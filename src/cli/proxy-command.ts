@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bearerChallenge, createOidcAgentVerifier, protectedResourceRoutes } from '../proxy/agent-auth/index.ts';
-import { createOAuthRelay } from '../proxy/oauth/index.ts';
+import { createOAuthRelay, startTokenKeeper } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
 import { parseFlags, runUntilSignal, UsageError } from './flags.ts';
@@ -105,6 +105,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   publicUrl ||= proxy.url;
   relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  // Keeps idle users' refresh tokens alive (providers expire unused ones); unref'd timer, lease-protected.
+  startTokenKeeper({ credentials: relay.credentials, vault, gateways: () => proxy.registrations().gateways, logger });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);
   return runUntilSignal(proxy, 'mcp-gitops proxy');
 }

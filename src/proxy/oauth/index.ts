@@ -13,3 +13,4 @@ export { issueTicket, verifyTicket, type ConsentTicket } from './ticket.ts';
 export { checkOutboundUrl, guardedFetch, isLoopbackHost, type UrlPolicy } from './url-guard.ts';
 export { discoverProtectedResource, resourceMetadataUrl } from './protected-resource.ts';
 export { AUTHORIZE_PATH, CALLBACK_PATH } from './consent-routes.ts';
+export { startTokenKeeper, type TokenKeeper, type TokenKeeperOptions } from './token-keeper.ts';

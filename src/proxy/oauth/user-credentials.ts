@@ -110,11 +110,11 @@ export class OAuthCredentials implements UpstreamCredentials {
     return entry;
   }
 
-  async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry): Promise<TokenEntry> {
+  async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry, isFresh?: (tokens: StoredTokenSet) => boolean): Promise<TokenEntry> {
     const resolver = this.#o.resolver;
     const skewMs = this.#skewMs;
     const refresher: Refresher = {
-      isFresh: (tokens) => !expiresSoon(tokens, Date.now(), skewMs),
+      isFresh: isFresh ?? ((tokens) => !expiresSoon(tokens, Date.now(), skewMs)),
       async refresh(tokens) {
         if (!tokens.refreshToken) throw Object.assign(new Error('no refresh token stored'), { error: 'invalid_grant' });
         const provider = await resolver.resolve(gateway);
@@ -145,6 +145,18 @@ export class OAuthCredentials implements UpstreamCredentials {
       const why = relayErrorIn(error)?.message ?? describeProviderFailure(error);
       throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name}: your token expired and could not be refreshed: ${why}` });
     }
+  }
+
+  /**
+   * Refreshes a user's token now unless `isFresh` says it already is (judged on the stored record
+   * under the refresh lease, so of several replicas only one refreshes). For keeping idle users'
+   * refresh tokens alive. Resolves the resulting entry; `invalid_grant` marks it reconnect-needed.
+   */
+  async refreshIfStale(gateway: GatewayRegistration, user: string, isFresh: (tokens: StoredTokenSet) => boolean): Promise<TokenEntry | undefined> {
+    const ref: TokenRef = { namespace: gateway.spec.namespace, gatewayId: gateway.id, user };
+    const entry = await this.#o.vault.get(ref);
+    if (entry === undefined || entry.tokens.reconnectNeeded || isFresh(entry.tokens)) return entry;
+    return this.#refresh(gateway, ref, entry, isFresh);
   }
 
   async #anyUser(gateway: GatewayRegistration): Promise<TokenEntry> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTokenKeeper } from '../../../src/proxy/oauth/index.ts';
 import { ConsentRequiredError } from '../../../src/proxy/upstream/credentials.ts';
 import { completeConsent } from '../../support/oidc-provider.ts';
 import { CLIENT_ID, CLIENT_SECRET, callWhoami, registration, startHarness, type Harness, type RelayHost } from './harness.ts';
@@ -90,6 +91,29 @@ describe('refresh with rotating refresh tokens (oidc-provider rotateRefreshToken
     expect(response!.status).toBe(200);
     expect(await callWhoami(h.upstream.resource, await replica.relay.credentials.headersFor(gw(), bob))).toBe('bob');
     expect(await h.primary.relay.authorizedUsers(gw())).toBe(before);
+  });
+
+  it('the token keeper refreshes idle users’ tokens once, even with every replica running it', async () => {
+    await consent('kim');
+    const ref = { namespace: 'mcp', gatewayId: gw().id, user: 'kim' };
+    const stored = await h.primary.vault.get(ref);
+    const eightDaysAgo = Date.now() - 8 * 24 * 3600_000;
+    // Idle for 8 days: access token still unexpired-looking, refresh token unused since consent.
+    await h.primary.vault.put(ref, { ...stored!.tokens, obtainedAt: eightDaysAgo, lastRefreshedAt: undefined, expiresAt: Date.now() + 3_600_000 });
+    const keepers = [h.primary, replica].map((r) => startTokenKeeper({ credentials: r.relay.credentials, vault: r.vault, gateways: () => [gw()], intervalMs: 0 }));
+    const refreshesBefore = h.op.events.grants.refresh_token ?? 0;
+    const invalidBefore = h.op.events.errors.invalid_grant ?? 0;
+    const results = await Promise.all(keepers.map((k) => k.runOnce()));
+    expect((h.op.events.grants.refresh_token ?? 0) - refreshesBefore).toBe(1);
+    expect(h.op.events.errors.invalid_grant ?? 0).toBe(invalidBefore);
+    expect(results.every((r) => r.failed === 0 && r.reconnectNeeded === 0)).toBe(true);
+    const after = await replica.vault.get(ref);
+    expect(after!.tokens.refreshToken).not.toBe(stored!.tokens.refreshToken);
+    expect(after!.tokens.lastRefreshedAt).toBeGreaterThan(eightDaysAgo);
+    // Fresh now: another pass does nothing; the token works.
+    expect(await keepers[0]!.runOnce()).toEqual({ refreshed: 0, reconnectNeeded: 0, failed: 0 });
+    expect(await callWhoami(h.upstream.resource, await replica.relay.credentials.headersFor(gw(), { user: 'kim', groups: [] }))).toBe('kim');
+    await Promise.all(keepers.map((k) => k.stop()));
   });
 
   it('no secret in the logs of the whole run', () => {

@@ -5,6 +5,7 @@
  */
 import { serverId } from '../api/ids.ts';
 import { AdminClient } from '../proxy/admin/client.ts';
+import { createConnectionsPage } from '../proxy/connections/index.ts';
 import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type ProxyHandle } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
@@ -59,15 +60,18 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   // The file vault (key file created 0600 on first run) and the OAuth relay; dev allows loopback providers.
   const { vault, keyring } = await openTokenVault({ backend: 'file', dataDir: options.dataDir });
   const relay = createOAuthRelay({ vault, relayKey: keyring.deriveKey('consent-ticket'), policy: { allowLoopback: true } });
+  // The connections page, with one-time sign-in links instead of an identity provider.
+  const page = createConnectionsPage({ vault, relay, login: { dev: {} } });
   const proxy = await startProxy({
     credentials: relay.credentials,
-    extraRoutes: relay.routes,
+    extraRoutes: [...relay.routes, ...page.routes],
     port: options.port,
     host: options.host,
     adminToken: secrets.adminToken,
     agentAuth: { hs256Secret: secrets.agentSecret },
   });
   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
   const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });
 
@@ -85,6 +89,7 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
       if (firstPass) {
         firstPass = false;
         printWelcome(out, proxy, snapshot, agentToken, secrets.agentSecretFile);
+        out(`Your OAuth connections (one-time sign-in link, 10 min): ${page.devLoginUrl(options.user)}`);
       }
     } catch (err) {
       out(`  ✗ applying ${options.dir} failed: ${err instanceof Error ? err.message : String(err)}`);

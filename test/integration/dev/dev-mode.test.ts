@@ -54,6 +54,20 @@ describe('mcp-gitops dev', () => {
     expect(text).toContain('✓ McpGateway default/everything: reachable');
   });
 
+  it('prints a one-time sign-in link to the connections page that works once', async () => {
+    const link = /one-time sign-in link, 10 min\): (\S+)/.exec(output.join('\n'))?.[1];
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    const signIn = await fetch(link!, { redirect: 'manual' });
+    expect(signIn.status).toBeGreaterThanOrEqual(300);
+    expect(signIn.status).toBeLessThan(400);
+    const cookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await fetch(`${dev.proxy.url}/connections`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('alice');
+    const again = await fetch(link!, { redirect: 'manual' });
+    expect(again.headers.getSetCookie()).toEqual([]);
+  });
+
   it("serves the example's curated tools from the real upstream, with the rename applied", async () => {
     const names = await toolNames(agent);
     expect(names).toContain('add');

@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { McpGateway } from '../../../src/api/mcp-gateway.ts';
 import { desiredGateway } from '../../../src/reconcile/desired.ts';
+import { KubeClient } from '../../../src/operator/kube/client.ts';
+import { Reflector } from '../../../src/operator/kube/reflector.ts';
+import { collectionPath, type RawResource } from '../../../src/operator/objects.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';
 import { assetsDir, controlPlaneAvailable, type ControlPlane } from '../../support/control-plane.ts';
+import { startEverything, type Everything } from '../../support/everything.ts';
 import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import {
   apply, condition, eventually, gatewayDoc, kubectlJson, serverDoc, startCluster, startTestOperator, startTestProxy, stopTestProxy,
@@ -159,6 +163,55 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
     const after = op.watchStats();
     expect(after.gateways!.gone).toBeGreaterThan(before.gateways!.gone);
     expect(after.gateways!.lists).toBeGreaterThan(before.gateways!.lists);
+  });
+
+  it('server-everything as the upstream: served through a VirtualServer; its outage shows as Unreachable, then recovers', { timeout: 90_000 }, async () => {
+    const everything = await startEverything();
+    let again: Everything | undefined;
+    try {
+      await apply(cp, gatewayDoc(NS, 'everything', everything.url, { healthCheck: { intervalSeconds: 5, timeoutSeconds: 2 } }));
+      await apply(cp, serverDoc(NS, 'demo', [{ gateway: 'everything', include: ['echo', 'get-sum'], rename: { 'get-sum': 'add' } }]));
+      const r = await cp.kubectl(['wait', '-n', NS, '--for=condition=Ready', '--timeout=60s', 'virtualserver/demo']);
+      expect(r.stderr).toBe('');
+      const tools = await p1.admin.listServerTools(serverId(NS, 'demo'));
+      expect(tools.map((t) => t.name).sort()).toEqual(['add', 'everything-echo']);
+      await everything.kill();
+      const down = await eventually(async () => {
+        const o = await get('mcpgateway', 'everything');
+        return condition(o, 'Ready')?.status === 'False' ? o : undefined;
+      }, 40_000, 'Ready=False while the upstream is down');
+      expect(condition(down, 'Ready')?.reason).toBe('Unreachable');
+      expect(condition(down, 'Reachable')?.status).toBe('False');
+      again = await startEverything({ port: everything.port });
+      await eventually(async () => condition(await get('mcpgateway', 'everything'), 'Ready')?.status === 'True', 40_000, 'Ready again after the upstream returned');
+    } finally {
+      await cp.kubectl(['delete', '-n', NS, 'virtualserver/demo', 'mcpgateway/everything', '--wait=true'], { check: true });
+      await again?.kill();
+      await everything.kill().catch(() => undefined);
+    }
+  });
+
+  it('the reflector survives silent stalls (watchdog) and handlers that throw', async () => {
+    const seen: string[] = [];
+    const reflector = new Reflector<RawResource>({
+      client: KubeClient.load(cp.kubeconfigPath),
+      path: collectionPath('McpGateway', NS),
+      stallTimeoutMs: 300, // far below the bookmark interval: every quiet watch "stalls"
+      onChange: (type, obj) => {
+        seen.push(`${type} ${obj.metadata.name}`);
+        throw new Error('a handler bug');
+      },
+    });
+    await reflector.start();
+    try {
+      await eventually(() => reflector.stats.stalls >= 2, 10_000, 'two watchdog reconnects');
+      await apply(cp, gatewayDoc(NS, 'after-stall', upstream.url));
+      await eventually(() => seen.includes('ADDED after-stall'), 10_000, 'the change after stalls');
+      await cp.kubectl(['delete', '-n', NS, 'mcpgateway/after-stall', '--wait=true'], { check: true });
+      await eventually(() => seen.includes('DELETED after-stall'), 10_000, 'the deletion');
+    } finally {
+      await reflector.stop();
+    }
   });
 
   it('deleting removes the registration from every replica before the resource goes', async () => {

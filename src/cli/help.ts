@@ -35,7 +35,11 @@ API the operator converges, the per-user OAuth relay, /health, /ready and /metri
   --vault-key-secret NAME     Secret with the key ring (keys.json) when --vault=secret (default mcp-gitops-vault-key)
   --oauth-allowed-host HOST   OAuth provider/metadata hosts allowed (exact or *.suffix; repeatable; default any public host)
   --oauth-allow-loopback      allow OAuth providers on loopback addresses (dev and tests only)
-  --data-dir DIR              file vault location (default .data/proxy)`;
+  --data-dir DIR              file vault location (default .data/proxy)
+  --connections-client-id ID  serve the /connections page; users sign in at --oidc-issuer as this
+                              client (register <public-url>/connections/login/callback there)
+  --connections-client-secret-file FILE  that client's secret (or env MCP_GITOPS_CONNECTIONS_CLIENT_SECRET)
+  --connections-scope SCOPE   scopes to request at sign-in (repeatable; default openid)`;
 
 export const operatorHelp = `Usage: mcp-gitops operator [flags]
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bearerChallenge, createOidcAgentVerifier, protectedResourceRoutes } from '../proxy/agent-auth/index.ts';
+import { createConnectionsPage, type OidcLoginOptions } from '../proxy/connections/index.ts';
 import { createOAuthRelay, startTokenKeeper } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
@@ -28,6 +29,9 @@ export const ProxyFlags = z.object({
   oauthAllowedHost: z.array(z.string()).optional(),
   oauthAllowLoopback: z.boolean().default(false),
   dataDir: z.string().default('.data/proxy'),
+  connectionsClientId: z.string().min(1).optional(),
+  connectionsClientSecretFile: z.string().optional(),
+  connectionsScope: z.array(z.string()).optional(),
 });
 export type ProxyFlags = z.output<typeof ProxyFlags>;
 
@@ -50,6 +54,9 @@ export const proxyFlagSpec = {
   'oauth-allowed-host': { type: 'string', multiple: true },
   'oauth-allow-loopback': { type: 'boolean' },
   'data-dir': { type: 'string' },
+  'connections-client-id': { type: 'string' },
+  'connections-client-secret-file': { type: 'string' },
+  'connections-scope': { type: 'string', multiple: true },
 } as const;
 
 async function agentAuth(flags: ProxyFlags): Promise<AgentAuthOptions> {
@@ -62,6 +69,22 @@ async function agentAuth(flags: ProxyFlags): Promise<AgentAuthOptions> {
   if (secret !== undefined) return { hs256Secret: secret };
   if (!flags.oidcAudience) throw new UsageError('--oidc-issuer needs --oidc-audience (the aud agent tokens must carry)');
   return { verify: createOidcAgentVerifier({ issuer: flags.oidcIssuer!, audience: flags.oidcAudience }) };
+}
+
+/**
+ * The connections page signs users in at the agents' OIDC issuer, as the client `--connections-client-id`;
+ * without both it is not served (shared-secret agent auth has no identity provider to sign in with).
+ */
+async function connectionsLogin(flags: ProxyFlags): Promise<OidcLoginOptions | undefined> {
+  if (!flags.connectionsClientId) return undefined;
+  if (!flags.oidcIssuer) throw new UsageError('--connections-client-id needs --oidc-issuer (users sign in where agent tokens come from)');
+  const secret = await secretInput(flags.connectionsClientSecretFile, 'MCP_GITOPS_CONNECTIONS_CLIENT_SECRET', '--connections-client-secret-file');
+  return {
+    issuer: flags.oidcIssuer,
+    clientId: flags.connectionsClientId,
+    ...(secret ? { clientSecret: secret } : {}),
+    ...(flags.connectionsScope ? { scopes: flags.connectionsScope } : {}),
+  };
 }
 
 /** `mcp-gitops proxy`: the data plane. */
@@ -89,10 +112,12 @@ export async function run(argv: string[]): Promise<number> {
   const oidc = flags.oidcIssuer
     ? { wwwAuthenticate: bearerChallenge(() => publicUrl), routes: protectedResourceRoutes({ publicUrl: () => publicUrl, authorizationServers: [flags.oidcIssuer] }) }
     : undefined;
+  const login = await connectionsLogin(flags);
+  const page = login ? createConnectionsPage({ vault, relay, login: { oidc: login }, logger }) : undefined;
   const proxy = await startProxy({
     logger,
     credentials: relay.credentials,
-    extraRoutes: [...relay.routes, ...(oidc?.routes ?? [])],
+    extraRoutes: [...relay.routes, ...(oidc?.routes ?? []), ...(page?.routes ?? [])],
     ...(oidc ? { wwwAuthenticate: oidc.wwwAuthenticate } : {}),
     port: flags.port,
     adminPort: flags.adminPort,
@@ -105,6 +130,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   publicUrl ||= proxy.url;
   relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  page?.bind({ publicUrl, registrations: () => proxy.registrations() });
+  if (!page) logger.info('connections page off: it needs --oidc-issuer and --connections-client-id');
   // Keeps idle users' refresh tokens alive (providers expire unused ones); unref'd timer, lease-protected.
   startTokenKeeper({ credentials: relay.credentials, vault, gateways: () => proxy.registrations().gateways, logger });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);

@@ -43,10 +43,13 @@ export function invalidSpec(problems: { path: PropertyKey[]; message: string }[]
 
 async function convergeGateway(ctx: ReconcileContext, replica: ProxyReplica, desired: DesiredRegistration<GatewayBody>): Promise<ReplicaObservation<GatewayRead>> {
   try {
-    let read = await replica.admin.getGateway(desired.id);
+    // Known to differ (last poll + our own writes): write at once; else read, and write only if needed.
+    const held = ctx.sync.heldHash(replica.endpoint, 'gateway', desired.id);
+    let read = held !== null && held !== desired.hash ? undefined : await replica.admin.getGateway(desired.id);
     if (!read || read.specHash !== desired.hash) {
       countProxyWrite(ctx.metrics, 'PUT', 'gateway');
       read = await replica.admin.putGateway(desired.id, desired.body);
+      ctx.sync.noteWritten(replica.endpoint, 'gateway', desired.id, read.specHash);
     }
     const synced = read.specHash === desired.hash;
     return synced ? { endpoint: replica.endpoint, synced, read } : { endpoint: replica.endpoint, synced, read, error: 'the replica holds another spec (concurrent writer?)' };

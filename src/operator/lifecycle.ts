@@ -24,6 +24,7 @@ export async function removeEverywhere(ctx: ReconcileContext, kind: Registration
         countProxyWrite(ctx.metrics, 'DELETE', kind);
         if (kind === 'gateway') await r.admin.deleteGateway(id);
         else await r.admin.deleteServer(id);
+        ctx.sync.noteWritten(r.endpoint, kind, id, undefined);
         return undefined;
       } catch (err) {
         return `${r.endpoint}: ${shortError(err)}`;

@@ -52,6 +52,8 @@ export class ProxySync {
   readonly #desired = new Map<string, DesiredEntry>();
   /** Replicas that answered the last poll; a change in either direction re-queues everything. */
   readonly #healthy = new Map<string, boolean>();
+  /** What each replica held at its last poll, updated by our own writes since. */
+  readonly #held = new Map<string, { gateway: Map<string, string>; server: Map<string, string> }>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #again = false;
@@ -73,6 +75,24 @@ export class ProxySync {
   /** Forgets a registration (its resource is gone, or it cannot be computed any more). */
   removeDesired(kind: RegistrationKind, id: string): void {
     this.#desired.delete(`${kind}/${id}`);
+  }
+
+  /**
+   * The spec hash `endpoint` holds for a registration as far as this process knows (last poll plus
+   * its own writes since): a hash, `undefined` when it holds none, `null` when unknown (no poll yet).
+   * A hint to skip a read before a write, never a reason to skip a write.
+   */
+  heldHash(endpoint: string, kind: RegistrationKind, id: string): string | undefined | null {
+    const held = this.#held.get(endpoint);
+    return held ? held[kind].get(id) : null;
+  }
+
+  /** Records a write this process made to `endpoint` (`undefined` = deleted). */
+  noteWritten(endpoint: string, kind: RegistrationKind, id: string, hash: string | undefined): void {
+    const held = this.#held.get(endpoint);
+    if (!held) return;
+    if (hash === undefined) held[kind].delete(id);
+    else held[kind].set(id, hash);
   }
 
   desiredHash(kind: RegistrationKind, id: string): string | undefined {
@@ -134,6 +154,7 @@ export class ProxySync {
     try {
       state = await replica.admin.getState();
     } catch (err) {
+      this.#held.delete(replica.endpoint);
       if (this.#healthy.get(replica.endpoint) !== false) {
         this.#o.log?.('warn', 'proxy replica does not answer', { replica: replica.endpoint, error: (err as Error).message });
         this.#healthy.set(replica.endpoint, false);
@@ -146,6 +167,7 @@ export class ProxySync {
       this.#o.enqueueAll();
     }
     this.#healthy.set(replica.endpoint, true);
+    this.#held.set(replica.endpoint, { gateway: new Map(Object.entries(state.gateways)), server: new Map(Object.entries(state.servers)) });
 
     let behind = 0;
     for (const e of this.#desired.values()) {
@@ -184,6 +206,7 @@ export class ProxySync {
       this.#o.onWrite?.('DELETE', kind);
       if (kind === 'gateway') await replica.admin.deleteGateway(id);
       else await replica.admin.deleteServer(id);
+      this.noteWritten(replica.endpoint, kind, id, undefined);
       this.#o.log?.('info', 'deleted a registration no resource corresponds to', { replica: replica.endpoint, kind, id });
     } catch (err) {
       this.#o.log?.('warn', 'could not delete an orphaned registration', { replica: replica.endpoint, kind, id, error: (err as Error).message });

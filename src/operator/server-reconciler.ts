@@ -43,10 +43,13 @@ export function gatewayDependencies(ctx: ReconcileContext, namespace: string, na
 
 async function convergeServer(ctx: ReconcileContext, replica: ProxyReplica, desired: DesiredRegistration<ServerBody>): Promise<ReplicaObservation<ServerRead>> {
   try {
-    let read = await replica.admin.getServer(desired.id);
+    // Known to differ (last poll + our own writes): write at once; else read, and write only if needed.
+    const held = ctx.sync.heldHash(replica.endpoint, 'server', desired.id);
+    let read = held !== null && held !== desired.hash ? undefined : await replica.admin.getServer(desired.id);
     if (!read || read.specHash !== desired.hash) {
       countProxyWrite(ctx.metrics, 'PUT', 'server');
       read = await replica.admin.putServer(desired.id, desired.body);
+      ctx.sync.noteWritten(replica.endpoint, 'server', desired.id, read.specHash);
     }
     const synced = read.specHash === desired.hash;
     return synced ? { endpoint: replica.endpoint, synced, read } : { endpoint: replica.endpoint, synced, read, error: 'the replica holds another spec (concurrent writer?)' };

@@ -53,8 +53,8 @@ export const OperatorOptions = z
     proxyPollInterval: duration('--proxy-poll-interval', 5),
     /** Seconds to keep retrying to deregister a deleted resource before removing its finalizer anyway. Default 30. */
     finalizerTimeout: duration('--finalizer-timeout', 30),
-    /** Seconds between status checks while an upstream's first health check is pending. Default 0.25. */
-    progressInterval: duration('--progress-interval', 0.25),
+    /** First delay (seconds) before looking again while an upstream's first health check is pending; doubles per look, at most 5 s. Default 0.1. */
+    progressInterval: duration('--progress-interval', 0.1),
   })
   .superRefine((o, ctx) => {
     if (!o.proxyService && o.proxyUrl.length === 0) {

@@ -149,6 +149,20 @@ async function main(): Promise<void> {
   const directN = await Promise.all(Array.from({ length: CONCURRENCY }, () => client(upstreamUrl)));
   const proxyN = await Promise.all(Array.from({ length: CONCURRENCY }, () => client(viaUrl, agentHeaders)));
   const [dTput, pTput] = await throughputs(directN, proxyN);
+  // Proxy CPU per call: its own process time over a proxied run.
+  const cpu0 = await ask(proxyProc.child, 'cpu');
+  let proxiedCalls = 0;
+  {
+    const until = performance.now() + Number(process.env.BENCH_CPU_MS ?? 3000);
+    await Promise.all(proxyN.map(async (c, k) => {
+      for (let i = 0; performance.now() < until; i++) {
+        await call(c, k * 1e6 + i);
+        proxiedCalls++;
+      }
+    }));
+  }
+  const cpu1 = await ask(proxyProc.child, 'cpu');
+  const proxyCpuPerCall = (cpu1.cpuMicros! - cpu0.cpuMicros!) / proxiedCalls;
   await Promise.all([...directN, ...proxyN, direct1, proxy1].map((c) => c.close()));
 
   const before = await ask(proxyProc.child, 'heap');
@@ -171,7 +185,8 @@ async function main(): Promise<void> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`\ntools/call "echo" — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, ${LATENCY_CALLS} sequential calls each (alternating batches), ${SECONDS}s at c=${CONCURRENCY} each (median of ${ROUNDS} alternating rounds)\n`);
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
-  console.log(`\nproxy heap per idle agent session: ${f(perSession / 1024, 1)} KiB (rss ${f(rssPerSession / 1024, 1)} KiB; ${IDLE_SESSIONS} SDK-client sessions, each with its GET stream open)`);
+  console.log(`\nproxy CPU per proxied call at c=${CONCURRENCY}: ${f(proxyCpuPerCall / 1000)} ms (user+system of the proxy process)`);
+  console.log(`proxy heap per idle agent session: ${f(perSession / 1024, 1)} KiB (rss ${f(rssPerSession / 1024, 1)} KiB; ${IDLE_SESSIONS} SDK-client sessions, each with its GET stream open)`);
   console.log(`aims: added p50 < 0.5 ms → ${pLat.p50 - dLat.p50 < 0.5 ? 'met' : 'missed'}; throughput ≥ 0.8x direct → ${pTput / dTput >= 0.8 ? 'met' : 'missed'}\n`);
 
   proxyProc.child.kill('SIGINT');
@@ -186,6 +201,10 @@ async function serveProxy(): Promise<void> {
   const { createWriteStream } = await import('node:fs');
   const proxy = await startProxy({ port: 0, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: SECRET }, logger: pino({ level: process.env.BENCH_LOG ?? 'info' }, process.env.BENCH_LOG_DEST === 'fs' ? createWriteStream('/dev/null') : pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 })), maxSessions: 100_000 });
   process.on('message', (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpuMicros: u.user + u.system });
+    }
     if (m === 'heap') {
       globalThis.gc?.();
       globalThis.gc?.();

@@ -11,23 +11,36 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Reads the body as JSON. Empty body → `undefined`. Throws `ProxyError` (400, 413, 415). */
 export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
   const type = req.headers['content-type'];
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new ProxyError('ERR_BODY_TOO_LARGE', `request body exceeds ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
+  const text = await readText(req, limit);
+  if (text === '') return undefined;
   if (type !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new ProxyError('ERR_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got "${type.slice(0, 100)}"`);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (err) {
     throw new ProxyError('ERR_BAD_JSON', `request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** The body as UTF-8 text, at most `limit` bytes (413 beyond). Event-based: no async iterator per request. */
+function readText(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new ProxyError('ERR_BODY_TOO_LARGE', `request body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 /** Parses `value` with `schema`; a failure becomes a 422 naming every field and problem. */

@@ -33,7 +33,7 @@ export interface FastCallOptions {
   signal?: AbortSignal;
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   onlog?: LogSink;
-  /** Deadline without progress, ms. */
+  /** Deadline without activity, ms: for the response headers, then between chunks of the stream (progress, logs). */
   timeoutMs: number;
 }
 
@@ -52,21 +52,19 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
   if (target.sessionId) headers['mcp-session-id'] = target.sessionId;
   if (target.protocolVersion) headers['mcp-protocol-version'] = target.protocolVersion;
 
-  const ac = new AbortController();
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, options.timeoutMs);
-  };
-  const onAbort = () => ac.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  arm();
+  // The agent's signal aborts the request; the deadline without progress is undici's own
+  // headers/body timeouts (progress arrives as body chunks), so no timer or controller per call.
+  const signal = options.signal;
   try {
-    const res = await request(target.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: withToken }), dispatcher, signal: ac.signal });
+    const res = await request(target.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: withToken }),
+      dispatcher,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const text = await res.body.text().catch(() => '');
       throw new UpstreamHttpError(res.statusCode, `HTTP ${res.statusCode} from the upstream: ${text.slice(0, 200)}`);
@@ -84,7 +82,6 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
         // as the SDK client would, so the upstream does not wait on us.
         answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: the mcp-gitops proxy does not relay ${msg.method}` } });
       } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
-        arm();
         const { progressToken: _t, ...p } = msg.params;
         options.onprogress?.(p as { progress: number });
       } else if (msg.method === 'notifications/message') {
@@ -93,14 +90,13 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       return undefined;
     });
   } catch (err) {
-    if (ac.signal.aborted) {
-      cancelUpstream(target, headers, id, timedOut ? 'timeout' : String(options.signal?.reason ?? 'cancelled'));
-      if (timedOut) throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', target.gatewayName, `gateway ${target.gatewayName}: no answer to tools/call within ${options.timeoutMs} ms`);
+    const code = (err as { code?: unknown }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      cancelUpstream(target, headers, id, 'timeout');
+      throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', target.gatewayName, `gateway ${target.gatewayName}: no answer to tools/call within ${options.timeoutMs} ms`);
     }
+    if (signal?.aborted) cancelUpstream(target, headers, id, String(signal.reason ?? 'cancelled'));
     throw err;
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
   }
 
   function settle(msg: Record<string, unknown>): Record<string, unknown> {

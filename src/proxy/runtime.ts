@@ -16,6 +16,7 @@ import { sendError, sendJson } from './http/io.ts';
 import { adminGuard, AgentAuthenticator } from './mcp/agent-auth.ts';
 import { ToolForwarder } from './mcp/forward.ts';
 import { handleInvoke } from './mcp/invoke.ts';
+import { ToolListAnnouncer } from './mcp/list-changed.ts';
 import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
 import { SessionTable } from './mcp/sessions.ts';
 import { handleSseMessage, handleSseStream } from './mcp/sse.ts';
@@ -39,18 +40,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     ...(options.sessionIdleMs === undefined ? {} : { idleMs: options.sessionIdleMs }),
     onCountChanged: (transport, delta) => metrics.agentSessions.inc({ transport }, delta),
   });
-  let catalog: Catalog | undefined;
-  let lastTools = new Map<string, string>();
-  const registrationsChanged = (): void => {
-    if (!catalog) return;
-    catalog.invalidate();
-    const next = new Map<string, string>();
-    for (const s of store.servers.values()) next.set(s.id, catalog.resolve(s).tools.map((t) => `${t.name}\u0000${t.toolId}`).join('\u0001'));
-    for (const [id, sig] of next) {
-      if (lastTools.get(id) !== sig) for (const session of sessions.ofServer(id)) session.notifyToolsChanged();
-    }
-    lastTools = next;
-  };
+  // The pool reports changes before the catalog (which reads the pool) exists: announce lazily.
+  let announcer: ToolListAnnouncer | undefined;
+  const registrationsChanged = (): void => announcer?.changed();
   const pool = new UpstreamPool({
     credentials,
     logger,
@@ -59,7 +51,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     onGatewayRemoved: (g) => metrics.upstreamUp.remove({ gateway: g.spec.name }),
     ...(options.upstreamUrlPolicy ? { urlPolicy: options.upstreamUrlPolicy } : {}),
   });
-  catalog = new Catalog(() => pool.catalogView());
+  const catalog = new Catalog(() => pool.catalogView());
+  announcer = new ToolListAnnouncer(store, catalog, sessions);
   const wwwAuthenticate = options.wwwAuthenticate ?? (() => 'Bearer realm="mcp-gitops"');
   const agentAuth = new AgentAuthenticator(options.agentAuth, options.adminToken, wwwAuthenticate);
   if (agentAuth.insecure) logger.warn({ insecureNoAgentAuth: true }, 'AGENT AUTHENTICATION IS DISABLED: anyone who can reach this proxy can call every tool as user "anonymous". Use only for local development.');
@@ -100,7 +93,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       gateways: [...store.gateways.values()],
       servers: [...store.servers.values()].map((server) => ({
         server,
-        gatewayIds: [...new Set([...server.spec.tool_selectors.map((s) => s.gateway_id), ...catalog!.resolve(server).tools.map((t) => t.gatewayId)])],
+        gatewayIds: [...new Set([...server.spec.tool_selectors.map((s) => s.gateway_id), ...catalog.resolve(server).tools.map((t) => t.gatewayId)])],
       })),
     }),
     refreshGateway: async (id, asUser) => {

@@ -9,6 +9,7 @@
 /** Every code a proxy error can carry, and the HTTP status it answers with. */
 export const PROXY_ERROR_STATUS = {
   ERR_BAD_JSON: 400,
+  ERR_BAD_REQUEST: 400,
   ERR_UNAUTHENTICATED: 401,
   ERR_FORBIDDEN: 403,
   ERR_ORIGIN_NOT_ALLOWED: 403,

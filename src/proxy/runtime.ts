@@ -12,7 +12,7 @@ import { handleAdmin } from './admin/routes.ts';
 import { Catalog } from './catalog/catalog.ts';
 import type { ProxyContext } from './context.ts';
 import { ProxyError } from './errors.ts';
-import { sendError, sendJson } from './http/io.ts';
+import { decodePathSegment, requestUrl, sendError, sendJson } from './http/io.ts';
 import { adminGuard, AgentAuthenticator } from './mcp/agent-auth.ts';
 import { ToolForwarder } from './mcp/forward.ts';
 import { handleInvoke } from './mcp/invoke.ts';
@@ -110,7 +110,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
 async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, on: { agent: boolean; admin: boolean; extra: ExtraRoute[] }): Promise<void> {
   try {
-    const url = new URL(req.url ?? '/', 'http://proxy');
+    const url = requestUrl(req);
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (path === '/health' || path === '/healthz') return sendJson(res, 200, { status: 'healthy' });
@@ -128,7 +128,7 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
       for (const r of on.extra) if (r.method === method && path.startsWith(r.pathPrefix)) return await r.handler(req, res, url);
       const m = SERVER_ROUTE.exec(path);
       if (m) {
-        const ref = decodeURIComponent(m[1] as string);
+        const ref = decodePathSegment(m[1] as string);
         if (m[2] === 'mcp' && (method === 'POST' || method === 'GET' || method === 'DELETE')) return await handleStreamableHttp(ctx, req, res, ref);
         if (m[2] === 'sse' && method === 'GET') return await handleSseStream(ctx, req, res, ref);
         if (m[2] === 'message' && method === 'POST') return await handleSseMessage(ctx, req, res, ref, url);

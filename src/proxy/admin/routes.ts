@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gatewayId as defaultGatewayId, serverId as defaultServerId, toolId } from '../../api/ids.ts';
 import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
-import { parseBody, readJson, sendJson } from '../http/io.ts';
+import { decodePathSegment, parseBody, readJson, sendJson } from '../http/io.ts';
 import { specHash } from './digest.ts';
 import { gatewayRead, gatewayToolReads, serverRead, toolRead } from './views.ts';
 import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type StateRead, type ToolRead } from './wire.ts';
@@ -15,7 +15,7 @@ import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSync
 /** Serves `req` when it is an admin route; resolves false when no admin route matches its path. */
 export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const path = url.pathname.replace(/^\/v1(?=\/)/, '').replace(/\/+$/, '');
-  const seg = path.split('/').slice(1).map(decodeURIComponent);
+  const seg = path.split('/').slice(1).map(decodePathSegment);
   const [collection, id, sub, subsub] = seg;
   if (collection !== 'gateways' && collection !== 'servers' && collection !== 'tools' && collection !== 'state') return false;
   if (collection === 'tools' && id === 'invoke') return false; // an agent route

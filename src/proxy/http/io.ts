@@ -5,6 +5,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ProxyError, type FieldProblem } from '../errors.ts';
 
+/** `decodeURIComponent` that answers 400 instead of throwing on a malformed escape. */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ProxyError('ERR_BAD_REQUEST', `malformed percent-encoding in path segment "${segment.slice(0, 100)}"`);
+  }
+}
+
+/** The request URL; a request-target that does not parse is a 400. */
+export function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://proxy');
+  } catch {
+    throw new ProxyError('ERR_BAD_REQUEST', 'malformed request target');
+  }
+}
+
 /** Largest request body the admin API accepts. 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -135,6 +135,16 @@ describe('admin API: bad input', () => {
     expect((await admin.getGateway(GW))?.specHash).toBe(specHash(gatewayBody));
   });
 
+  it('answers malformed paths with 4xx, never 5xx', async () => {
+    for (const path of ['/gateways/%E0%A4%A', '/servers/%/tools', '/v1/gateways/%zz', '/state/%']) {
+      const r = await proxy.admin(path);
+      expect(r.status, path).toBeGreaterThanOrEqual(400);
+      expect(r.status, path).toBeLessThan(500);
+    }
+    const agent = await fetch(`${proxy.url}/servers/%E0%A4%A/mcp`, { method: 'POST', headers: { authorization: `Bearer ${await agentToken('alice')}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(agent.status).toBe(400);
+  });
+
   it('answers a non-JSON content type with 415', async () => {
     const r = await proxy.admin(`/gateways/${GW}`, { method: 'PUT', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(r.status).toBe(415);

@@ -135,6 +135,39 @@ describe('admin API: bad input', () => {
     expect((await admin.getGateway(GW))?.specHash).toBe(specHash(gatewayBody));
   });
 
+  it('survives a few hundred generated wrong bodies with 4xx, keeping the registration', async () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const junk = (depth = 0): unknown => {
+      const r = rnd();
+      if (r < 0.15) return null;
+      if (r < 0.3) return Math.floor(rnd() * 1e6) - 5e5;
+      if (r < 0.45) return ['', 'x', 'SSE', 'oauth', 'http://h', '*', 'a'.repeat(300)][Math.floor(rnd() * 7)];
+      if (r < 0.55) return rnd() < 0.5;
+      if (r < 0.75 && depth < 3) return Array.from({ length: Math.floor(rnd() * 3) }, () => junk(depth + 1));
+      if (depth < 3) {
+        const keys = ['name', 'url', 'transport', 'auth_type', 'auth_token', 'auth_headers', 'oauth_config', 'grant_type', 'token_url', 'id', 'tool_selectors', 'gateway_id', 'include', 'rename', 'access', 'users', 'naming', 'associated_tools', 'server'];
+        return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, () => [keys[Math.floor(rnd() * keys.length)]!, junk(depth + 1)]));
+      }
+      return 'leaf';
+    };
+    const before = await admin.getState();
+    for (let i = 0; i < 300; i++) {
+      const [method, path] = ([['PUT', `/gateways/${GW}`], ['PUT', `/servers/${VS}`], ['POST', '/gateways'], ['POST', '/servers'], ['POST', '/state/synced']] as const)[i % 5]!;
+      const r = await proxy.admin(path, { method, body: JSON.stringify(junk()) });
+      expect(r.status, `${method} ${path} → ${r.text}`).toBeLessThan(500);
+      if (r.status >= 400) expect(r.body.code, r.text).toMatch(/^ERR_/);
+      if (r.status < 300) {
+        // A generated body that happens to be valid: put the original back.
+        await admin.putGateway(GW, gatewayBody);
+        await admin.putServer(VS, { name: 'vs', namespace: 'mcp', tool_selectors: [{ gateway_id: GW, include: ['echo', 'nope*'] }] });
+        for (const g of await admin.listGateways()) if (g.id !== GW) await admin.deleteGateway(g.id);
+        for (const s2 of await admin.listServers()) if (s2.id !== VS) await admin.deleteServer(s2.id);
+      }
+    }
+    expect((await admin.getState()).digest).toBe(before.digest);
+  });
+
   it('answers malformed paths with 4xx, never 5xx', async () => {
     for (const path of ['/gateways/%E0%A4%A', '/servers/%/tools', '/v1/gateways/%zz', '/state/%']) {
       const r = await proxy.admin(path);

@@ -50,6 +50,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     onReachabilityChanged: (g, up) => metrics.upstreamUp.set({ gateway: g.spec.name }, up ? 1 : 0),
     onGatewayRemoved: (g) => metrics.upstreamUp.remove({ gateway: g.spec.name }),
     ...(options.upstreamUrlPolicy ? { urlPolicy: options.upstreamUrlPolicy } : {}),
+    ...(options.upstreamCallTimeoutMs === undefined ? {} : { callTimeoutMs: options.upstreamCallTimeoutMs }),
   });
   const catalog = new Catalog(() => pool.catalogView());
   announcer = new ToolListAnnouncer(store, catalog, sessions);

@@ -82,6 +82,12 @@ export interface ProxyOptions {
    * default, whose upstreams are local); set `{}` in-cluster.
    */
   upstreamUrlPolicy?: { allowLoopback?: boolean; allowPrivateNetwork?: boolean };
+  /**
+   * A tool call fails with `ERR_UPSTREAM_TIMEOUT` (and is cancelled upstream) when the upstream
+   * shows no activity — no response headers, then no stream chunk; progress counts — for this
+   * long. Defaults to 300000 (5 min).
+   */
+  upstreamCallTimeoutMs?: number;
 }
 
 export interface ProxyHandle {

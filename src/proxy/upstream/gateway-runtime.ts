@@ -25,6 +25,8 @@ export interface GatewayRuntimeOptions {
   onReachabilityChanged: (gatewayId: string, reachable: boolean) => void;
   /** SSRF policy for upstream URLs; undefined = no check. */
   urlPolicy?: UpstreamUrlPolicy;
+  /** Deadline of a tool call without upstream activity, ms. Defaults to 300000. */
+  callTimeoutMs?: number;
   /** Tools discovered by a previous runtime of the same upstream, served until rediscovered. */
   initialTools?: readonly Tool[];
 }
@@ -103,7 +105,7 @@ export class GatewayRuntime {
     const name = this.registration.spec.name;
     if (!this.registration.spec.enabled) throw new UpstreamFailure('ERR_GATEWAY_DISABLED', name, `gateway ${name} is disabled`);
     if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', name, `gateway ${name} was removed`);
-    return this.sessionFor(user).callTool(params, options);
+    return this.sessionFor(user).callTool(params, { ...options, timeoutMs: options.timeoutMs ?? this.#opts.callTimeoutMs ?? 300_000 });
   }
 
   /**

@@ -20,6 +20,8 @@ export interface UpstreamPoolOptions {
   onGatewayRemoved?: (gateway: GatewayRegistration) => void;
   /** SSRF policy for upstream URLs; undefined = no check. */
   urlPolicy?: UpstreamUrlPolicy;
+  /** Deadline of a tool call without upstream activity, ms. Defaults to 300000. */
+  callTimeoutMs?: number;
 }
 
 function connectionKey(g: GatewayRegistration): string {
@@ -52,6 +54,7 @@ export class UpstreamPool {
       onToolsChanged: () => this.#changed(),
       onReachabilityChanged: (_id, reachable) => this.#opts.onReachabilityChanged?.(runtime.registration, reachable),
       ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
+      ...(this.#opts.callTimeoutMs === undefined ? {} : { callTimeoutMs: this.#opts.callTimeoutMs }),
       ...(old && old.registration.spec.url === gateway.spec.url ? { initialTools: old.tools } : {}),
     });
     this.#runtimes.set(gateway.id, runtime);

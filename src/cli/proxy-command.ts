@@ -116,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
   const page = login ? createConnectionsPage({ vault, relay, login: { oidc: login }, logger }) : undefined;
   const proxy = await startProxy({
     logger,
+    // Upstreams on loopback or private addresses only where the McpGateway opts in (allowPrivateNetwork).
+    upstreamUrlPolicy: {},
     credentials: relay.credentials,
     extraRoutes: [...relay.routes, ...(oidc?.routes ?? []), ...(page?.routes ?? [])],
     ...(oidc ? { wwwAuthenticate: oidc.wwwAuthenticate } : {}),

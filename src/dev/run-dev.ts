@@ -63,6 +63,8 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   // The connections page, with one-time sign-in links instead of an identity provider.
   const page = createConnectionsPage({ vault, relay, login: { dev: {} } });
   const proxy = await startProxy({
+    // Upstreams on loopback or private addresses only where the McpGateway opts in (allowPrivateNetwork).
+    upstreamUrlPolicy: {},
     credentials: relay.credentials,
     extraRoutes: [...relay.routes, ...page.routes],
     port: options.port,

@@ -98,6 +98,16 @@ describe('mcp-gitops dev', () => {
     await edit('demo-server.yaml', file);
   });
 
+  it('refuses a loopback upstream unless the gateway opts in with allowPrivateNetwork', async () => {
+    const file = await readFile(join(dir, 'everything.yaml'), 'utf8');
+    output.length = 0;
+    await edit('guarded.yaml', file.replace('name: everything', 'name: guarded').replace('allowPrivateNetwork: true', 'allowPrivateNetwork: false'));
+    const text = output.join('\n');
+    expect(text).toMatch(/McpGateway default\/guarded: unreachable: .*loopback/);
+    expect(text).toContain('✓ McpGateway default/everything: reachable');
+    await rm(join(dir, 'guarded.yaml'));
+  });
+
   it('removes what a deleted file held', async () => {
     const applied = dev.settled();
     await rm(join(dir, 'demo-server.yaml'));

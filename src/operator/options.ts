@@ -24,6 +24,12 @@ export const OperatorOptions = z
     leaderElectionNamespace: z.string().min(1).max(63).optional(),
     /** Name of the Lease. Default `mcp-gitops-operator`. */
     leaderElectionId: z.string().min(1).max(253).default('mcp-gitops-operator'),
+    /** Seconds a Lease is valid without renewal; a dead leader is replaced after this. Default 15. */
+    leaderElectLeaseDuration: duration('--leader-elect-lease-duration', 15),
+    /** Seconds the leader keeps trying to renew before it gives up leading. Default 10. */
+    leaderElectRenewDeadline: duration('--leader-elect-renew-deadline', 10),
+    /** Seconds between acquire/renew attempts. Default 2. */
+    leaderElectRetryPeriod: duration('--leader-elect-retry-period', 2),
     /** Reconciles in parallel. Default 4. */
     concurrent: z.coerce.number().int().min(1).max(1000).default(4),
     /** Prometheus `/metrics`. Default `:8080`; `0` disables. */
@@ -60,6 +66,12 @@ export const OperatorOptions = z
     if (!o.proxyService && o.proxyUrl.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['proxyService'], message: 'or --proxy-url is required: the operator needs proxy replicas to converge' });
     }
+    if (o.leaderElectRenewDeadline >= o.leaderElectLeaseDuration) {
+      ctx.addIssue({ code: 'custom', path: ['leaderElectRenewDeadline'], message: 'must be less than --leader-elect-lease-duration' });
+    }
+    if (o.leaderElectRetryPeriod >= o.leaderElectRenewDeadline) {
+      ctx.addIssue({ code: 'custom', path: ['leaderElectRetryPeriod'], message: 'must be less than --leader-elect-renew-deadline' });
+    }
     if (o.proxyService && o.proxyUrl.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['proxyUrl'], message: 'cannot be combined with --proxy-service; use one of them' });
     }
@@ -74,6 +86,9 @@ export const operatorFlagSpec = {
   'leader-elect': { type: 'boolean' },
   'leader-election-namespace': { type: 'string' },
   'leader-election-id': { type: 'string' },
+  'leader-elect-lease-duration': { type: 'string' },
+  'leader-elect-renew-deadline': { type: 'string' },
+  'leader-elect-retry-period': { type: 'string' },
   concurrent: { type: 'string' },
   'metrics-bind-address': { type: 'string' },
   'health-probe-bind-address': { type: 'string' },

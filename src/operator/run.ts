@@ -250,6 +250,9 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
       client,
       namespace: o.leaderElectionNamespace ?? podNamespace() ?? o.namespace ?? 'default',
       name: o.leaderElectionId,
+      leaseDurationSeconds: Math.ceil(o.leaderElectLeaseDuration),
+      renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
+      retryPeriodMs: o.leaderElectRetryPeriod * 1000,
       ...(process.env.POD_NAME ? { identity: `${process.env.POD_NAME}_${randomUUID()}` } : {}),
       log,
       onStartedLeading: () => {

@@ -101,3 +101,41 @@ export interface Cond {
 export function condition(obj: { status?: { conditions?: Cond[] } }, type: string): Cond | undefined {
   return obj.status?.conditions?.find((c) => c.type === type);
 }
+
+/** The operator in a child process (so a test can SIGKILL it like a crashed pod). */
+export async function startOperatorProcess(cp: ControlPlane, options: Partial<OperatorOptionsInput>): Promise<{ kill(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const run = fileURLToPath(new URL('../../../src/operator/run.ts', import.meta.url));
+  const opts = { kubeconfig: cp.kubeconfigPath, adminToken: ADMIN_TOKEN, metricsBindAddress: '0', healthProbeBindAddress: '0', ...options };
+  const code = `
+    import pino from 'pino';
+    import { runOperator } from ${JSON.stringify(run)};
+    await runOperator(JSON.parse(process.env.TEST_OPERATOR_OPTIONS), { logger: pino({ level: 'silent' }) });
+    process.stdout.write('STARTED\\n');
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    // Not the test worker's NODE_OPTIONS / VITEST_* (they make a child behave like a worker).
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('VITEST'))), TEST_OPERATOR_OPTIONS: JSON.stringify(opts) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('operator process did not start within 20 s')), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('STARTED')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`operator process exited ${c}`)));
+  });
+  return {
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}

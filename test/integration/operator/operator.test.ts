@@ -15,7 +15,7 @@ import { assetsDir, controlPlaneAvailable, type ControlPlane } from '../../suppo
 import { startEverything, type Everything } from '../../support/everything.ts';
 import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import {
-  apply, condition, eventually, gatewayDoc, kubectlJson, serverDoc, startCluster, startTestOperator, startTestProxy, stopTestProxy,
+  apply, condition, eventually, gatewayDoc, kubectlJson, serverDoc, startCluster, startOperatorProcess, startTestOperator, startTestProxy, stopTestProxy,
   type Cond, type TestProxy,
 } from './harness.ts';
 
@@ -271,6 +271,29 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
       await eventually(async () => (await p1.admin.getGateway(gatewayId(NS, 'under-b'))) !== undefined, 15_000, 'b reconciles');
     } finally {
       await b.stop();
+      op = await startTestOperator(cp, { proxyUrl: [p1.adminUrl, p2.adminUrl] });
+    }
+  });
+
+  it('leader election: when the leader dies without releasing the Lease, the standby takes over once it expires', { timeout: 60_000 }, async () => {
+    await op.stop();
+    const le = { leaderElect: true, leaderElectionNamespace: 'default', leaderElectionId: 'crash-test', leaderElectLeaseDuration: 3, leaderElectRenewDeadline: 2, leaderElectRetryPeriod: 0.5 };
+    const holder = async () => (await kubectlJson<{ spec: { holderIdentity?: string } }>(cp, ['get', 'lease', '-n', 'default', 'crash-test'])).spec.holderIdentity;
+    const a = await startOperatorProcess(cp, { proxyUrl: [p1.adminUrl, p2.adminUrl], ...le });
+    let b: OperatorHandle | undefined;
+    try {
+      const first = await eventually(holder, 20_000, 'the child process leads');
+      b = await startTestOperator(cp, { proxyUrl: [p1.adminUrl, p2.adminUrl], ...le });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(b.isLeader).toBe(false);
+      await a.kill(); // like a crashed pod: no release
+      await eventually(() => b!.isLeader, 20_000, 'the standby takes over');
+      expect(await holder()).not.toBe(first);
+      await apply(cp, gatewayDoc(NS, 'after-crash', upstream.url));
+      await eventually(async () => (await p1.admin.getGateway(gatewayId(NS, 'after-crash'))) !== undefined, 15_000, 'the new leader acts');
+    } finally {
+      await a.kill();
+      await b?.stop();
       op = await startTestOperator(cp, { proxyUrl: [p1.adminUrl, p2.adminUrl] });
     }
   });

@@ -119,6 +119,18 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
     expect(all).not.toContain('first-token');
   });
 
+  it('serves /metrics (reconciles, errors, durations, queue depth, writes) and /healthz, /readyz; no secret in them', async () => {
+    const metrics = await (await fetch(`${op.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^mcp_gitops_operator_reconcile_total\{kind="McpGateway",result="success"\} [1-9]/m);
+    expect(metrics).toMatch(/^mcp_gitops_operator_reconcile_duration_seconds_count\{kind="VirtualServer"\} [1-9]/m);
+    expect(metrics).toMatch(/^mcp_gitops_operator_workqueue_depth\{kind="all"\} \d+/m);
+    expect(metrics).toMatch(/^mcp_gitops_operator_proxy_writes_total\{verb="PUT",resource="gateway"\} [1-9]/m);
+    expect(metrics).toMatch(/^mcp_gitops_operator_status_writes_total\{kind="McpGateway"\} [1-9]/m);
+    expect(metrics).not.toContain('rotated-token');
+    expect((await fetch(`${op.probesUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${op.probesUrl}/readyz`)).status).toBe(200);
+  });
+
   it('a missing Secret stalls the gateway with a message naming it', async () => {
     await apply(cp, gatewayDoc(NS, 'no-secret', upstream.url, { auth: { type: 'Bearer', bearer: { secretRef: { name: 'nowhere', key: 'token' } } } }));
     const gw = await eventually(async () => {

@@ -217,14 +217,16 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     },
   });
 
-  // Caches first (every replica keeps them warm, like controller-runtime), then listeners.
-  await Promise.all([gateways.start(), servers.start(), secrets.start(), replicas.start()]);
+  // Listeners first, so /healthz answers and /readyz says "caches not synced" while the caches fill
+  // (e.g. when the CRDs are not installed yet: the reflectors retry and log why). Every replica
+  // keeps its caches warm, like controller-runtime; only the leader acts.
   let metricsListener: Listener | undefined;
   let probesListener: Listener | undefined;
   const mb = parseBindAddress(o.metricsBindAddress);
   if (mb) metricsListener = await serveMetrics(metrics.registry, mb);
   const pb = parseBindAddress(o.healthProbeBindAddress);
   if (pb) probesListener = await serveProbes(() => gateways.hasSynced && servers.hasSynced && secrets.hasSynced, pb);
+  await Promise.all([gateways.start(), servers.start(), secrets.start(), replicas.start()]);
 
   let leading = false;
   const depthTimer = setInterval(() => metrics.queueDepth.set({ kind: 'all' }, queue.depth), 1000);

@@ -9,8 +9,13 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 /** Receives the logging notifications an upstream sent while answering one request. */
 export type LogSink = (notification: { method: string; params?: Record<string, unknown> }) => void;
 
-/** One keep-alive connection pool for all upstreams of the process (per origin inside). */
-export const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64, connect: { timeout: 5_000 } });
+/**
+ * One keep-alive connection pool for all upstreams of the process (per origin inside). No cap on
+ * connections per origin: every upstream session holds a standing stream, and one origin carries a
+ * session per user for per-user OAuth gateways (e.g. every user's Atlassian session), so a cap would
+ * hang the sessions past it. Sessions themselves are bounded: per-user ones close after 30 idle minutes.
+ */
+export const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: null, connect: { timeout: 5_000 } });
 
 /** A `fetch` adding `headers()` (credentials) to each request, over the shared keep-alive pool. */
 export function upstreamFetch(headersFor: () => Promise<Record<string, string>>): FetchLike {

@@ -51,6 +51,9 @@ proxy replica through its admin API, and writes status and events.
   --leader-elect                     elect a leader on a Lease before acting
   --leader-election-namespace NS     namespace of the Lease (default: the pod's namespace)
   --leader-election-id NAME          name of the Lease (default mcp-gitops-operator)
+  --leader-elect-lease-duration S    how long a Lease is held without renewal (default 15)
+  --leader-elect-renew-deadline S    how long the leader retries renewal before stepping down (default 10)
+  --leader-elect-retry-period S      how often candidates try to acquire or renew (default 2)
   --concurrent N                     reconciles in parallel (default 4)
   --metrics-bind-address ADDR        Prometheus metrics (default :8080; 0 = off)
   --health-probe-bind-address ADDR   /healthz and /readyz (default :8081)

@@ -63,6 +63,7 @@ export function desiredGateway(gw: McpGateway, secrets: SecretLookup): DesiredRe
   };
   if (spec.description) body.description = spec.description;
   if (spec.healthCheck?.intervalSeconds !== undefined) body.health_check_interval_seconds = spec.healthCheck.intervalSeconds;
+  if (spec.healthCheck?.timeoutSeconds !== undefined) body.health_check_timeout_seconds = spec.healthCheck.timeoutSeconds;
   if (spec.toolRefresh?.intervalSeconds !== undefined) body.refresh_interval_seconds = spec.toolRefresh.intervalSeconds;
   if (spec.allowPrivateNetwork !== undefined) body.allow_private_network = spec.allowPrivateNetwork;
 

@@ -95,6 +95,8 @@ const gatewayFields = {
   oauth_config: OAuthConfig.nullish(),
   namespace: z.string().min(1).max(253).default('default'),
   health_check_interval_seconds: z.number().int().min(1).max(86_400).default(30),
+  /** A health check's deadline; a value above the interval acts as the interval. */
+  health_check_timeout_seconds: z.number().int().min(1).max(300).default(10),
   refresh_interval_seconds: z.number().int().min(1).max(86_400).default(300),
   allow_private_network: z.boolean().default(false),
   enabled: z.boolean().default(true),
@@ -318,6 +320,7 @@ export interface GatewayBody {
   };
   namespace?: string;
   health_check_interval_seconds?: number;
+  health_check_timeout_seconds?: number;
   refresh_interval_seconds?: number;
   allow_private_network?: boolean;
   enabled?: boolean;

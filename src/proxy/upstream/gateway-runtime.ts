@@ -159,7 +159,8 @@ export class GatewayRuntime {
         void s.close();
       }
     }
-    const timeout = Math.min(10_000, this.registration.spec.health_check_interval_seconds * 1000);
+    const spec = this.registration.spec;
+    const timeout = Math.min(spec.health_check_timeout_seconds, spec.health_check_interval_seconds) * 1000;
     await Promise.all(
       [...this.#sessions.values()].map(async (s) => {
         if (s.state === 'down') s.reconnectNow();

@@ -156,8 +156,19 @@ export class UpstreamSession {
   }
 
   /** Pings the upstream (connecting first if needed). Rejects with `UpstreamFailure`. */
+  /**
+   * A health check. An upstream that does not answer within `timeoutMs` is down (a hung server
+   * looks reachable to TCP): the session is marked down, its tools fail fast, and it reconnects.
+   */
   async ping(timeoutMs: number): Promise<void> {
-    await this.#request('ping', undefined, { timeoutMs }, true);
+    try {
+      await this.#request('ping', undefined, { timeoutMs }, true);
+    } catch (err) {
+      if (err instanceof UpstreamFailure && err.code === 'ERR_UPSTREAM_TIMEOUT') {
+        this.#markDown(`no answer to a health check within ${timeoutMs} ms`);
+      }
+      throw err;
+    }
   }
 
   async #request(method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {

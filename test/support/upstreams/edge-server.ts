@@ -49,6 +49,8 @@ export interface EdgeServer {
   readonly cancelled: string[];
   /** Authorization headers received on tool calls. */
   readonly authorizations: (string | undefined)[];
+  /** While true, `ping` requests get no answer (the connection stays open): a hung upstream. */
+  stallPings: boolean;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
   const tools = options.askClient ? [...EDGE_TOOLS, ASK_CLIENT_TOOL] : EDGE_TOOLS;
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
+  const edge = { stallPings: false } as EdgeServer;
   const http: HttpServer = createServer(async (req, res) => {
     try {
       if (!req.url?.startsWith('/mcp')) {
@@ -122,6 +125,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
         return;
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
+      if (edge.stallPings && (body as { method?: unknown } | undefined)?.method === 'ping') return;
       const sid = req.headers['mcp-session-id'];
       if (typeof sid === 'string') {
         const t = transports.get(sid);
@@ -152,7 +156,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (http.address() as AddressInfo).port;
-  return {
+  Object.assign(edge, {
     url: `http://127.0.0.1:${port}/mcp`,
     port,
     cancelled: state.cancelled,
@@ -164,7 +168,8 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
         http.closeAllConnections();
       });
     },
-  };
+  });
+  return edge;
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -88,9 +88,9 @@ describe('desiredGateway', () => {
     expect(bearer.body).toMatchObject({ auth_type: 'bearer', auth_token: 's3cr3t-value' });
   });
 
-  it('passes health check interval and private-network opt-in through', () => {
-    const { body } = desiredGateway(gwOf({ metadata: { name: 'everything', namespace: 'default' }, spec: { url: 'http://127.0.0.1:3001/mcp', allowPrivateNetwork: true, healthCheck: { intervalSeconds: 15 } } }), lookup);
-    expect(body).toMatchObject({ auth_type: 'none', allow_private_network: true, health_check_interval_seconds: 15, refresh_interval_seconds: 300, transport: 'STREAMABLEHTTP' });
+  it('passes health check interval and timeout and private-network opt-in through', () => {
+    const { body } = desiredGateway(gwOf({ metadata: { name: 'everything', namespace: 'default' }, spec: { url: 'http://127.0.0.1:3001/mcp', allowPrivateNetwork: true, healthCheck: { intervalSeconds: 15, timeoutSeconds: 4 } } }), lookup);
+    expect(body).toMatchObject({ auth_type: 'none', allow_private_network: true, health_check_interval_seconds: 15, health_check_timeout_seconds: 4, refresh_interval_seconds: 300, transport: 'STREAMABLEHTTP' });
   });
 });
 

@@ -34,9 +34,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 16);
 const NS = 'bench';
 /**
- * Upstream servers (same edge server code, separate ports). The proxy's upstream HTTP agent keeps at
- * most 64 connections per origin and every upstream session holds one, so ~64 gateways per origin
- * is what one upstream origin carries today; the gateways are spread over BENCH_UPSTREAMS origins.
+ * Upstream servers (same edge server code, separate ports), so that no single-threaded test upstream
+ * carries a thousand sessions. The proxy itself has no per-origin connection cap
+ * (BENCH_UPSTREAMS=1 converges 300 gateways on one origin in under 8 s).
  */
 const UPSTREAMS = Number(process.env.BENCH_UPSTREAMS ?? Math.max(1, Math.ceil(N / 40)));
 const TOKEN = 'bench-admin-token-0123456789abcdef';

@@ -3,6 +3,11 @@
  * converges each replica: the pure `desired()` bodies, compared by spec hash with `GET /state`,
  * `PUT` what differs, `DELETE` what is gone. A resource whose desired state cannot be computed (a
  * missing Secret) keeps its current registration and is reported instead.
+ *
+ * Unlike the operator (the only admin client in a cluster), the dev proxy also takes the seed's
+ * curl requests on the same port, so the directory deletes only what it registered itself
+ * (`owned`, kept by the caller across applies): a gateway created with `POST /gateways` survives
+ * every file edit.
  */
 import { gatewayId } from '../api/ids.ts';
 import type { AdminClient } from '../proxy/admin/client.ts';
@@ -21,7 +26,7 @@ function label(kind: string, meta: { namespace?: string | undefined; name: strin
   return `${kind} ${meta.namespace ?? 'default'}/${meta.name}`;
 }
 
-export async function applySnapshot(admin: AdminClient, snapshot: DevSnapshot): Promise<ApplyReport> {
+export async function applySnapshot(admin: AdminClient, snapshot: DevSnapshot, owned: Set<string> = new Set()): Promise<ApplyReport> {
   const problems: string[] = [];
   const keep = new Set<string>();
   const gateways = new Map<string, DesiredRegistration<unknown>>();
@@ -52,21 +57,23 @@ export async function applySnapshot(admin: AdminClient, snapshot: DevSnapshot): 
       await admin.putGateway(id, d.body as Parameters<AdminClient['putGateway']>[1]);
       put.push(`gateway/${id}`);
     }
+    owned.add(`gateway/${id}`);
   }
   for (const [id, d] of servers) {
     if (state.servers[id] !== d.hash) {
       await admin.putServer(id, d.body as Parameters<AdminClient['putServer']>[1]);
       put.push(`server/${id}`);
     }
+    owned.add(`server/${id}`);
   }
   for (const id of Object.keys(state.servers)) {
-    if (!servers.has(id)) {
+    if (!servers.has(id) && owned.delete(`server/${id}`)) {
       await admin.deleteServer(id);
       deleted.push(`server/${id}`);
     }
   }
   for (const id of Object.keys(state.gateways)) {
-    if (!gateways.has(id) && !keep.has(id)) {
+    if (!gateways.has(id) && !keep.has(id) && owned.delete(`gateway/${id}`)) {
       await admin.deleteGateway(id);
       deleted.push(`gateway/${id}`);
     }

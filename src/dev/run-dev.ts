@@ -77,12 +77,14 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
   const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });
 
+  /** Registrations the directory made (`gateway/<id>`, `server/<id>`): the only ones it deletes. */
+  const owned = new Set<string>();
   let waiters: Array<() => void> = [];
   let firstPass = true;
   const onChange = async (snapshot: DevSnapshot, problems: readonly FileProblems[]) => {
     try {
       printProblems(out, problems);
-      const report = await applySnapshot(admin, snapshot);
+      const report = await applySnapshot(admin, snapshot, owned);
       for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
       if (report.put.length || report.deleted.length || firstPass) {
         out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);

@@ -108,6 +108,43 @@ describe('mcp-gitops dev', () => {
     await rm(join(dir, 'guarded.yaml'));
   });
 
+  it("takes the seed's curl requests on the same port, and file edits leave what they registered alone", async () => {
+    const admin = { Authorization: `Bearer ${dev.adminToken}`, 'content-type': 'application/json' };
+    const upstream = /url: (\S+)/.exec(await readFile(join(dir, 'everything.yaml'), 'utf8'))![1]!;
+    const gw = await fetch(`${dev.proxy.url}/gateways`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ name: 'seed-everything', url: upstream, transport: 'STREAMABLEHTTP', allow_private_network: true }),
+    });
+    expect(gw.status).toBe(200);
+    const { id } = (await gw.json()) as { id: string };
+    const seedEcho = async () => {
+      const tools = (await (await fetch(`${dev.proxy.url}/tools`, { headers: admin })).json()) as { id: string; name: string; gatewayId: string }[];
+      return tools.find((t) => t.gatewayId === id && t.name === 'seed-everything-echo');
+    };
+    await expect.poll(seedEcho, { timeout: 10_000 }).toBeTruthy();
+    const echo = (await seedEcho())!;
+    const server = await fetch(`${dev.proxy.url}/servers`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ server: { name: 'seed-server', description: 'made with curl', associated_tools: [echo.id], visibility: 'private' } }),
+    });
+    expect(server.status).toBe(201);
+
+    // A file edit re-applies the directory; the curl-made registrations stay.
+    const file = await readFile(join(dir, 'demo-server.yaml'), 'utf8');
+    await edit('demo-server.yaml', file.replace('description:', 'description: edited,'));
+    expect((await fetch(`${dev.proxy.url}/gateways/${id}`, { headers: admin })).status).toBe(200);
+
+    const invoke = await fetch(`${dev.proxy.url}/tools/invoke`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${dev.agentToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ server_id: 'seed-server', tool_name: 'seed-everything-echo', arguments: { message: 'hello' } }),
+    });
+    expect(invoke.status).toBe(200);
+    expect(JSON.stringify(await invoke.json())).toContain('hello');
+  });
+
   it('removes what a deleted file held', async () => {
     const applied = dev.settled();
     await rm(join(dir, 'demo-server.yaml'));

@@ -6,24 +6,33 @@
  *
  * Response shape (MCP Streamable HTTP allows either for a POSTed request): `application/json`
  * when the result is the first thing to send; `text/event-stream` as soon as a notification
- * (progress, logging) comes first, with the result as the last event.
+ * (progress, logging) or a request to the agent (a relayed elicitation, sampling or roots request)
+ * comes first, with the result as the last event. The agent's answers to those requests arrive as
+ * POSTed JSON-RPC responses and are matched here (`AgentRequests`); everything else goes to the SDK.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
 import type { AgentIdentity } from '../registry/types.ts';
 import { mayAccess } from './agent-auth.ts';
+import { AgentRequests } from './agent-requests.ts';
+import type { AgentSessionState } from './agent-server.ts';
 import { RpcError } from './forward.ts';
 
 type RequestId = string | number;
 
-/** Per-session state of the fast path: its requests in flight, for cancellation. */
+/** Per-session state of the fast path: its calls in flight (for cancellation), its requests to the agent. */
 export class FastCallState {
   readonly inflight = new Map<RequestId, AbortController>();
+  /** Relayed requests awaiting the agent's answer. */
+  readonly requests = new AgentRequests();
   /** The agent's capabilities from `initialize`. */
-  readonly clientCapabilities: () => { elicitation?: { url?: object } } | undefined;
-  constructor(clientCapabilities: () => { elicitation?: { url?: object } } | undefined) {
+  readonly clientCapabilities: () => ClientCapabilities | undefined;
+  /** State shared with the session's SDK server (its `logging/setLevel`). */
+  readonly session: AgentSessionState;
+  constructor(clientCapabilities: () => ClientCapabilities | undefined, session: AgentSessionState) {
     this.clientCapabilities = clientCapabilities;
+    this.session = session;
   }
 }
 
@@ -31,6 +40,8 @@ interface JsonRpcMessage {
   jsonrpc?: unknown;
   id?: unknown;
   method?: unknown;
+  result?: unknown;
+  error?: unknown;
   params?: { name?: unknown; arguments?: unknown; _meta?: unknown; requestId?: unknown; reason?: unknown };
 }
 
@@ -42,6 +53,13 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
   if (req.method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const msg = body as JsonRpcMessage;
   if (msg.jsonrpc !== '2.0') return false;
+
+  if (msg.method === undefined && ('result' in msg || 'error' in msg)) {
+    // The agent answering a request relayed to it; a response to anything else is the SDK's.
+    if (!state.requests.settle(msg)) return false;
+    res.writeHead(202).end();
+    return true;
+  }
 
   if (msg.method === 'notifications/cancelled' && msg.id === undefined) {
     const target = msg.params?.requestId;
@@ -65,14 +83,15 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
   const identity = ((req as IncomingMessage & { auth?: { extra?: { identity?: AgentIdentity } } }).auth?.extra?.identity)!;
   let streaming = false;
   const event = (m: unknown) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
-  const notify = (n: { method: string; params?: Record<string, unknown> }) => {
+  const write = (m: Record<string, unknown>) => {
     if (res.writableEnded) return;
     if (!streaming) {
       streaming = true;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': sessionId });
     }
-    res.write(event({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) }));
+    res.write(event(m));
   };
+  const notify = (n: { method: string; params?: Record<string, unknown> }) => write({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) });
   const answer = (m: Record<string, unknown>) => {
     if (res.writableEnded) return;
     if (streaming) {
@@ -103,6 +122,8 @@ export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serve
       ...(params._meta && typeof params._meta === 'object' ? { meta: params._meta as Record<string, unknown> } : {}),
       notify,
       clientCapabilities: state.clientCapabilities,
+      request: (request, signal) => state.requests.send(write, request, signal),
+      logLevel: () => state.session.logLevel,
     });
     if (ac.signal.aborted) endWithoutAnswer();
     else answer({ jsonrpc: '2.0', id, result });

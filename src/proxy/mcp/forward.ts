@@ -16,7 +16,11 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Audit, CallOutcome } from '../observe/audit.ts';
 import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError } from '../upstream/credentials.ts';
+import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { RelayedRequestError, type ClientRequestRelay } from '../upstream/client-requests.ts';
 import { UpstreamFailure, UpstreamRpcError } from '../upstream/errors.ts';
+import { refusalFor } from './agent-requests.ts';
+import { logFilter } from './log-level.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
 
 /** A JSON-RPC error to answer the agent with (the SDK server relays `code`, `message`, `data`). */
@@ -40,7 +44,15 @@ export interface ForwardContext {
   /** Sends a notification to the agent, related to this request. */
   notify?: (n: { method: string; params?: Record<string, unknown> }) => Promise<void> | void;
   /** The agent's declared capabilities (from `initialize`), when it has a session. */
-  clientCapabilities?: () => { elicitation?: { url?: object } } | undefined;
+  clientCapabilities?: () => ClientCapabilities | undefined;
+  /**
+   * Sends a request to the agent, related to this call, and resolves its result (rejects with its
+   * JSON-RPC error). Used to relay the upstream's elicitation, sampling and roots requests, after
+   * checking the agent declared the capability. Absent (`/tools/invoke`): such requests are refused.
+   */
+  request?: ClientRequestRelay;
+  /** The lowest log level the agent asked for (`logging/setLevel`); undefined = everything. */
+  logLevel?: () => LoggingLevel | undefined;
 }
 
 type ToolResult = Record<string, unknown>;
@@ -78,7 +90,8 @@ export class ToolForwarder {
         {
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(progressToken !== undefined && notify ? { onprogress: (p) => void notify({ method: 'notifications/progress', params: { ...p, progressToken } }) } : {}),
-          ...(notify ? { onlog: (n) => void notify(n) } : {}),
+          ...(notify ? { onlog: logFilter(notify, ctx.logLevel) } : {}),
+          onrequest: relayTo(ctx),
         },
       );
       if (result.isError === true) outcome = 'tool_error';
@@ -98,7 +111,7 @@ export class ToolForwarder {
         outcome = 'consent_required';
         code = err.code;
         const gateway = runtime?.registration.spec.name ?? err.gatewayId;
-        if (ctx.clientCapabilities?.()?.elicitation?.url) {
+        if ((ctx.clientCapabilities?.()?.elicitation as { url?: object } | undefined)?.url) {
           // MCP URL elicitation (2025-11-25): the client shows the link and the user retries.
           const message = `Connect your account for ${gateway}: approve access, then retry.`;
           throw new RpcError(-32042, `Authorization required for gateway ${gateway}`, { elicitations: [{ mode: 'url', elicitationId: randomUUID(), url: err.consentUrl, message }] });
@@ -135,6 +148,17 @@ export class ToolForwarder {
       });
     }
   }
+}
+
+/** Relays an upstream's request to the call's agent, or refuses it with the spec's error when the agent cannot be asked. */
+function relayTo(ctx: ForwardContext): ClientRequestRelay {
+  return async (request, signal) => {
+    const send = ctx.request;
+    if (!send) throw new RelayedRequestError(-32601, `Method not found: this call came without an MCP session (POST /tools/invoke), so no agent can answer ${request.method}`);
+    const refusal = refusalFor(request, ctx.clientCapabilities?.());
+    if (refusal) throw refusal;
+    return send(request, signal);
+  };
 }
 
 /** An `isError` tool result the proxy itself produced; `_meta` carries the stable code. */

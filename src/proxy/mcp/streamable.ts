@@ -10,7 +10,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
-import { createAgentServer } from './agent-server.ts';
+import { createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 import { FastCallState, tryFastCall } from './fast-call.ts';
 
@@ -31,8 +31,9 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   if (!isInitializeRequest(body)) return badRequest(res, 'Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
 
   ctx.sessions.reserve();
-  const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http');
-  const fast = new FastCallState(() => mcp.getClientCapabilities() as never);
+  const state: AgentSessionState = { logLevel: undefined };
+  const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http', state);
+  const fast = new FastCallState(() => mcp.getClientCapabilities(), state);
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (id) => {

@@ -5,9 +5,13 @@
  * version and uses string request ids (`p<n>`) that cannot collide with the SDK's numeric ones.
  *
  * Everything on the request's SSE response belongs to this call, so progress and logging
- * notifications reach the right agent request without guessing.
+ * notifications, and the upstream's own requests to its client (elicitation, sampling, roots),
+ * reach the right agent request without guessing. Those requests are relayed through
+ * `options.onrequest` and answered with a POST to the session; the upstream cancelling one, or the
+ * call ending, aborts its relay (and nothing is answered).
  */
 import { request } from 'undici';
+import { RelayedRequestError, type ClientRequestRelay } from './client-requests.ts';
 import { UpstreamFailure, UpstreamRpcError } from './errors.ts';
 import { dispatcher, type LogSink } from './fetch.ts';
 
@@ -33,6 +37,8 @@ export interface FastCallOptions {
   signal?: AbortSignal;
   onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   onlog?: LogSink;
+  /** Relays the upstream's requests to its client; without it they are answered `-32601`. */
+  onrequest?: ClientRequestRelay;
   /** Deadline without activity, ms: for the response headers, then between chunks of the stream (progress, logs). */
   timeoutMs: number;
 }
@@ -55,6 +61,8 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
   // The agent's signal aborts the request; the deadline without progress is undici's own
   // headers/body timeouts (progress arrives as body chunks), so no timer or controller per call.
   const signal = options.signal;
+  /** Upstream requests being relayed, by the upstream's request id (created on the first one). */
+  let relays: Map<string | number, AbortController> | undefined;
   try {
     const res = await request(target.url, {
       method: 'POST',
@@ -78,14 +86,15 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
     return await readSse(res.body, (msg) => {
       if (msg.id === id && ('result' in msg || 'error' in msg)) return settle(msg);
       if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
-        // A request from the upstream (sampling, elicitation, roots): not relayed; answer at once
-        // as the SDK client would, so the upstream does not wait on us.
-        answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: the mcp-gitops proxy does not relay ${msg.method}` } });
+        relays = relayRequest(target, headers, msg as RequestMessage, options.onrequest, relays);
       } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
         const { progressToken: _t, ...p } = msg.params;
         options.onprogress?.(p as { progress: number });
-      } else if (msg.method === 'notifications/message') {
+      } else if (msg.method === 'notifications/message' || msg.method === 'notifications/elicitation/complete') {
         options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
+      } else if (msg.method === 'notifications/cancelled' && relays) {
+        const requestId = msg.params?.requestId;
+        relays.get(requestId as string | number)?.abort(msg.params?.reason ?? 'cancelled by the upstream');
       }
       return undefined;
     });
@@ -97,6 +106,9 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
     }
     if (signal?.aborted) cancelUpstream(target, headers, id, String(signal.reason ?? 'cancelled'));
     throw err;
+  } finally {
+    // The call is over: relays still waiting on the agent are moot.
+    if (relays) for (const ac of relays.values()) ac.abort('the tool call ended');
   }
 
   function settle(msg: Record<string, unknown>): Record<string, unknown> {
@@ -151,6 +163,32 @@ function readSse(body: NodeJS.ReadableStream & { setEncoding(e: string): unknown
       if (!done) reject(err);
     });
   });
+}
+
+type RequestMessage = { id: string | number; method: string; params?: Record<string, unknown> };
+
+/**
+ * Relays one upstream request through `relay` and POSTs the answer back: the agent's result, or
+ * a JSON-RPC error (the agent's, or the refusal). No relay: `-32601`, as a client without the
+ * capability answers. Returns the map of relays in flight (created when needed).
+ */
+function relayRequest(target: FastCallTarget, headers: Record<string, string>, msg: RequestMessage, relay: ClientRequestRelay | undefined, relays: Map<string | number, AbortController> | undefined): Map<string | number, AbortController> | undefined {
+  if (!relay) {
+    answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: no agent to relay ${msg.method} to` } });
+    return relays;
+  }
+  const map = relays ?? new Map<string | number, AbortController>();
+  const ac = new AbortController();
+  map.set(msg.id, ac);
+  relay({ method: msg.method, ...(msg.params ? { params: msg.params } : {}) }, ac.signal).then(
+    (result) => {
+      if (!ac.signal.aborted) answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, result });
+    },
+    (err: unknown) => {
+      if (!ac.signal.aborted) answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: RelayedRequestError.toJsonRpc(err) });
+    },
+  ).finally(() => map.delete(msg.id));
+  return map;
 }
 
 /** Tells the upstream to stop working on `id` (MCP `notifications/cancelled`). Fire and forget. */

@@ -17,6 +17,7 @@ import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } fro
 import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
 import { checkOutboundUrl } from '../oauth/url-guard.ts';
 import { fastToolsCall } from './fast-call.ts';
+import { refuseUnattributedRequests, UPSTREAM_CLIENT_CAPABILITIES, type ClientRequestRelay } from './client-requests.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 
 /** Results pass through verbatim: the upstream is the authority on its own results. */
@@ -57,6 +58,13 @@ export interface CallOptions {
    * messages on one stream, so their log lines cannot be attributed and are not relayed.
    */
   onlog?: LogSink;
+  /**
+   * Answers the requests the upstream sends to its client while answering this call
+   * (`elicitation/create`, `sampling/createMessage`, `roots/list`), by asking the call's agent.
+   * Streamable HTTP upstreams only (the call's own response stream); without it, or for SSE
+   * upstreams, such requests get an error at once (see `client-requests.ts`).
+   */
+  onrequest?: ClientRequestRelay;
   /** Deadline without progress, ms. Defaults to 300000. */
   timeoutMs?: number;
 }
@@ -108,7 +116,8 @@ export class UpstreamSession {
     const fetch = upstreamFetch(() => this.#opts.credentials.headersFor(g, this.user));
     const url = new URL(g.spec.url);
     const transport = g.spec.transport === 'SSE' ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } }) : new StreamableHTTPClientTransport(url, { fetch });
-    const client = new Client(CLIENT_INFO, { capabilities: {} });
+    const client = new Client(CLIENT_INFO, { capabilities: UPSTREAM_CLIENT_CAPABILITIES });
+    refuseUnattributedRequests(client);
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
     client.onerror = () => {}; // stream hiccups are judged by calls and health checks, not here
     client.onclose = () => {

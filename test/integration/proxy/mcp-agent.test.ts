@@ -120,11 +120,11 @@ describe('an agent through a virtual server', () => {
     await client.close();
   });
 
-  it('answers an upstream’s own requests (elicitation) at once instead of leaving the call hanging', async () => {
+  it('answers an upstream’s elicitation at once when the agent did not declare it, instead of leaving the call hanging (relaying: client-requests.test.ts)', async () => {
     await admin.putServer(ASKING, { name: 'asking', namespace: 'mcp', tool_selectors: [{ gateway_id: EDGE, include: ['ask_client'] }] });
     const client = await connectAgent(proxy.url, ASKING);
     const result = await client.callTool({ name: 'edge-ask-client', arguments: {} });
-    expect(result.content).toEqual([{ type: 'text', text: expect.stringContaining('does not relay elicitation/create') }]);
+    expect(result.content).toEqual([{ type: 'text', text: expect.stringContaining('MCP error -32602: the agent did not declare form-mode elicitation') }]);
     await client.close();
   });
 

@@ -6,8 +6,10 @@
  * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
  * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
- * `whoami` (the Authorization header it received); with `askClient`, `ask_client` (an elicitation
- * request to its client).
+ * `whoami` (the Authorization header it received); with `askClient`, `ask_client {kind, tag}` (a
+ * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
+ * `roots` — `tag` in its message, `detached` to send it outside the call, on the GET stream; the
+ * result reports the client's answer or error).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
  * `LISTENING <port>` on stderr).
@@ -37,7 +39,25 @@ export const EDGE_TOOLS: Tool[] = [
 ];
 
 /** Listed only with `startEdgeServer({ askClient: true })` (other suites count the default tools). */
-export const ASK_CLIENT_TOOL: Tool = { name: 'ask_client', description: 'Sends an elicitation request to its client and reports the answer.', inputSchema: { type: 'object' } };
+export const ASK_CLIENT_TOOL: Tool = {
+  name: 'ask_client',
+  description: 'Sends a request to its client (elicitation, sampling or roots) and reports the answer.',
+  inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots'] }, tag: { type: 'string' }, detached: { type: 'boolean' } } },
+};
+
+/** The request `ask_client` sends for `kind`, carrying `tag`. */
+export function askClientRequest(kind: string, tag: string): { method: string; params: Record<string, unknown> } {
+  switch (kind) {
+    case 'url':
+      return { method: 'elicitation/create', params: { mode: 'url', elicitationId: `e-${tag}`, url: `https://example.test/connect?tag=${encodeURIComponent(tag)}`, message: `open the link (${tag})` } };
+    case 'sample':
+      return { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: `say ${tag}` } }], maxTokens: 10 } };
+    case 'roots':
+      return { method: 'roots/list', params: {} };
+    default:
+      return { method: 'elicitation/create', params: { message: `ok? (${tag})`, requestedSchema: { type: 'object', properties: { answer: { type: 'string' } } } } };
+  }
+}
 
 /** The JSON-RPC error `fail_rpc` answers. */
 export const EDGE_RPC_ERROR = { code: -32050, message: 'upstream says no', data: { reason: 'asked to fail' } };
@@ -92,7 +112,9 @@ function mcpServer(state: { cancelled: string[]; authorizations: (string | undef
         return { content: [{ type: 'text', text: 'logged' }] };
       case 'ask_client':
         try {
-          const answer = await extra.sendRequest({ method: 'elicitation/create', params: { message: 'ok?', requestedSchema: { type: 'object', properties: {} } } } as never, z.unknown() as never, { timeout: 5_000 });
+          const ask = askClientRequest(String(args.kind ?? 'form'), String(args.tag ?? ''));
+          // `detached`: sent as related to no request, so it travels on the session's GET stream.
+          const answer = args.detached === true ? await server.request(ask as never, z.unknown() as never, { timeout: 30_000 }) : await extra.sendRequest(ask as never, z.unknown() as never, { timeout: 30_000 });
           return { content: [{ type: 'text', text: `answered: ${JSON.stringify(answer)}` }] };
         } catch (err) {
           return { content: [{ type: 'text', text: `client refused: ${(err as Error).message}` }] };

@@ -11,7 +11,7 @@
  * call ending, aborts its relay (and nothing is answered).
  */
 import { request } from 'undici';
-import { RelayedRequestError, type ClientRequestRelay } from './client-requests.ts';
+import { RELAYED_METHODS, RelayedRequestError, type ClientRequestRelay } from './client-requests.ts';
 import { UpstreamFailure, UpstreamRpcError } from './errors.ts';
 import { dispatcher, type LogSink } from './fetch.ts';
 
@@ -169,12 +169,16 @@ type RequestMessage = { id: string | number; method: string; params?: Record<str
 
 /**
  * Relays one upstream request through `relay` and POSTs the answer back: the agent's result, or
- * a JSON-RPC error (the agent's, or the refusal). No relay: `-32601`, as a client without the
- * capability answers. Returns the map of relays in flight (created when needed).
+ * a JSON-RPC error (the agent's, or the refusal). `ping` is answered by the proxy; a method it does
+ * not relay, or no relay: `-32601`, as a client without the capability answers. Returns the map of relays in flight (created when needed).
  */
 function relayRequest(target: FastCallTarget, headers: Record<string, string>, msg: RequestMessage, relay: ClientRequestRelay | undefined, relays: Map<string | number, AbortController> | undefined): Map<string | number, AbortController> | undefined {
-  if (!relay) {
-    answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: no agent to relay ${msg.method} to` } });
+  if (msg.method === 'ping') {
+    answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, result: {} });
+    return relays;
+  }
+  if (!relay || !RELAYED_METHODS.has(msg.method)) {
+    answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `Method not found: mcp-gitops does not relay ${msg.method.slice(0, 100)} here` } });
     return relays;
   }
   const map = relays ?? new Map<string | number, AbortController>();

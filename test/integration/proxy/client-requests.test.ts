@@ -107,6 +107,7 @@ describe('an upstream asking its client during a tool call', () => {
     expect(text(await plain.callTool({ name: 'ask', arguments: { kind: 'form' } }))).toMatch(/^client refused: MCP error -32602: .*did not declare form-mode elicitation/);
     expect(text(await plain.callTool({ name: 'ask', arguments: { kind: 'sample' } }))).toMatch(/^client refused: MCP error -32601: .*did not declare the sampling capability/);
     expect(text(await plain.callTool({ name: 'ask', arguments: { kind: 'roots' } }))).toMatch(/^client refused: MCP error -32601: .*roots/);
+    expect(text(await plain.callTool({ name: 'ask', arguments: { kind: 'ping' } }))).toBe('answered: {}'); // ping: the proxy answers itself
     await plain.close();
 
     const formOnly = await agent('bob', { elicitation: {} });

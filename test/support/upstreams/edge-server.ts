@@ -8,7 +8,7 @@
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
  * `whoami` (the Authorization header it received); with `askClient`, `ask_client {kind, tag}` (a
  * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
- * `roots` — `tag` in its message, `detached` to send it outside the call, on the GET stream; the
+ * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream; the
  * result reports the client's answer or error).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
@@ -42,7 +42,7 @@ export const EDGE_TOOLS: Tool[] = [
 export const ASK_CLIENT_TOOL: Tool = {
   name: 'ask_client',
   description: 'Sends a request to its client (elicitation, sampling or roots) and reports the answer.',
-  inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots'] }, tag: { type: 'string' }, detached: { type: 'boolean' } } },
+  inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots', 'ping'] }, tag: { type: 'string' }, detached: { type: 'boolean' } } },
 };
 
 /** The request `ask_client` sends for `kind`, carrying `tag`. */
@@ -54,6 +54,8 @@ export function askClientRequest(kind: string, tag: string): { method: string; p
       return { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: `say ${tag}` } }], maxTokens: 10 } };
     case 'roots':
       return { method: 'roots/list', params: {} };
+    case 'ping':
+      return { method: 'ping', params: {} };
     default:
       return { method: 'elicitation/create', params: { message: `ok? (${tag})`, requestedSchema: { type: 'object', properties: { answer: { type: 'string' } } } } };
   }

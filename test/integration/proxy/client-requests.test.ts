@@ -160,9 +160,22 @@ describe('an upstream asking its client during a tool call', () => {
       return new Promise(() => {}); // a person who never answers
     });
     await expect(client.callTool({ name: 'ask', arguments: { tag: 'cancel' } }, undefined, { signal: call.signal })).rejects.toBeDefined();
-    await expect(wasWithdrawn).resolves.toBeDefined();
+    await expect(wasWithdrawn).resolves.toBeTypeOf('string');
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
     expect(text(await client.callTool({ name: 'ask', arguments: { tag: 'after' } }))).toBe('answered: {"action":"decline"}');
+    await client.close();
+  });
+
+  it('withdraws the request from the agent when the upstream cancels it', async () => {
+    const client = await agent('alice', { elicitation: {} });
+    let withdrawn!: (reason: unknown) => void;
+    const wasWithdrawn = new Promise((r) => (withdrawn = r));
+    client.setRequestHandler(ElicitRequestSchema, async (_req, extra) => {
+      extra.signal.addEventListener('abort', () => withdrawn(extra.signal.reason));
+      return new Promise(() => {});
+    });
+    expect(text(await client.callTool({ name: 'ask', arguments: { tag: 'w', withdraw: true } }))).toMatch(/^client refused: .*changed its mind/);
+    await expect(wasWithdrawn).resolves.toBe('the upstream changed its mind'); // the upstream's cancellation, not the call's end
     await client.close();
   });
 

@@ -8,7 +8,7 @@
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
  * `whoami` (the Authorization header it received); with `askClient`, `ask_client {kind, tag}` (a
  * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
- * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream; the
+ * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream, `withdraw` to cancel it at once; the
  * result reports the client's answer or error).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
@@ -42,7 +42,7 @@ export const EDGE_TOOLS: Tool[] = [
 export const ASK_CLIENT_TOOL: Tool = {
   name: 'ask_client',
   description: 'Sends a request to its client (elicitation, sampling or roots) and reports the answer.',
-  inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots', 'ping'] }, tag: { type: 'string' }, detached: { type: 'boolean' } } },
+  inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots', 'ping'] }, tag: { type: 'string' }, detached: { type: 'boolean' }, withdraw: { type: 'boolean' } } },
 };
 
 /** The request `ask_client` sends for `kind`, carrying `tag`. */
@@ -116,7 +116,10 @@ function mcpServer(state: { cancelled: string[]; authorizations: (string | undef
         try {
           const ask = askClientRequest(String(args.kind ?? 'form'), String(args.tag ?? ''));
           // `detached`: sent as related to no request, so it travels on the session's GET stream.
-          const answer = args.detached === true ? await server.request(ask as never, z.unknown() as never, { timeout: 30_000 }) : await extra.sendRequest(ask as never, z.unknown() as never, { timeout: 30_000 });
+          // `withdraw`: the upstream cancels its own request right after sending it.
+          const withdraw = new AbortController();
+          if (args.withdraw === true) setImmediate(() => withdraw.abort('the upstream changed its mind'));
+          const answer = args.detached === true ? await server.request(ask as never, z.unknown() as never, { timeout: 30_000 }) : await extra.sendRequest(ask as never, z.unknown() as never, { timeout: 30_000, signal: withdraw.signal });
           return { content: [{ type: 'text', text: `answered: ${JSON.stringify(answer)}` }] };
         } catch (err) {
           return { content: [{ type: 'text', text: `client refused: ${(err as Error).message}` }] };

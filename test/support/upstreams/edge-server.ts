@@ -71,8 +71,8 @@ export interface EdgeServer {
   readonly cancelled: string[];
   /** Authorization headers received on tool calls. */
   readonly authorizations: (string | undefined)[];
-  /** While true, `ping` requests get no answer (the connection stays open): a hung upstream. */
-  stallPings: boolean;
+  /** While true, no POST gets an answer (connections stay open): a hung upstream. */
+  hung: boolean;
   close(): Promise<void>;
 }
 
@@ -144,7 +144,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
   const tools = options.askClient ? [...EDGE_TOOLS, ASK_CLIENT_TOOL] : EDGE_TOOLS;
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
-  const edge = { stallPings: false } as EdgeServer;
+  const edge = { hung: false } as EdgeServer;
   const http: HttpServer = createServer(async (req, res) => {
     try {
       if (!req.url?.startsWith('/mcp')) {
@@ -152,7 +152,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
         return;
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
-      if (edge.stallPings && (body as { method?: unknown } | undefined)?.method === 'ping') return;
+      if (edge.hung && req.method === 'POST') return;
       const sid = req.headers['mcp-session-id'];
       if (typeof sid === 'string') {
         const t = transports.get(sid);

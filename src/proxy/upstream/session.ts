@@ -102,7 +102,9 @@ export class UpstreamSession {
   }
 
   async #connect(): Promise<Client> {
-    this.#setState('connecting');
+    // A background reconnect of a down session stays `down` until it succeeds, so calls keep
+    // failing fast instead of waiting on an upstream that may hang.
+    if (this.state !== 'down') this.#setState('connecting');
     const g = this.gateway;
     const policy = this.#opts.urlPolicy;
     if (policy) {

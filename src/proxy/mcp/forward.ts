@@ -17,6 +17,7 @@ import type { Audit, CallOutcome } from '../observe/audit.ts';
 import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError } from '../upstream/credentials.ts';
 import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcError } from '../jsonrpc-error.ts';
 import { RelayedRequestError, type ClientRequestRelay } from '../upstream/client-requests.ts';
 import { UpstreamFailure, UpstreamRpcError } from '../upstream/errors.ts';
 import { refusalFor } from './agent-requests.ts';
@@ -24,15 +25,8 @@ import { logFilter } from './log-level.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
 
 /** A JSON-RPC error to answer the agent with (the SDK server relays `code`, `message`, `data`). */
-export class RpcError extends Error {
+export class RpcError extends JsonRpcError {
   override name = 'RpcError';
-  readonly code: number;
-  readonly data: unknown;
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.code = code;
-    this.data = data;
-  }
 }
 
 export interface ForwardContext {

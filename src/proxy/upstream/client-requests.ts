@@ -12,6 +12,7 @@
  *   the single stream of an SSE upstream) cannot be attributed to an agent: it is answered at once
  *   with `-32600` naming why (`refuseUnattributedRequests`).
  */
+import { JsonRpcError } from '../jsonrpc-error.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, ListRootsRequestSchema, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
@@ -35,15 +36,8 @@ export interface UpstreamClientRequest {
 export type ClientRequestRelay = (request: UpstreamClientRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
 
 /** A JSON-RPC error answered to an upstream's request: the agent's own, or the proxy's refusal. */
-export class RelayedRequestError extends Error {
+export class RelayedRequestError extends JsonRpcError {
   override name = 'RelayedRequestError';
-  readonly code: number;
-  readonly data: unknown;
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.code = code;
-    this.data = data;
-  }
 
   /** The JSON-RPC `error` member for `err` (any rejection of a relay). */
   static toJsonRpc(err: unknown): { code: number; message: string; data?: unknown } {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { mintAgentToken } from './mint-token.ts';
+import { mintAgentToken } from '../proxy/agent-auth/mint-token.ts';
 import { parseFlags } from './flags.ts';
 
 const Flags = z.object({

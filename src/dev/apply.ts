@@ -10,7 +10,7 @@
  * every file edit.
  */
 import { gatewayId } from '../api/ids.ts';
-import type { AdminClient } from '../proxy/admin/client.ts';
+import type { AdminClient } from '../contract/client.ts';
 import { desiredGateway, desiredServer, type DesiredRegistration } from '../reconcile/desired.ts';
 import { isReconcileError } from '../reconcile/errors.ts';
 import type { DevSnapshot } from './directory-source.ts';

@@ -4,8 +4,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gatewayId, serverId } from '../api/ids.ts';
-import type { AdminClient } from '../proxy/admin/client.ts';
-import type { GatewayRead } from '../proxy/admin/wire.ts';
+import type { AdminClient } from '../contract/client.ts';
+import type { GatewayRead } from '../contract/wire.ts';
 import type { DevSnapshot } from './directory-source.ts';
 
 /** Waits (up to `waitMs`, default 5 s) until every gateway has been checked once, then describes the state. */

@@ -4,12 +4,12 @@
  * reconcile core fed from the YAML files in DIR instead of the Kubernetes API.
  */
 import { serverId } from '../api/ids.ts';
-import { AdminClient } from '../proxy/admin/client.ts';
+import { AdminClient } from '../contract/client.ts';
 import { createConnectionsPage } from '../proxy/connections/index.ts';
 import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type ProxyHandle } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
-import { mintAgentToken } from '../cli/mint-token.ts';
+import { mintAgentToken } from '../proxy/agent-auth/mint-token.ts';
 import { applySnapshot } from './apply.ts';
 import { DirectorySource, type DevSnapshot, type FileProblems } from './directory-source.ts';
 import { startEverything, type EverythingServer } from './everything.ts';

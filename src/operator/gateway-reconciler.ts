@@ -7,7 +7,7 @@
 import { ConditionType, Reason } from '../api/conditions.ts';
 import { gatewayId } from '../api/ids.ts';
 import { McpGateway } from '../api/mcp-gateway.ts';
-import type { GatewayRead } from '../proxy/admin/wire.ts';
+import type { GatewayRead } from '../contract/wire.ts';
 import { desiredGateway, type DesiredRegistration, type GatewayBody } from '../reconcile/desired.ts';
 import { isReconcileError, ReconcileError } from '../reconcile/errors.ts';
 import { gatewayStatus, type ReplicaObservation } from '../reconcile/status.ts';

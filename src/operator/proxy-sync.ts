@@ -11,8 +11,8 @@
  * - tells a replica it is converged (`POST /state/synced`) when its digest equals the digest of the
  *   desired set, so a new replica turns ready only after its first full sync.
  */
-import { stateDigest, type DigestEntry } from '../proxy/admin/digest.ts';
-import type { StateRead } from '../proxy/admin/wire.ts';
+import { stateDigest, type DigestEntry } from '../contract/digest.ts';
+import type { StateRead } from '../contract/wire.ts';
 import type { ProxyReplica, ReplicaSource } from './replicas.ts';
 
 export type RegistrationKind = 'gateway' | 'server';

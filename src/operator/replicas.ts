@@ -3,7 +3,7 @@
  * its EndpointSlices (ready or not — a replica that is not ready yet is exactly the one that needs
  * its first sync), or a fixed list of admin URLs (`--proxy-url`).
  */
-import { AdminClient } from '../proxy/admin/client.ts';
+import { AdminClient } from '../contract/client.ts';
 import type { KubeClient } from './kube/client.ts';
 import { Reflector } from './kube/reflector.ts';
 

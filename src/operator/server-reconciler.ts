@@ -8,7 +8,7 @@ import { ConditionType, Reason } from '../api/conditions.ts';
 import type { Condition } from '../api/conditions.ts';
 import { serverId } from '../api/ids.ts';
 import { VirtualServer } from '../api/virtual-server.ts';
-import type { ServerRead } from '../proxy/admin/wire.ts';
+import type { ServerRead } from '../contract/wire.ts';
 import { desiredServer, referencedGateways, type DesiredRegistration, type ServerBody } from '../reconcile/desired.ts';
 import type { ReconcileError } from '../reconcile/errors.ts';
 import { serverStatus, type GatewayDependency, type ReplicaObservation } from '../reconcile/status.ts';

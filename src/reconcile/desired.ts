@@ -8,9 +8,9 @@
  */
 import { gatewayId, serverId } from '../api/ids.ts';
 import { resolveDiscovery } from '../api/mcp-gateway.ts';
-import { specHash } from '../proxy/admin/digest.ts';
+import { specHash } from '../contract/digest.ts';
 import { ReconcileError } from './errors.ts';
-import type { GatewayBody, ServerBody } from '../proxy/admin/wire.ts';
+import type { GatewayBody, ServerBody } from '../contract/wire.ts';
 import type { McpGateway, SecretKeyRef, SecretLookup, VirtualServer } from './resources.ts';
 
 export type { GatewayBody, ServerBody };

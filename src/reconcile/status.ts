@@ -8,7 +8,7 @@
  */
 import { ConditionType, Reason, removeCondition, setCondition } from '../api/conditions.ts';
 import type { Condition, ConditionInput } from '../api/conditions.ts';
-import type { GatewayRead, ServerRead } from '../proxy/admin/wire.ts';
+import type { GatewayRead, ServerRead } from '../contract/wire.ts';
 import type { ReconcileError } from './errors.ts';
 import type { McpGateway, McpGatewayStatus, ReplicaStatus, VirtualServer, VirtualServerStatus } from './resources.ts';
 

@@ -23,7 +23,7 @@ import { CRD_DIR } from '../../src/api/generate-crds.ts';
 import { KubeClient } from '../../src/operator/kube/client.ts';
 import { Reflector } from '../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
-import { AdminClient } from '../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../src/contract/client.ts';
 import { startProxy } from '../../src/proxy/start.ts';
 import { startControlPlane } from '../support/control-plane.ts';
 import { startEdgeServer } from '../support/upstreams/edge-server.ts';

@@ -8,9 +8,9 @@ import { gatewayId as defaultGatewayId, serverId as defaultServerId, toolId } fr
 import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
 import { decodePathSegment, parseBody, readJson, sendJson } from '../http/io.ts';
-import { specHash } from './digest.ts';
+import { specHash } from '../../contract/digest.ts';
 import { gatewayRead, gatewayToolReads, serverRead, toolRead } from './views.ts';
-import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type StateRead, type ToolRead } from './wire.ts';
+import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type StateRead, type ToolRead } from '../../contract/wire.ts';
 
 /** Serves `req` when it is an admin route; resolves false when no admin route matches its path. */
 export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {

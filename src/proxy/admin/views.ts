@@ -6,7 +6,7 @@ import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
 import { prefixedToolName, type CatalogEntry } from '../catalog/resolve.ts';
 import type { GatewayRegistration, ServerRegistration } from '../registry/types.ts';
 import type { GatewayRuntime } from '../upstream/gateway-runtime.ts';
-import { MASKED, type GatewayRead, type ServerRead, type ToolRead } from './wire.ts';
+import { MASKED, type GatewayRead, type ServerRead, type ToolRead } from '../../contract/wire.ts';
 
 const SECRET_OAUTH_KEYS = new Set(['client_secret', 'refresh_token', 'access_token', 'id_token', 'token', 'secret', 'password', 'private_key']);
 

@@ -12,7 +12,7 @@
  * - The result is sorted by served name, so equal inputs give equal outputs.
  */
 import { slugify, toolId } from '../../api/ids.ts';
-import type { ServerSpec } from '../admin/wire.ts';
+import type { ServerSpec } from '../../contract/wire.ts';
 import { globMatcher } from './glob.ts';
 
 /** A tool as the upstream describes it in `tools/list` (passed through untouched). */

@@ -4,8 +4,8 @@
  * JSON-RPC error the upstream answered is a 502 `ERR_UPSTREAM_RPC` carrying its code and message.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ToolInvoke as ToolInvokeBody } from '../admin/wire.ts';
-import { ToolInvoke } from '../admin/wire.ts';
+import type { ToolInvoke as ToolInvokeBody } from '../../contract/wire.ts';
+import { ToolInvoke } from '../../contract/wire.ts';
 import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
 import { parseBody, readJson, sendJson } from '../http/io.ts';

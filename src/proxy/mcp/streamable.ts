@@ -12,7 +12,7 @@ import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
 import { createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
-import { FastCallState, tryFastCall } from './fast-call.ts';
+import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
 
 /** Largest JSON-RPC message accepted from an agent. 4 MiB, the SDK's default. */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -33,7 +33,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   ctx.sessions.reserve();
   const state: AgentSessionState = { logLevel: undefined };
   const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http', state);
-  const fast = new FastCallState(() => mcp.getClientCapabilities(), state);
+  const fast = new AgentFastPathState(() => mcp.getClientCapabilities(), state);
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (id) => {
@@ -44,7 +44,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
         transport: 'streamable-http',
         lastSeen: Date.now(),
         handle: async (rq, rs, b) => {
-          if (!(await tryFastCall(ctx, fast, server.id, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
+          if (!(await tryAgentFastPath(ctx, fast, server.id, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
         },
         notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
         close: () => transport.close(),

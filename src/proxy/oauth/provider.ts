@@ -15,7 +15,7 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
 import { isVaultError, type TokenVault } from '../../vault/index.ts';
-import type { OAuthConfig } from '../admin/wire.ts';
+import type { OAuthConfig } from '../../contract/wire.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import { OAuthRelayError, relayErrorIn } from './errors.ts';
 import { discoverProtectedResource } from './protected-resource.ts';

@@ -5,8 +5,8 @@
  * Writes are whole replacements; a failed request never reaches the store, so it changes nothing.
  */
 import { slugify } from '../../api/ids.ts';
-import type { GatewayCreate, ServerSpec } from '../admin/wire.ts';
-import { stateDigest } from '../admin/digest.ts';
+import type { GatewayCreate, ServerSpec } from '../../contract/wire.ts';
+import { stateDigest } from '../../contract/digest.ts';
 import type { GatewayRegistration, ServerRegistration } from './types.ts';
 
 export class RegistrationStore {

@@ -3,7 +3,7 @@
  * the id, the hash of the body as sent, and timestamps. Observed state (reachable, tools) lives in
  * the upstream pool, not here.
  */
-import type { GatewayCreate, ServerSpec } from '../admin/wire.ts';
+import type { GatewayCreate, ServerSpec } from '../../contract/wire.ts';
 
 export interface GatewayRegistration {
   /** 32 hex; `gatewayId(namespace, name)` unless the caller chose one. */

@@ -16,7 +16,7 @@ import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
 import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
 import { checkOutboundUrl } from '../oauth/url-guard.ts';
-import { fastToolsCall } from './fast-call.ts';
+import { fastToolsCall } from './upstream-fast-path.ts';
 import { refuseUnattributedRequests, UPSTREAM_CLIENT_CAPABILITIES, type ClientRequestRelay } from './client-requests.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 

@@ -2,8 +2,8 @@
 // vault record reads in words. No servers needed.
 import { describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { specHash } from '../../../src/proxy/admin/digest.ts';
-import { GatewayCreate, ServerSpec } from '../../../src/proxy/admin/wire.ts';
+import { specHash } from '../../../src/contract/digest.ts';
+import { GatewayCreate, ServerSpec } from '../../../src/contract/wire.ts';
 import { describeConnection, reachableGateways, type RegistrationsView } from '../../../src/proxy/connections/model.ts';
 import type { GatewayRegistration, ServerRegistration } from '../../../src/proxy/registry/types.ts';
 import { VaultError, StoredTokenSet } from '../../../src/vault/index.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay } from '../../../src/proxy/oauth/index.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring, type TokenVault } from '../../../src/vault/index.ts';

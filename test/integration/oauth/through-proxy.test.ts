@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { createOAuthRelay, type OAuthRelay } from '../../../src/proxy/oauth/index.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring } from '../../../src/vault/index.ts';
 import { completeConsent, startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { CRDS, crdFileName } from '../../../src/api/crd.ts';
 import { CRD_DIR } from '../../../src/api/generate-crds.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { startProxy, type ProxyHandle } from '../../../src/proxy/start.ts';
 import { runOperator, type OperatorHandle } from '../../../src/operator/run.ts';
 import type { OperatorOptionsInput } from '../../../src/operator/options.ts';

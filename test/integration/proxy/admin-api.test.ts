@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminApiError, AdminClient } from '../../../src/proxy/admin/client.ts';
-import { specHash, stateDigest } from '../../../src/proxy/admin/digest.ts';
+import { AdminApiError, AdminClient } from '../../../src/contract/client.ts';
+import { specHash, stateDigest } from '../../../src/contract/digest.ts';
 import { EDGE_TOOLS, startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, agentToken, startTestProxy, type TestProxy } from './harness.ts';
 

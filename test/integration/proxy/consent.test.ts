@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { UrlElicitationRequiredError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { ConsentRequiredError, staticCredentials, type UpstreamCredentials } from '../../../src/proxy/upstream/credentials.ts';
 import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, agentToken, connectAgent, eventually, startTestProxy, type TestProxy } from './harness.ts';

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, eventually, startTestProxy, type TestProxy } from './harness.ts';
 

@@ -7,7 +7,7 @@
 import { McpError, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { startEverything, type Everything } from '../../support/everything.ts';
 import { EDGE_RPC_ERROR, startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, agentToken, connectAgent, eventually, startTestProxy, type TestProxy } from './harness.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId } from '../../../src/api/ids.ts';
-import { AdminClient } from '../../../src/proxy/admin/client.ts';
+import { AdminClient } from '../../../src/contract/client.ts';
 import { EDGE_TOOLS, startEdgeServer, type EdgeServer } from '../../support/upstreams/edge-server.ts';
 import { ADMIN_TOKEN, eventually, startTestProxy, type TestProxy } from './harness.ts';
 

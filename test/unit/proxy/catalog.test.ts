@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toolId } from '../../../src/api/ids.ts';
-import { ServerSpec } from '../../../src/proxy/admin/wire.ts';
+import { ServerSpec } from '../../../src/contract/wire.ts';
 import { globMatcher } from '../../../src/proxy/catalog/glob.ts';
 import { resolveServerTools, type CatalogGateway } from '../../../src/proxy/catalog/resolve.ts';
 

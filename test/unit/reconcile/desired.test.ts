@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
-import { specHash } from '../../../src/proxy/admin/digest.ts';
-import { GatewayCreate, ServerSpec } from '../../../src/proxy/admin/wire.ts';
+import { specHash } from '../../../src/contract/digest.ts';
+import { GatewayCreate, ServerSpec } from '../../../src/contract/wire.ts';
 import { desiredGateway, desiredServer, referencedGateways, referencedSecrets } from '../../../src/reconcile/desired.ts';
 import { ReconcileError } from '../../../src/reconcile/errors.ts';
 import { McpGateway, VirtualServer } from '../../../src/api/index.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GatewayRead, ServerRead } from '../../../src/proxy/admin/wire.ts';
+import type { GatewayRead, ServerRead } from '../../../src/contract/wire.ts';
 import { ReconcileError } from '../../../src/reconcile/errors.ts';
 import { McpGateway, VirtualServer, type Condition } from '../../../src/api/index.ts';
 import { gatewayStatus, serverStatus, statusEqual } from '../../../src/reconcile/status.ts';

@@ -22,7 +22,7 @@ import { RpcError } from './forward.ts';
 type RequestId = string | number;
 
 /** Per-session state of the fast path: its calls in flight (for cancellation), its requests to the agent. */
-export class FastCallState {
+export class AgentFastPathState {
   readonly inflight = new Map<RequestId, AbortController>();
   /** Relayed requests awaiting the agent's answer. */
   readonly requests = new AgentRequests();
@@ -49,7 +49,7 @@ interface JsonRpcMessage {
  * Serves `body` when it is a single `tools/call` request or a cancellation of one in flight here.
  * Resolves false (nothing written) for anything else, which the caller hands to the SDK transport.
  */
-export async function tryFastCall(ctx: ProxyContext, state: FastCallState, serverId: string, sessionId: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<boolean> {
+export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathState, serverId: string, sessionId: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<boolean> {
   if (req.method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const msg = body as JsonRpcMessage;
   if (msg.jsonrpc !== '2.0') return false;

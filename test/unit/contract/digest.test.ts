@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, specHash, stateDigest } from '../../../src/proxy/admin/digest.ts';
+import { canonicalJson, specHash, stateDigest } from '../../../src/contract/digest.ts';
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth, keeps array order, drops undefined like JSON.stringify', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayCreate, ServerCreate, ServerSpec, ToolInvoke } from '../../../src/proxy/admin/wire.ts';
+import { GatewayCreate, ServerCreate, ServerSpec, ToolInvoke } from '../../../src/contract/wire.ts';
 
 const problems = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   r.success ? [] : r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

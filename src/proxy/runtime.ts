@@ -24,7 +24,8 @@ import { handleStreamableHttp } from './mcp/streamable.ts';
 import { Audit } from './observe/audit.ts';
 import { ProxyMetrics } from './observe/metrics.ts';
 import { RegistrationStore } from './registry/store.ts';
-import type { ExtraRoute, ProxyHandle, ProxyOptions } from './start.ts';
+import type { ExtraRoute } from './http/extra-route.ts';
+import type { ProxyHandle, ProxyOptions } from './options.ts';
 import { staticCredentials } from './upstream/credentials.ts';
 import { UpstreamPool } from './upstream/pool.ts';
 

@@ -5,7 +5,7 @@
  * at `/.well-known/oauth-protected-resource`), and a 401 names it in
  * `WWW-Authenticate: Bearer resource_metadata="…"` so MCP clients find the authorization server.
  */
-import type { ExtraRoute } from '../start.ts';
+import type { ExtraRoute } from '../http/extra-route.ts';
 
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 

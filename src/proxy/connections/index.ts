@@ -2,7 +2,8 @@
  * The connections page: each user signs in and sees, connects and disconnects their own upstream
  * authorizations. Start with {@link createConnectionsPage}; see docs/connections.md.
  */
-export { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions, type ConnectionsBinding, type ConsentRelay } from './page.ts';
+export { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions, type ConnectionsBinding } from './page.ts';
+export type { ConsentRelay } from './consent-relay.ts';
 export { ConnectionsError, CONNECTIONS_ERROR_STATUS, type ConnectionsErrorCode } from './errors.ts';
 export { LOGIN_CALLBACK_PATH, type OidcLoginOptions } from './login-oidc.ts';
 export { DEV_LOGIN_PATH, type DevLoginOptions } from './login-dev.ts';

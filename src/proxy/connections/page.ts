@@ -9,11 +9,10 @@
  *   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
  *   console.log(`Manage your connections: ${page.link()}`);
  */
-import type * as client from 'openid-client';
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
-import type { GatewayRegistration } from '../registry/types.ts';
-import type { ExtraRoute } from '../start.ts';
+import type { ConsentRelay } from './consent-relay.ts';
+import type { ExtraRoute } from '../http/extra-route.ts';
 import { ConnectionsError } from './errors.ts';
 import { DEV_LOGIN_PATH, DevLoginLinks, type DevLoginOptions } from './login-dev.ts';
 import { OidcLogin, type OidcLoginOptions } from './login-oidc.ts';
@@ -21,16 +20,6 @@ import type { RegistrationsView } from './model.ts';
 import { connectionsRoutes } from './routes.ts';
 import { MemorySessionStore, type SessionStoreOptions } from './session-store.ts';
 import { PATHS } from './view.ts';
-
-/** What the page needs from the OAuth relay (`createOAuthRelay()` satisfies it). */
-export interface ConsentRelay {
-  /** A consent link for `user` on the gateway; `returnTo` (a same-origin path) is where the browser lands afterwards. */
-  consentUrl(gatewayId: string, user: string, options?: { returnTo?: string }): Promise<string>;
-  /** The gateway's provider, for RFC 7009 revocation on Disconnect. Without it Disconnect only deletes the record. */
-  resolveProvider?(gateway: GatewayRegistration): Promise<{ config: client.Configuration; tokenParams: Record<string, string> }>;
-  /** Recounts the gateway's consented users after a Disconnect (the proxy's `authorizedUsers`). */
-  readonly credentials?: { recount?(gateway: GatewayRegistration): Promise<unknown> };
-}
 
 export interface ConnectionsPageOptions {
   /** The token vault the relay writes (Disconnect deletes from it; the page reads metadata only). */

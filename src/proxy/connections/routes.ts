@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
-import type { ExtraRoute } from '../start.ts';
+import type { ExtraRoute } from '../http/extra-route.ts';
 import { cookieNames, readCookie, setCookie, type CookieNames } from './cookies.ts';
 import { checkCsrfToken, checkNotCrossSite, checkSameOrigin } from './csrf.ts';
 import { ConnectionsError } from './errors.ts';
@@ -32,7 +32,7 @@ import { revokeAtProvider, type RevocationOutcome } from './revoke.ts';
 import type { MemorySessionStore, Session } from './session-store.ts';
 import { STYLE } from './style.ts';
 import { connectionsPage, errorPage, PATHS, signedOutPage } from './view.ts';
-import type { ConsentRelay } from './page.ts';
+import type { ConsentRelay } from './consent-relay.ts';
 
 export interface RouteDeps {
   vault: TokenVault;

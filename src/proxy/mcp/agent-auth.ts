@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { decodeJwt, jwtVerify } from 'jose';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity } from '../registry/types.ts';
-import type { AgentAuthOptions } from '../start.ts';
+import type { AgentAuthOptions } from '../agent-auth/options.ts';
 
 const CACHE_MAX = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;

@@ -11,7 +11,7 @@ import * as client from 'openid-client';
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
-import type { ExtraRoute } from '../start.ts';
+import type { ExtraRoute } from '../http/extra-route.ts';
 import { describeProviderFailure, oauthErrorCode, OAuthRelayError, relayErrorIn } from './errors.ts';
 import { sendErrorPage, sendRedirect, sendSuccessPage } from './pages.ts';
 import type { PendingStore } from './pending-store.ts';

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
-import type { ExtraRoute } from '../start.ts';
+import type { ExtraRoute } from '../http/extra-route.ts';
 import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import { ClientCredentialsCache } from './client-credentials.ts';
 import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';

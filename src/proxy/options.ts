@@ -1,0 +1,70 @@
+/** What `startProxy` takes and what it hands back (the proxy's public contract, re-exported by start.ts). */
+import type { Logger } from 'pino';
+import type { AgentAuthOptions } from './agent-auth/options.ts';
+import type { ExtraRoute } from './http/extra-route.ts';
+import type { AgentIdentity, GatewayRegistration, ServerRegistration } from './registry/types.ts';
+import type { UpstreamCredentials } from './upstream/credentials.ts';
+
+export interface ProxyOptions {
+  /** Agent port. Defaults to 4444; 0 picks a free port. */
+  port?: number;
+  /** Admin port. Defaults to `port`: one listener serves both (the `dev` default). */
+  adminPort?: number;
+  /** Bind address. Defaults to `127.0.0.1`. */
+  host?: string;
+  /** The admin credential (opaque, compared in constant time). Required. */
+  adminToken: string;
+  agentAuth: AgentAuthOptions;
+  /** Answer `/ready` 503 until an admin caller posts a matching `/state/synced`. Defaults to false. */
+  requireSync?: boolean;
+  /**
+   * Origins allowed to call MCP endpoints from a browser (`Origin` header). Requests without an
+   * `Origin` are allowed. Defaults to loopback origins (`http://localhost:*`, `http://127.0.0.1:*`).
+   */
+  allowedOrigins?: string[];
+  /** Defaults to a pino logger at `info` on stdout. */
+  logger?: Logger;
+  /** Upstream credentials. Defaults to `staticCredentials` (OAuth gateways then fail with ERR_OAUTH_NOT_CONFIGURED). */
+  credentials?: UpstreamCredentials;
+  /** Public base URL of the agent listener (for endpoints and consent links). Defaults to the listener's own URL. */
+  publicUrl?: string;
+  /** Routes for the agent listener (the OAuth relay's `/oauth/...`, `/.well-known/...`). */
+  extraRoutes?: ExtraRoute[];
+  /** `WWW-Authenticate` value on agent 401s. Defaults to `Bearer realm="mcp-gitops"`. */
+  wwwAuthenticate?: (serverId: string | undefined) => string;
+  /** Upper bound of concurrent agent sessions. Defaults to 10000. */
+  maxSessions?: number;
+  /** Agent sessions idle this long are closed. Defaults to 30 min. */
+  sessionIdleMs?: number;
+  /**
+   * SSRF guard for upstream URLs: when set, an upstream resolving to a loopback, private or
+   * link-local address is refused (shown as the gateway's `lastError`, its tools fail fast) unless
+   * allowed here or by the gateway's `allow_private_network`. Undefined = no check (the `dev`
+   * default, whose upstreams are local); set `{}` in-cluster.
+   */
+  upstreamUrlPolicy?: { allowLoopback?: boolean; allowPrivateNetwork?: boolean };
+  /**
+   * A tool call fails with `ERR_UPSTREAM_TIMEOUT` (and is cancelled upstream) when the upstream
+   * shows no activity — no response headers, then no stream chunk; progress counts — for this
+   * long. Defaults to 300000 (5 min).
+   */
+  upstreamCallTimeoutMs?: number;
+}
+
+export interface ProxyHandle {
+  /** Agent listener base URL, e.g. `http://127.0.0.1:4444`. */
+  readonly url: string;
+  /** Admin listener base URL (equal to `url` when one listener serves both). */
+  readonly adminUrl: string;
+  /** The registration `id`, or undefined. */
+  getGateway(id: string): GatewayRegistration | undefined;
+  /**
+   * The registrations served now; each virtual server with the ids of the gateways it draws tools
+   * from (its `tool_selectors`, plus gateways of tools it resolved). For the connections page.
+   */
+  registrations(): { gateways: GatewayRegistration[]; servers: Array<{ server: ServerRegistration; gatewayIds: string[] }> };
+  /** Re-lists a gateway's tools now; `asUser` for per-user OAuth gateways (e.g. right after consent). */
+  refreshGateway(id: string, asUser?: AgentIdentity): Promise<void>;
+  /** Stops listening, closes agent and upstream sessions. */
+  close(): Promise<void>;
+}

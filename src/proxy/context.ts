@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Catalog } from './catalog/catalog.ts';
 import type { AgentAuthenticator } from './mcp/agent-auth.ts';
-import type { ToolForwarder } from './mcp/forward.ts';
+import type { ToolCalls } from './mcp/tool-call.ts';
 import type { SessionTable } from './mcp/sessions.ts';
 import type { ProxyMetrics } from './observe/metrics.ts';
 import type { RegistrationStore } from './registry/store.ts';
@@ -16,7 +16,8 @@ export interface ProxyContext {
   readonly store: RegistrationStore;
   readonly pool: UpstreamPool;
   readonly catalog: Catalog;
-  readonly forwarder: ToolForwarder;
+  /** The tool-call core every entry point hands `tools/call` to. */
+  readonly toolCalls: ToolCalls;
   readonly sessions: SessionTable;
   readonly agentAuth: AgentAuthenticator;
   readonly credentials: UpstreamCredentials;

@@ -14,7 +14,7 @@ import type { ProxyContext } from './context.ts';
 import { ProxyError } from './errors.ts';
 import { decodePathSegment, requestUrl, sendError, sendJson } from './http/io.ts';
 import { adminGuard, AgentAuthenticator } from './mcp/agent-auth.ts';
-import { ToolForwarder } from './mcp/forward.ts';
+import { ToolCalls } from './mcp/tool-call.ts';
 import { handleInvoke } from './mcp/invoke.ts';
 import { ToolListAnnouncer } from './mcp/list-changed.ts';
 import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
@@ -63,7 +63,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     store,
     pool,
     catalog,
-    forwarder: new ToolForwarder({ catalog, pool, audit, logger }),
+    toolCalls: new ToolCalls({ store, catalog, pool, audit, logger }),
     sessions,
     agentAuth,
     credentials,

@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 
 /**
  * Throws `ERR_CONNECTIONS_CROSS_ORIGIN` when the request says it comes from another origin.
@@ -24,7 +24,7 @@ export function checkSameOrigin(req: IncomingMessage, publicOrigin: string): voi
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
   const sameOrigin = site !== undefined ? site === 'same-origin' : origin === undefined || origin === publicOrigin;
-  if (!sameOrigin) throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
+  if (!sameOrigin) throw new ProxyError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this form was sent from another site, so it was refused; use the buttons on this page');
 }
 
 /**
@@ -36,7 +36,7 @@ export function checkSameOrigin(req: IncomingMessage, publicOrigin: string): voi
 export function checkNotCrossSite(req: IncomingMessage): void {
   const site = req.headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') {
-    throw new ConnectionsError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this link was opened from another site, so it was not followed; use the Connect button on this page');
+    throw new ProxyError('ERR_CONNECTIONS_CROSS_ORIGIN', 'this link was opened from another site, so it was not followed; use the Connect button on this page');
   }
 }
 
@@ -53,6 +53,6 @@ export function csrfTokenMatches(submitted: string | null, expected: string): bo
 /** Throws `ERR_CONNECTIONS_CSRF` unless the form carries the session's token. */
 export function checkCsrfToken(form: URLSearchParams, expected: string): void {
   if (!csrfTokenMatches(form.get('csrf'), expected)) {
-    throw new ConnectionsError('ERR_CONNECTIONS_CSRF', 'this form has expired or did not come from this page, so nothing was changed; reload the page and try again');
+    throw new ProxyError('ERR_CONNECTIONS_CSRF', 'this form has expired or did not come from this page, so nothing was changed; reload the page and try again');
   }
 }

@@ -4,7 +4,7 @@
  */
 export { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions, type ConnectionsBinding } from './page.ts';
 export type { ConsentRelay } from './consent-relay.ts';
-export { ConnectionsError, CONNECTIONS_ERROR_STATUS, type ConnectionsErrorCode } from './errors.ts';
+export { ProxyError, ERRORS, type ProxyErrorCode } from '../errors.ts';
 export { LOGIN_CALLBACK_PATH, type OidcLoginOptions } from './login-oidc.ts';
 export { DEV_LOGIN_PATH, type DevLoginOptions } from './login-dev.ts';
 export { loadConnections, reachableGateways, describeConnection, type ConnectionRow, type ConnectionStatus, type RegistrationsView, type ServerGateways } from './model.ts';

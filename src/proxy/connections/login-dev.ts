@@ -6,7 +6,7 @@
  * Never use this where others can reach the proxy: whoever holds a link is that user.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 import type { SignedInUser } from './login-oidc.ts';
 
 export const DEV_LOGIN_PATH = '/connections/login/dev';
@@ -51,7 +51,7 @@ export class DevLoginLinks {
     const link = key === undefined ? undefined : this.#links.get(key);
     if (key !== undefined) this.#links.delete(key);
     if (link === undefined || link.expiresAt <= Date.now()) {
-      throw new ConnectionsError('ERR_CONNECTIONS_DEV_LINK', 'this sign-in link is unknown, expired or was already used; ask the dev command for a new one (it prints one at start)');
+      throw new ProxyError('ERR_CONNECTIONS_DEV_LINK', 'this sign-in link is unknown, expired or was already used; ask the dev command for a new one (it prints one at start)');
     }
     return { user: link.user, groups: link.groups };
   }

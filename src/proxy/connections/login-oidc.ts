@@ -11,7 +11,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import { isLoopbackHost } from '../oauth/url-guard.ts';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 
 export interface OidcLoginOptions {
   /** Issuer URL (OpenID discovery at `<issuer>/.well-known/openid-configuration`). `http:` only on loopback. */
@@ -101,14 +101,14 @@ export class OidcLogin {
     const pending = state === null ? undefined : this.#pending.get(state);
     if (state !== null) this.#pending.delete(state);
     if (pending === undefined || pending.expiresAt <= Date.now()) {
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in is unknown, expired or was already used; sign in again');
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in is unknown, expired or was already used; sign in again');
     }
     if (binding === undefined || !timingSafeEqual(sha256(binding), pending.bindingHash)) {
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in was started in another browser; sign in again here');
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in was started in another browser; sign in again here');
     }
     const providerError = query.get('error');
     if (providerError !== null) {
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider did not sign you in (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider did not sign you in (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
     }
     const config = await this.#configuration();
     const current = new URL(redirectUri(publicUrl));
@@ -119,10 +119,10 @@ export class OidcLogin {
       claims = tokens.claims();
     } catch (error) {
       const code = (error as { error?: unknown }).error;
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider did not complete the sign-in${typeof code === 'string' ? ` (${code.slice(0, 64)})` : ''}; sign in again`, { cause: error });
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider did not complete the sign-in${typeof code === 'string' ? ` (${code.slice(0, 64)})` : ''}; sign in again`, { cause: error });
     }
     if (claims === undefined || typeof claims.sub !== 'string' || claims.sub === '') {
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_FAILED', 'the identity provider sent no user (the ID token has no "sub")');
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_FAILED', 'the identity provider sent no user (the ID token has no "sub")');
     }
     const raw = claims[this.#o.groupsClaim ?? 'groups'];
     const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
@@ -143,7 +143,7 @@ export class OidcLogin {
       });
     }
     return this.#config.catch((error: unknown) => {
-      throw new ConnectionsError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider ${new URL(this.#o.issuer).origin} could not be reached or described itself wrongly; try again later`, { cause: error });
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider ${new URL(this.#o.issuer).origin} could not be reached or described itself wrongly; try again later`, { cause: error });
     });
   }
 

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { ConsentRelay } from './consent-relay.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 import { DEV_LOGIN_PATH, DevLoginLinks, type DevLoginOptions } from './login-dev.ts';
 import { OidcLogin, type OidcLoginOptions } from './login-oidc.ts';
 import type { RegistrationsView } from './model.ts';
@@ -58,7 +58,7 @@ export interface ConnectionsPage {
 export function createConnectionsPage(options: ConnectionsPageOptions): ConnectionsPage {
   let binding: ConnectionsBinding | undefined;
   const bound = (): ConnectionsBinding => {
-    if (binding === undefined) throw new ConnectionsError('ERR_CONNECTIONS_NOT_READY', 'the connections page is starting; try again in a moment');
+    if (binding === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_READY', 'the connections page is starting; try again in a moment');
     return binding;
   };
   const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc) } : { dev: new DevLoginLinks(options.login.dev) };

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 import type { SafeHtml } from './html.ts';
 
 /** Largest form body accepted. 8 KiB: the forms carry a gateway id and a CSRF token. */
@@ -48,13 +48,13 @@ export function redirect(res: ServerResponse, location: string, cookies: string[
 export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    throw new ConnectionsError('ERR_CONNECTIONS_FORM', `the form must be sent as application/x-www-form-urlencoded, not "${type.slice(0, 60) || 'nothing'}"`);
+    throw new ProxyError('ERR_CONNECTIONS_FORM', `the form must be sent as application/x-www-form-urlencoded, not "${type.slice(0, 60) || 'nothing'}"`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw new ConnectionsError('ERR_CONNECTIONS_FORM', `the form is larger than ${MAX_FORM_BYTES} bytes`);
+    if (size > MAX_FORM_BYTES) throw new ProxyError('ERR_CONNECTIONS_FORM', `the form is larger than ${MAX_FORM_BYTES} bytes`);
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

@@ -23,7 +23,7 @@ import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
 import { cookieNames, readCookie, setCookie, type CookieNames } from './cookies.ts';
 import { checkCsrfToken, checkNotCrossSite, checkSameOrigin } from './csrf.ts';
-import { ConnectionsError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 import { DEV_LOGIN_PATH, type DevLoginLinks } from './login-dev.ts';
 import { LOGIN_CALLBACK_PATH, type OidcLogin, type SignedInUser } from './login-oidc.ts';
 import { isPerUserOAuth, loadConnections, reachableGateways, tokenRef, type RegistrationsView } from './model.ts';
@@ -58,7 +58,7 @@ async function guarded(deps: RouteDeps, res: ServerResponse, body: () => Promise
     await body();
   } catch (error) {
     if (res.headersSent) return void res.destroy();
-    if (error instanceof ConnectionsError) {
+    if (error instanceof ProxyError) {
       deps.logger?.info({ code: error.code, status: error.status }, 'connections page refused a request');
       const title = error.status === 403 ? 'Request refused' : error.status === 401 ? 'Please sign in again' : 'That did not work';
       return sendPage(res, error.status, errorPage(title, error.message, error.code), HEADERS);
@@ -118,7 +118,7 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
   if (path === DEV_LOGIN_PATH && 'dev' in deps.login) {
     return startSession(deps, req, res, names, deps.login.dev.redeem(url.searchParams.get('token')), []);
   }
-  throw new ConnectionsError('ERR_CONNECTIONS_NOT_FOUND', `there is no page at ${path.slice(0, 100)}`);
+  throw new ProxyError('ERR_CONNECTIONS_NOT_FOUND', `there is no page at ${path.slice(0, 100)}`);
 }
 
 /** A new session id on every sign-in (no fixation); a previous session of this browser ends. */
@@ -134,12 +134,12 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   const names = cookieNames(publicUrl);
   const path = url.pathname.replace(/\/+$/, '');
   if (path !== PATHS.disconnect && path !== PATHS.logout) {
-    throw new ConnectionsError('ERR_CONNECTIONS_NOT_FOUND', `there is no form at ${path.slice(0, 100)}`);
+    throw new ProxyError('ERR_CONNECTIONS_NOT_FOUND', `there is no form at ${path.slice(0, 100)}`);
   }
   checkSameOrigin(req, new URL(publicUrl).origin);
   const form = await readForm(req);
   const signedIn = current(deps, req, names);
-  if (signedIn === undefined) throw new ConnectionsError('ERR_CONNECTIONS_NOT_SIGNED_IN', 'your session has ended, so nothing was changed; sign in again');
+  if (signedIn === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_SIGNED_IN', 'your session has ended, so nothing was changed; sign in again');
   const { id, session } = signedIn;
   checkCsrfToken(form, session.csrfToken);
 
@@ -157,8 +157,8 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   return redirect(res, `${PATHS.page}#gateway-${gateway.id}`);
 }
 
-function notYours(gatewayIdValue: string): ConnectionsError {
-  return new ConnectionsError('ERR_CONNECTIONS_GATEWAY', `no service with id "${gatewayIdValue.slice(0, 64)}" is available to you here; reload the page to see the current list`);
+function notYours(gatewayIdValue: string): ProxyError {
+  return new ProxyError('ERR_CONNECTIONS_GATEWAY', `no service with id "${gatewayIdValue.slice(0, 64)}" is available to you here; reload the page to see the current list`);
 }
 
 async function disconnect(deps: RouteDeps, gateway: GatewayRegistration, user: string): Promise<Session['flash']> {

@@ -13,11 +13,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
-import type { AgentIdentity } from '../registry/types.ts';
-import { mayAccess } from './agent-auth.ts';
+import { toJsonRpcError } from '../jsonrpc-error.ts';
 import { AgentRequests } from './agent-requests.ts';
 import type { AgentSessionState } from './agent-server.ts';
-import { RpcError } from './forward.ts';
+import { requestIdentity } from './request-identity.ts';
 
 type RequestId = string | number;
 
@@ -78,9 +77,9 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
   const version = req.headers['mcp-protocol-version'];
   if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return false;
 
+  const identity = requestIdentity(req);
+  if (!identity) return false;
   const id = msg.id;
-  const server = ctx.store.servers.get(serverId);
-  const identity = ((req as IncomingMessage & { auth?: { extra?: { identity?: AgentIdentity } } }).auth?.extra?.identity)!;
   let streaming = false;
   const event = (m: unknown) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
   const write = (m: Record<string, unknown>) => {
@@ -113,9 +112,10 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
   const ac = new AbortController();
   state.inflight.set(id, ac);
   try {
-    if (!server) throw new RpcError(-32001, `virtual server ${serverId} no longer exists`);
-    if (!mayAccess(server.spec.access, identity)) throw new RpcError(-32003, `user ${identity.user} may not use virtual server ${server.spec.name}`);
-    const result = await ctx.forwarder.call(server, params.name, params.arguments as Record<string, unknown> | undefined, {
+    const result = await ctx.toolCalls.call({
+      serverId,
+      name: params.name,
+      arguments: params.arguments as Record<string, unknown> | undefined,
       identity,
       transport: 'streamable-http',
       signal: ac.signal,
@@ -131,8 +131,7 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
     if (ac.signal.aborted) {
       endWithoutAnswer();
     } else {
-      const e = err instanceof RpcError ? err : new RpcError(-32603, 'internal error');
-      answer({ jsonrpc: '2.0', id, error: { code: e.code, message: e.message, ...(e.data === undefined ? {} : { data: e.data }) } });
+      answer({ jsonrpc: '2.0', id, error: toJsonRpcError(err).toJSON() });
     }
   } finally {
     state.inflight.delete(id);

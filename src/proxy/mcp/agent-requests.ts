@@ -8,31 +8,32 @@
  * declare (an empty `elicitation: {}` means form mode only), `-32601` for sampling or roots.
  */
 import { ErrorCode, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { RelayedRequestError, type UpstreamClientRequest } from '../upstream/client-requests.ts';
+import { JsonRpcError } from '../jsonrpc-error.ts';
+import type { UpstreamClientRequest } from '../upstream/client-requests.ts';
 
 /** Why `agent` may not be asked `request`, or undefined when it may. */
-export function refusalFor(request: UpstreamClientRequest, agent: ClientCapabilities | undefined): RelayedRequestError | undefined {
+export function refusalFor(request: UpstreamClientRequest, agent: ClientCapabilities | undefined): JsonRpcError | undefined {
   switch (request.method) {
     case 'elicitation/create': {
       const mode = request.params?.mode ?? 'form';
       const declared = agent?.elicitation as { form?: object; url?: object } | undefined;
       const supported = mode === 'url' ? declared?.url !== undefined : declared !== undefined && (declared.form !== undefined || declared.url === undefined);
       if (supported) return undefined;
-      return new RelayedRequestError(ErrorCode.InvalidParams, `the agent did not declare ${String(mode).slice(0, 20)}-mode elicitation (capability elicitation${mode === 'url' ? '.url' : ''} in its initialize)`);
+      return new JsonRpcError(ErrorCode.InvalidParams, `the agent did not declare ${String(mode).slice(0, 20)}-mode elicitation (capability elicitation${mode === 'url' ? '.url' : ''} in its initialize)`);
     }
     case 'sampling/createMessage':
-      return agent?.sampling ? undefined : new RelayedRequestError(ErrorCode.MethodNotFound, 'the agent did not declare the sampling capability');
+      return agent?.sampling ? undefined : new JsonRpcError(ErrorCode.MethodNotFound, 'the agent did not declare the sampling capability');
     case 'roots/list':
-      return agent?.roots ? undefined : new RelayedRequestError(ErrorCode.MethodNotFound, 'the agent did not declare the roots capability');
+      return agent?.roots ? undefined : new JsonRpcError(ErrorCode.MethodNotFound, 'the agent did not declare the roots capability');
     default:
-      return new RelayedRequestError(ErrorCode.MethodNotFound, `Method not found: mcp-gitops does not relay ${request.method.slice(0, 100)}`);
+      return new JsonRpcError(ErrorCode.MethodNotFound, `Method not found: mcp-gitops does not relay ${request.method.slice(0, 100)}`);
   }
 }
 
 /** Writes one JSON-RPC message to the agent on the call's response stream. */
 export type WriteToAgent = (message: Record<string, unknown>) => void;
 
-type Pending = { resolve: (result: Record<string, unknown>) => void; reject: (err: RelayedRequestError) => void };
+type Pending = { resolve: (result: Record<string, unknown>) => void; reject: (err: JsonRpcError) => void };
 
 /**
  * Requests sent to one agent session on the fast path and not answered yet. Ids are strings
@@ -44,7 +45,7 @@ export class AgentRequests {
 
   /**
    * Sends `request` to the agent and resolves its result; rejects with its JSON-RPC error as a
-   * `RelayedRequestError`. When `signal` aborts first, the agent gets `notifications/cancelled`
+   * `JsonRpcError`. When `signal` aborts first, the agent gets `notifications/cancelled`
    * and the promise rejects with the abort reason.
    */
   send(write: WriteToAgent, request: UpstreamClientRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
@@ -79,7 +80,7 @@ export class AgentRequests {
     this.#pending.delete(message.id);
     if (message.error && typeof message.error === 'object') {
       const e = message.error as { code?: unknown; message?: unknown; data?: unknown };
-      pending.reject(new RelayedRequestError(typeof e.code === 'number' ? e.code : ErrorCode.InternalError, typeof e.message === 'string' ? e.message : 'the agent answered an error', e.data));
+      pending.reject(new JsonRpcError(typeof e.code === 'number' ? e.code : ErrorCode.InternalError, typeof e.message === 'string' ? e.message : 'the agent answered an error', e.data));
     } else {
       pending.resolve((message.result ?? {}) as Record<string, unknown>);
     }

@@ -1,24 +1,25 @@
 /**
  * The MCP server one agent session talks to: the SDK's low-level `Server`, serving a virtual
- * server's tools from the catalog and forwarding `tools/call`.
+ * server's tools from the catalog and handing `tools/call` to the tool-call core (`tool-call.ts`).
  *
- * The `tools/call` handler is installed with `Protocol.setRequestHandler`, skipping `Server`'s
- * result re-validation: results are the upstream's, passed through verbatim (and not parsed twice
- * on the hot path). The upstream's requests during a call (elicitation, sampling, roots) are sent
- * to the agent as requests related to the call (the SDK routes them to the call's stream).
+ * `tools/call` and `logging/setLevel` are installed with `setRawRequestHandler` (see
+ * `sdk-raw-handler.ts`): results are the upstream's, passed through verbatim. The upstream's
+ * requests during a call (elicitation, sampling, roots) are sent to the agent as requests related
+ * to the call (the SDK routes them to the call's stream).
  *
  * Declared to agents, exactly what is served: `tools` (with `listChanged`) and `logging` (the
  * upstream's log lines relayed per call, filtered by the session's `logging/setLevel`, see
  * `log-level.ts`). No resources, prompts or completions.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, LoggingLevelSchema, McpError, type LoggingLevel, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ProxyContext } from '../context.ts';
-import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
-import { mayAccess } from './agent-auth.ts';
-import { RpcError } from './forward.ts';
+import { toJsonRpcError } from '../jsonrpc-error.ts';
+import type { AgentIdentity } from '../registry/types.ts';
+import { handlerIdentity } from './request-identity.ts';
+import { setRawRequestHandler } from './sdk-raw-handler.ts';
+import type { CallTransport } from './tool-call.ts';
 
 const SERVER_INFO = { name: 'mcp-gitops', version: '0.1.0' };
 
@@ -40,42 +41,37 @@ export interface AgentSessionState {
   logLevel: LoggingLevel | undefined;
 }
 
-/** Where the session's caller identity comes from: `req.auth.extra.identity`, set by the endpoint. */
-export function identityOf(extra: { authInfo?: { extra?: Record<string, unknown> } }, fallback: AgentIdentity): AgentIdentity {
-  return (extra.authInfo?.extra?.identity as AgentIdentity | undefined) ?? fallback;
-}
-
-export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: 'streamable-http' | 'sse', session: AgentSessionState = { logLevel: undefined }): Server {
+export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: Exclude<CallTransport, 'invoke'>, session: AgentSessionState = { logLevel: undefined }): Server {
   const mcp = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true }, logging: {} },
     instructions: undefined,
   });
-  const current = (): ServerRegistration => {
-    const s = ctx.store.servers.get(serverId);
-    if (!s) throw new RpcError(-32001, `virtual server ${serverId} no longer exists`);
-    return s;
-  };
 
   mcp.setRequestHandler(ListToolsRequestSchema, async () => {
-    const resolved = ctx.catalog.resolve(current());
-    const tools: Tool[] = resolved.tools.map((e) => ({ ...e.tool, name: e.name }) as Tool);
+    let server;
+    try {
+      server = ctx.toolCalls.server(serverId);
+    } catch (err) {
+      throw toJsonRpcError(err);
+    }
+    const tools: Tool[] = ctx.catalog.resolve(server).tools.map((e) => ({ ...e.tool, name: e.name }) as Tool);
     return { tools };
   });
 
-  Protocol.prototype.setRequestHandler.call(mcp, SetLevelLoose as never, async (request: z.infer<typeof SetLevelLoose>) => {
+  setRawRequestHandler(mcp, SetLevelLoose, async (request) => {
     const level = LoggingLevelSchema.safeParse(request.params.level);
     if (!level.success) throw new McpError(ErrorCode.InvalidParams, `level: must be one of ${LoggingLevelSchema.options.join(', ')}`);
     session.logLevel = level.data;
     return {};
   });
 
-  Protocol.prototype.setRequestHandler.call(mcp, CallToolRequestSchema, async (request, extra) => {
-    const server = current();
-    const identity = identityOf(extra as never, owner);
-    if (!mayAccess(server.spec.access, identity)) throw new RpcError(-32003, `user ${identity.user} may not use virtual server ${server.spec.name}`);
+  setRawRequestHandler(mcp, CallToolRequestSchema, (request, extra) => {
     const params = request.params;
-    return ctx.forwarder.call(server, params.name, params.arguments, {
-      identity,
+    return ctx.toolCalls.call({
+      serverId,
+      name: params.name,
+      arguments: params.arguments,
+      identity: handlerIdentity(extra, owner),
       transport,
       signal: extra.signal,
       ...(params._meta ? { meta: params._meta as Record<string, unknown> } : {}),
@@ -83,7 +79,7 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
       clientCapabilities: () => mcp.getClientCapabilities(),
       request: (req, signal) => extra.sendRequest(req as never, Verbatim as never, { signal, timeout: AGENT_REQUEST_TIMEOUT_MS }) as Promise<Record<string, unknown>>,
       logLevel: () => session.logLevel,
-    }) as never;
+    });
   });
   return mcp;
 }

@@ -8,6 +8,7 @@ import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
 import { mayAccess } from './agent-auth.ts';
+import { setRequestIdentity } from './request-identity.ts';
 
 export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, serverRef: string): Promise<{ identity: AgentIdentity; server: ServerRegistration }> {
   ctx.checkOrigin(req);
@@ -15,7 +16,7 @@ export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, server
   const server = ctx.store.findServer(serverRef);
   if (!server) throw new ProxyError('ERR_NOT_FOUND', `virtual server ${serverRef.slice(0, 100)} not found`);
   if (!mayAccess(server.spec.access, identity)) throw new ProxyError('ERR_FORBIDDEN', `user ${identity.user} may not use virtual server ${server.spec.name} (see its access list)`);
-  (req as IncomingMessage & { auth?: unknown }).auth = { token: '', clientId: identity.user, scopes: [], extra: { identity } };
+  setRequestIdentity(req, identity);
   return { identity, server };
 }
 

@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
-import { describeProviderFailure, oauthErrorCode, OAuthRelayError, relayErrorIn } from './errors.ts';
+import { ProxyError } from '../errors.ts';
+import { describeProviderFailure, oauthErrorCode, relayErrorIn } from './errors.ts';
 import { sendErrorPage, sendRedirect, sendSuccessPage } from './pages.ts';
 import type { PendingStore } from './pending-store.ts';
 import type { ProviderResolver } from './provider.ts';
@@ -46,7 +47,7 @@ async function handle(res: ServerResponse, options: ConsentRoutesOptions, body: 
   try {
     await body();
   } catch (error) {
-    const relayError = relayErrorIn(error) ?? new OAuthRelayError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
+    const relayError = relayErrorIn(error) ?? new ProxyError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
     const cause = relayError === error ? undefined : { name: (error as Error)?.name, code: (error as { code?: unknown })?.code, message: (error as Error)?.message };
     options.logger?.warn({ code: relayError.code, err: { message: relayError.message }, cause }, 'oauth consent failed');
     if (!res.headersSent) sendErrorPage(res, relayError.status, relayError.code, relayError.message);
@@ -55,10 +56,10 @@ async function handle(res: ServerResponse, options: ConsentRoutesOptions, body: 
 
 function perUserGateway(id: string, options: ConsentRoutesOptions): GatewayRegistration {
   const gateway = options.getGateway(id);
-  if (gateway === undefined) throw new OAuthRelayError('ERR_OAUTH_GATEWAY_UNKNOWN', `no gateway with id ${id} is registered on this proxy`);
+  if (gateway === undefined) throw new ProxyError('ERR_OAUTH_GATEWAY_UNKNOWN', `no gateway with id ${id} is registered on this proxy`);
   const oauth = gateway.spec.oauth_config;
   if (gateway.spec.auth_type !== 'oauth' || !oauth || oauth.grant_type !== 'authorization_code') {
-    throw new OAuthRelayError('ERR_OAUTH_NOT_PER_USER', `gateway ${gateway.spec.name} does not use per-user OAuth (auth_type "oauth" with grant_type "authorization_code")`);
+    throw new ProxyError('ERR_OAUTH_NOT_PER_USER', `gateway ${gateway.spec.name} does not use per-user OAuth (auth_type "oauth" with grant_type "authorization_code")`);
   }
   return gateway;
 }
@@ -96,15 +97,15 @@ async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, op
   const state = url.searchParams.get('state');
   const pending = state ? await options.pending.take(state) : undefined;
   if (pending === undefined) {
-    throw new OAuthRelayError('ERR_OAUTH_STATE_INVALID', 'this authorization response is unknown, expired or was already used; start again from the link your agent gave you');
+    throw new ProxyError('ERR_OAUTH_STATE_INVALID', 'this authorization response is unknown, expired or was already used; start again from the link your agent gave you');
   }
   const providerError = url.searchParams.get('error');
   if (providerError !== null) {
-    throw new OAuthRelayError('ERR_OAUTH_PROVIDER_DENIED', `the provider did not grant access (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
+    throw new ProxyError('ERR_OAUTH_PROVIDER_DENIED', `the provider did not grant access (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
   }
   const gateway = perUserGateway(pending.gatewayId, options);
   if (gateway.specHash !== pending.specHash) {
-    throw new OAuthRelayError('ERR_OAUTH_STATE_INVALID', `gateway ${gateway.spec.name} was reconfigured during the authorization; start again`);
+    throw new ProxyError('ERR_OAUTH_STATE_INVALID', `gateway ${gateway.spec.name} was reconfigured during the authorization; start again`);
   }
   const provider = await options.resolver.resolve(gateway);
   const currentUrl = new URL(pending.redirectUri);
@@ -120,7 +121,7 @@ async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, op
     );
   } catch (error) {
     const code = oauthErrorCode(error);
-    throw new OAuthRelayError(
+    throw new ProxyError(
       'ERR_OAUTH_EXCHANGE_FAILED',
       `the provider refused to issue tokens for gateway ${gateway.spec.name}: ${describeProviderFailure(error)}` +
         (code === 'invalid_grant' ? ' (the code expired, was used already, or the PKCE verifier did not match)' : ''),

@@ -3,7 +3,7 @@
  * Start with {@link createOAuthRelay}.
  */
 export { createOAuthRelay, type OAuthRelay, type OAuthRelayOptions, type RelayBinding } from './relay.ts';
-export { OAuthRelayError, OAUTH_ERROR_STATUS, type OAuthErrorCode } from './errors.ts';
+export { ProxyError, ERRORS, type OAuthErrorCode, type ProxyErrorCode } from '../errors.ts';
 export { OAuthCredentials, RECONNECT_REASON, type OAuthCredentialsOptions } from './user-credentials.ts';
 export { ClientCredentialsCache } from './client-credentials.ts';
 export { ProviderResolver, providerKind, type ResolvedProvider, type ProviderKind } from './provider.ts';

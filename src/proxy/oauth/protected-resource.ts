@@ -5,7 +5,7 @@
  * then `/.well-known/oauth-protected-resource`.
  */
 import { z } from 'zod';
-import { OAuthRelayError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 
 export const ProtectedResourceMetadata = z.object({
   resource: z.string().url(),
@@ -48,7 +48,7 @@ export async function discoverProtectedResource(upstreamUrl: string, fetchFn: ty
     const fromChallenge = probe.status === 401 ? resourceMetadataUrl(probe.headers.get('www-authenticate')) : undefined;
     if (fromChallenge !== undefined) candidates.push(new URL(fromChallenge, upstream).href);
   } catch (error) {
-    if (error instanceof OAuthRelayError) throw error;
+    if (error instanceof ProxyError) throw error;
     // Unreachable upstream: still try the well-known URLs (they may live elsewhere behind the same host).
   }
   candidates.push(...wellKnownMetadataUrls(upstream).filter((u) => !candidates.includes(u)));
@@ -59,7 +59,7 @@ export async function discoverProtectedResource(upstreamUrl: string, fetchFn: ty
     try {
       response = await fetchFn(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal });
     } catch (error) {
-      if (error instanceof OAuthRelayError) throw error;
+      if (error instanceof ProxyError) throw error;
       problems.push(`${url}: unreachable`);
       continue;
     }
@@ -79,5 +79,5 @@ export async function discoverProtectedResource(upstreamUrl: string, fetchFn: ty
     }
     return parsed.data;
   }
-  throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `no usable protected-resource metadata for ${upstream.href} (${problems.join('; ')})`);
+  throw new ProxyError('ERR_OAUTH_DISCOVERY_FAILED', `no usable protected-resource metadata for ${upstream.href} (${problems.join('; ')})`);
 }

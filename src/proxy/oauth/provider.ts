@@ -17,7 +17,8 @@ import { z } from 'zod';
 import { isVaultError, type TokenVault } from '../../vault/index.ts';
 import type { OAuthConfig } from '../../contract/wire.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
-import { OAuthRelayError, relayErrorIn } from './errors.ts';
+import { ProxyError } from '../errors.ts';
+import { relayErrorIn } from './errors.ts';
 import { discoverProtectedResource } from './protected-resource.ts';
 import { checkOutboundUrl, guardedFetch, type UrlPolicy } from './url-guard.ts';
 
@@ -90,7 +91,7 @@ export class ProviderResolver {
 
   async #resolve(gateway: GatewayRegistration): Promise<ResolvedProvider> {
     const oauth = gateway.spec.oauth_config;
-    if (!oauth) throw new OAuthRelayError('ERR_OAUTH_NOT_PER_USER', `gateway ${gateway.spec.name} has no oauth_config`);
+    if (!oauth) throw new ProxyError('ERR_OAUTH_NOT_PER_USER', `gateway ${gateway.spec.name} has no oauth_config`);
     const policy: UrlPolicy = { ...this.#options.policy, allowPrivateNetwork: this.#options.policy.allowPrivateNetwork || gateway.spec.allow_private_network };
     const fetchFn = guardedFetch(policy, `OAuth URL of gateway ${gateway.spec.name}`, this.#options.fetch ?? fetch);
     const fallbackRedirect = this.#options.defaultRedirectUri;
@@ -112,7 +113,7 @@ export class ProviderResolver {
     let config: client.Configuration;
 
     if (kind === 'static') {
-      if (!oauth.token_url) throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.token_url is required for static endpoints`);
+      if (!oauth.token_url) throw new ProxyError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.token_url is required for static endpoints`);
       let authorizationEndpoint: string | undefined;
       if (oauth.authorization_url) {
         const url = new URL(oauth.authorization_url);
@@ -213,7 +214,7 @@ async function discover(
       problems.push(`${algorithm === 'oidc' ? 'OpenID' : 'RFC 8414'} discovery: ${(error as Error).message}`);
     }
   }
-  throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: no authorization server metadata for issuer ${issuer.href} (${problems.join('; ')})`);
+  throw new ProxyError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: no authorization server metadata for issuer ${issuer.href} (${problems.join('; ')})`);
 }
 
 async function register(
@@ -242,7 +243,7 @@ async function register(
       problems.push(`${algorithm}: ${(error as Error).message}`);
     }
   }
-  throw new OAuthRelayError('ERR_OAUTH_REGISTRATION_FAILED', `gateway ${gateway.spec.name}: dynamic client registration at ${issuer.href} failed (${problems.join('; ')})`);
+  throw new ProxyError('ERR_OAUTH_REGISTRATION_FAILED', `gateway ${gateway.spec.name}: dynamic client registration at ${issuer.href} failed (${problems.join('; ')})`);
 }
 
 function clientAuth(oauth: OAuthConfig): client.ClientAuth {
@@ -256,7 +257,7 @@ function clientMetadata(oauth: OAuthConfig): Partial<client.ClientMetadata> | un
 
 function requireClientId(gateway: GatewayRegistration, oauth: OAuthConfig): string {
   if (!oauth.client_id) {
-    throw new OAuthRelayError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.client_id is required unless discovery is "mcp" (dynamic registration)`);
+    throw new ProxyError('ERR_OAUTH_DISCOVERY_FAILED', `gateway ${gateway.spec.name}: oauth_config.client_id is required unless discovery is "mcp" (dynamic registration)`);
   }
   return oauth.client_id;
 }
@@ -265,8 +266,8 @@ function usesHttp(...urls: Array<string | undefined>): boolean {
   return urls.some((u) => u !== undefined && new URL(u).protocol === 'http:');
 }
 
-function wrap(error: unknown, code: 'ERR_OAUTH_DISCOVERY_FAILED', message: string): OAuthRelayError {
+function wrap(error: unknown, code: 'ERR_OAUTH_DISCOVERY_FAILED', message: string): ProxyError {
   const relayError = relayErrorIn(error);
   if (relayError) return relayError;
-  return new OAuthRelayError(code, `${message}: ${(error as Error).message}`, { cause: error });
+  return new ProxyError(code, `${message}: ${(error as Error).message}`, { cause: error });
 }

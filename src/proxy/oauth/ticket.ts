@@ -4,7 +4,7 @@
  * relay knows whose token the callback stores without a browser session. HS256 with the relay key.
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { OAuthRelayError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 
 export const TICKET_AUDIENCE = 'mcp-gitops.dev/consent';
 export const TICKET_ISSUER = 'mcp-gitops.dev/oauth-relay';
@@ -43,21 +43,21 @@ export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSec
  * `ERR_OAUTH_TICKET_MISMATCH` (other gateway) or `ERR_OAUTH_TICKET_INVALID`.
  */
 export async function verifyTicket(token: string | null, key: Uint8Array, gatewayId: string): Promise<ConsentTicket> {
-  if (!token) throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link has no ticket; ask your agent for a new link');
+  if (!token) throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link has no ticket; ask your agent for a new link');
   let payload;
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], audience: TICKET_AUDIENCE, issuer: TICKET_ISSUER, typ: 'mcp-gitops-consent+jwt' }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
-      throw new OAuthRelayError('ERR_OAUTH_TICKET_EXPIRED', 'the consent link has expired; ask your agent for a new link');
+      throw new ProxyError('ERR_OAUTH_TICKET_EXPIRED', 'the consent link has expired; ask your agent for a new link');
     }
-    throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link is not valid (malformed or signed with another key); ask your agent for a new link');
+    throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link is not valid (malformed or signed with another key); ask your agent for a new link');
   }
   if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.gw !== 'string') {
-    throw new OAuthRelayError('ERR_OAUTH_TICKET_INVALID', 'the consent link lacks a user or a gateway');
+    throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link lacks a user or a gateway');
   }
   if (payload.gw !== gatewayId) {
-    throw new OAuthRelayError('ERR_OAUTH_TICKET_MISMATCH', `the consent link was issued for another gateway than ${gatewayId}`);
+    throw new ProxyError('ERR_OAUTH_TICKET_MISMATCH', `the consent link was issued for another gateway than ${gatewayId}`);
   }
   return { gatewayId: payload.gw, user: payload.sub, ...(isReturnPath(payload.rt) ? { returnTo: payload.rt } : {}) };
 }

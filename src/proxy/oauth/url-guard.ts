@@ -13,7 +13,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { OAuthRelayError } from './errors.ts';
+import { ProxyError } from '../errors.ts';
 
 export interface UrlPolicy {
   /** Host patterns allowed; empty = any host. Defaults to []. */
@@ -87,7 +87,7 @@ export async function checkOutboundUrl(url: URL | string, policy: UrlPolicy, wha
   const target = typeof url === 'string' ? new URL(url) : url;
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const refuse = (reason: string): never => {
-    throw new OAuthRelayError('ERR_OAUTH_URL_REFUSED', `${what} ${target.origin} is refused: ${reason}`);
+    throw new ProxyError('ERR_OAUTH_URL_REFUSED', `${what} ${target.origin} is refused: ${reason}`);
   };
   if (target.protocol !== 'https:' && target.protocol !== 'http:') refuse('only http(s) URLs are allowed');
   const allowed = policy.allowedHosts ?? [];

@@ -12,7 +12,6 @@
  *   the single stream of an SSE upstream) cannot be attributed to an agent: it is answered at once
  *   with `-32600` naming why (`refuseUnattributedRequests`).
  */
-import { JsonRpcError } from '../jsonrpc-error.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, ListRootsRequestSchema, McpError, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
@@ -30,24 +29,13 @@ export interface UpstreamClientRequest {
 
 /**
  * Passes one upstream request to the agent of the call it belongs to and resolves the agent's
- * result; rejects with `RelayedRequestError` (the JSON-RPC error to answer the upstream with).
+ * result; rejects with a `JsonRpcError` (the one to answer the upstream with).
  * `signal` aborts when the upstream cancels its request or the call ends: then nothing is answered.
  */
 export type ClientRequestRelay = (request: UpstreamClientRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
 
-/** A JSON-RPC error answered to an upstream's request: the agent's own, or the proxy's refusal. */
-export class RelayedRequestError extends JsonRpcError {
-  override name = 'RelayedRequestError';
-
-  /** The JSON-RPC `error` member for `err` (any rejection of a relay). */
-  static toJsonRpc(err: unknown): { code: number; message: string; data?: unknown } {
-    if (err instanceof RelayedRequestError || err instanceof McpError) {
-      const message = err instanceof McpError ? err.message.replace(/^MCP error -?\d+: /, '') : err.message;
-      return { code: err.code, message, ...(err.data === undefined ? {} : { data: err.data }) };
-    }
-    return { code: ErrorCode.InternalError, message: 'the mcp-gitops proxy could not relay this request to the agent' };
-  }
-}
+/** The message answered to the upstream when relaying failed for a reason that is not a JSON-RPC error. */
+export const RELAY_FAILED = 'the mcp-gitops proxy could not relay this request to the agent';
 
 /**
  * Answers upstream requests the SDK client receives (outside any tool call's stream) with

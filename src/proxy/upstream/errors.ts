@@ -1,7 +1,7 @@
 /**
  * Why an upstream call did not reach the upstream, as stable codes. These become `isError` tool
  * results naming the gateway; a JSON-RPC error the upstream itself answered is not one of these
- * (it is passed through as the upstream sent it: `UpstreamRpcError`).
+ * (it is passed through as the upstream sent it: `JsonRpcError`).
  */
 export type UpstreamFailureCode =
   /** The proxy cannot reach the upstream now (connection refused, DNS, TLS, 5xx, timeout on connect). */
@@ -23,18 +23,6 @@ export class UpstreamFailure extends Error {
     super(message, options);
     this.code = code;
     this.gatewayName = gatewayName;
-  }
-}
-
-/** A JSON-RPC error answered by the upstream; relayed to the agent with the same code, message and data. */
-export class UpstreamRpcError extends Error {
-  override name = 'UpstreamRpcError';
-  readonly code: number;
-  readonly data: unknown;
-  constructor(code: number, message: string, data: unknown) {
-    super(message);
-    this.code = code;
-    this.data = data;
   }
 }
 

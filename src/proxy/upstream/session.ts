@@ -14,7 +14,8 @@ import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolRe
 import { z } from 'zod';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
-import { describeFailure, UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { JsonRpcError } from '../jsonrpc-error.ts';
+import { describeFailure, UpstreamFailure } from './errors.ts';
 import { checkOutboundUrl } from '../oauth/url-guard.ts';
 import { fastToolsCall } from './upstream-fast-path.ts';
 import { refuseUnattributedRequests, UPSTREAM_CLIENT_CAPABILITIES, type ClientRequestRelay } from './client-requests.ts';
@@ -148,7 +149,7 @@ export class UpstreamSession {
   /**
    * Forwards `tools/call` (params as the agent sent them, with the upstream tool name). Resolves
    * the upstream's result verbatim. Rejects with `UpstreamFailure` (did not reach the upstream) or
-   * `UpstreamRpcError` (the upstream answered with a JSON-RPC error).
+   * `JsonRpcError` (the upstream answered with a JSON-RPC error).
    */
   async callTool(params: CallToolRequest['params'], options: CallOptions = {}): Promise<Record<string, unknown>> {
     return (await this.#request('tools/call', params, options, true)) as Record<string, unknown>;
@@ -215,13 +216,13 @@ export class UpstreamSession {
   /** Classifies a failed request: rethrow as the agent should see it, retry once on a lost session, or mark the session down. */
   async #recover(err: unknown, client: Client, method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {
     if (options.signal?.aborted) throw err;
-    if (err instanceof UpstreamRpcError || err instanceof UpstreamFailure) throw err;
+    if (err instanceof JsonRpcError || err instanceof UpstreamFailure) throw err;
     if (err instanceof McpError) {
       if (err.code === ErrorCode.RequestTimeout) {
         if (options.signal?.aborted) throw err;
         throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
       }
-      if (err.code !== ErrorCode.ConnectionClosed) throw new UpstreamRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
+      if (err.code !== ErrorCode.ConnectionClosed) throw new JsonRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
     }
     if (err instanceof ConsentRequiredError || err instanceof UpstreamAuthError) throw err;
     const status = (err as { code?: unknown }).code;

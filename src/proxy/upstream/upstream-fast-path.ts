@@ -11,8 +11,9 @@
  * call ending, aborts its relay (and nothing is answered).
  */
 import { request } from 'undici';
-import { RELAYED_METHODS, RelayedRequestError, type ClientRequestRelay } from './client-requests.ts';
-import { UpstreamFailure, UpstreamRpcError } from './errors.ts';
+import { JsonRpcError, toJsonRpcError } from '../jsonrpc-error.ts';
+import { RELAYED_METHODS, RELAY_FAILED, type ClientRequestRelay } from './client-requests.ts';
+import { UpstreamFailure } from './errors.ts';
 import { dispatcher, type LogSink } from './fetch.ts';
 
 /** A non-2xx answer of the upstream's MCP endpoint. `code` is the HTTP status (as the SDK's errors). */
@@ -114,7 +115,7 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
   function settle(msg: Record<string, unknown>): Record<string, unknown> {
     if ('error' in msg) {
       const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
-      throw new UpstreamRpcError(typeof e.code === 'number' ? e.code : -32603, typeof e.message === 'string' ? e.message : 'upstream error', e.data);
+      throw new JsonRpcError(typeof e.code === 'number' ? e.code : -32603, typeof e.message === 'string' ? e.message : 'upstream error', e.data);
     }
     return msg.result as Record<string, unknown>;
   }
@@ -189,7 +190,7 @@ function relayRequest(target: FastCallTarget, headers: Record<string, string>, m
       if (!ac.signal.aborted) answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, result });
     },
     (err: unknown) => {
-      if (!ac.signal.aborted) answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: RelayedRequestError.toJsonRpc(err) });
+      if (!ac.signal.aborted) answerUpstream(target, headers, { jsonrpc: '2.0', id: msg.id, error: toJsonRpcError(err, RELAY_FAILED).toJSON() });
     },
   ).finally(() => map.delete(msg.id));
   return map;

@@ -49,12 +49,14 @@ export const MCP_GATEWAY_CRD: CrdSource = {
   names: MCP_GATEWAY,
   description:
     'McpGateway is one upstream MCP server (for example Atlassian Rovo) that the mcp-gitops proxy ' +
-    'connects to, with how to authenticate to it. VirtualServers select its tools.',
+    'connects to, with how to authenticate to it. VirtualServers select its tools, resources and prompts.',
   spec: McpGatewaySpec,
   status: McpGatewayStatus,
   columns: [
     READY,
     { name: 'Tools', type: 'integer', jsonPath: '.status.toolCount', description: 'Number of tools the upstream offers.' },
+    { name: 'Resources', type: 'integer', jsonPath: '.status.resourceCount', description: 'Number of resources the upstream lists.', priority: 1 },
+    { name: 'Prompts', type: 'integer', jsonPath: '.status.promptCount', description: 'Number of prompts the upstream offers.', priority: 1 },
     { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'URL of the upstream MCP endpoint.' },
     STATUS,
     AGE,
@@ -65,13 +67,15 @@ export const MCP_GATEWAY_CRD: CrdSource = {
 export const VIRTUAL_SERVER_CRD: CrdSource = {
   names: VIRTUAL_SERVER,
   description:
-    'VirtualServer is a curated set of tools from one or more McpGateways, served to agents as one ' +
-    'MCP endpoint (status.endpoint).',
+    'VirtualServer is a curated set of tools, resources and prompts from one or more McpGateways, ' +
+    'served to agents as one MCP endpoint (status.endpoint).',
   spec: VirtualServerSpec,
   status: VirtualServerStatus,
   columns: [
     READY,
     { name: 'Tools', type: 'integer', jsonPath: '.status.toolCount', description: 'Number of tools served.' },
+    { name: 'Resources', type: 'integer', jsonPath: '.status.resourceCount', description: 'Number of resources served.', priority: 1 },
+    { name: 'Prompts', type: 'integer', jsonPath: '.status.promptCount', description: 'Number of prompts served.', priority: 1 },
     { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', description: 'The MCP endpoint agents connect to.' },
     STATUS,
     AGE,

@@ -50,3 +50,18 @@ export function slugify(s: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 }
+
+/** The id of an upstream prompt: first 32 hex chars of `sha256("prompt/<gatewayId>/<originalName>")`. */
+export function promptId(gatewayIdValue: string, originalName: string): string {
+  return shortHash(`prompt/${gatewayIdValue}/${originalName}`);
+}
+
+/** The id of an upstream resource: first 32 hex chars of `sha256("resource/<gatewayId>/<uri>")`. */
+export function resourceId(gatewayIdValue: string, uri: string): string {
+  return shortHash(`resource/${gatewayIdValue}/${uri}`);
+}
+
+/** The id of an upstream resource template: first 32 hex chars of `sha256("resource-template/<gatewayId>/<uriTemplate>")`. */
+export function resourceTemplateId(gatewayIdValue: string, uriTemplate: string): string {
+  return shortHash(`resource-template/${gatewayIdValue}/${uriTemplate}`);
+}

@@ -65,11 +65,14 @@ function referenceWarnings(loaded: readonly LoadedFile[]): string[] {
   for (const file of loaded) {
     for (const r of file.resources) {
       if (r.resource.kind !== 'VirtualServer') continue;
-      r.resource.spec.tools.forEach((sel, i) => {
-        if (!gateways.has(`${r.namespace}/${sel.gateway}`)) {
-          lines.push(`${r.where}: spec.tools[${i}].gateway: warning: McpGateway ${r.namespace}/${sel.gateway} is not defined in the validated files`);
-        }
-      });
+      const spec = r.resource.spec;
+      for (const [field, selectors] of [['tools', spec.tools], ['resources', spec.resources], ['prompts', spec.prompts]] as const) {
+        (selectors ?? []).forEach((sel, i) => {
+          if (!gateways.has(`${r.namespace}/${sel.gateway}`)) {
+            lines.push(`${r.where}: spec.${field}[${i}].gateway: warning: McpGateway ${r.namespace}/${sel.gateway} is not defined in the validated files`);
+          }
+        });
+      }
     }
   }
   return lines;

@@ -1,11 +1,13 @@
 /**
- * VirtualServer: a curated set of tools from one or more McpGateways, served to agents as one MCP
- * endpoint. The zod schemas here are the single source of truth: the CRD is generated from them.
+ * VirtualServer: a curated set of tools, resources and prompts from one or more McpGateways, served
+ * to agents as one MCP endpoint. The zod schemas here are the single source of truth: the CRD is
+ * generated from them.
  */
 import { z } from 'zod';
 import { Conditions } from './conditions.ts';
 import { count, mapListOf, mapOf, objectName, ObjectMeta, setOf } from './fields.ts';
 import { API_VERSION } from './names.ts';
+import { withRules } from './rules.ts';
 import { ReplicaStatuses } from './replica-status.ts';
 
 /** A name an agent sees: 1–128 of `A-Za-z0-9_.-` (the MCP tool-name recommendation). */
@@ -34,6 +36,38 @@ export const ToolSelector = z
   .describe('Selects tools of one McpGateway: include, then exclude, then rename.');
 export type ToolSelector = z.infer<typeof ToolSelector>;
 
+/** A resource URI or URI template, or a glob over them (`*` any run of characters, `?` one character). */
+export const ResourcePattern = z.string().min(1).max(2048);
+
+/** Selects resources and resource templates of one McpGateway. URIs are served unchanged. */
+export const ResourceSelector = z
+  .strictObject({
+    gateway: objectName('Name of the McpGateway, in the same namespace, whose resources are selected.'),
+    include: setOf(ResourcePattern, 256, 'Resource URIs or URI templates, or globs (* and ?) over them, to include. Omitted: all resources and templates of the gateway.').optional(),
+    exclude: setOf(ResourcePattern, 256, 'Resource URIs, URI templates or globs to leave out; applied after include.').optional(),
+  })
+  .describe(
+    'Selects resources and resource templates of one McpGateway: include, then exclude. URIs are never renamed; ' +
+      'a URI (or URI template) offered by two selected gateways is reported in status.resourceConflicts and served by neither.',
+  );
+export type ResourceSelector = z.infer<typeof ResourceSelector>;
+
+/** Selects prompts of one McpGateway; named like tools (naming policy, rename). */
+export const PromptSelector = z
+  .strictObject({
+    gateway: objectName('Name of the McpGateway, in the same namespace, whose prompts are selected.'),
+    include: setOf(ToolPattern, 256, 'Upstream prompt names or globs (* and ?) to include. Omitted: all prompts of the gateway.').optional(),
+    exclude: setOf(ToolPattern, 256, 'Upstream prompt names or globs to leave out; applied after include.').optional(),
+    rename: mapOf(ToolPattern, ToolName, 256)
+      .optional()
+      .describe(
+        'Upstream prompt name → the exact name agents see. A renamed prompt is not prefixed by the naming policy; ' +
+          'a name claimed twice is reported in status.promptConflicts.',
+      ),
+  })
+  .describe('Selects prompts of one McpGateway: include, then exclude, then rename. Prompts follow spec.naming like tools.');
+export type PromptSelector = z.infer<typeof PromptSelector>;
+
 /** Who may use the VirtualServer. */
 export const AccessSpec = z
   .strictObject({
@@ -44,29 +78,48 @@ export const AccessSpec = z
 export type AccessSpec = z.infer<typeof AccessSpec>;
 
 /** The desired state of a VirtualServer. */
-export const VirtualServerSpec = z
+const VirtualServerFields = z
   .strictObject({
-    description: z.string().max(1024).optional().describe('Human-readable description, shown to agents as the server instructions.'),
-    tools: z.array(ToolSelector).min(1).max(64).describe('Tool selectors, one or more per McpGateway.'),
+    description: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("Human-readable description, sent to agents as the start of initialize's instructions (the selected gateways' own instructions follow)."),
+    tools: z.array(ToolSelector).max(64).optional().describe('Tool selectors, one or more per McpGateway.'),
+    resources: z.array(ResourceSelector).max(64).optional().describe('Resource selectors (resources and resource templates), one or more per McpGateway.'),
+    prompts: z.array(PromptSelector).max(64).optional().describe('Prompt selectors, one or more per McpGateway.'),
     naming: z
       .enum(['Prefixed', 'Plain'])
       .default('Prefixed')
       .describe(
-        'How tools are named for agents. Prefixed (default): <gateway-slug>-<tool-slug>, as ContextForge does. ' +
-          'Plain: upstream names as they are; names offered by two gateways are reported in status.conflicts and not served.',
+        'How tools and prompts are named for agents. Prefixed (default): <gateway-slug>-<name-slug>, as ContextForge does. ' +
+          'Plain: upstream names as they are; names offered by two gateways are reported in status.conflicts (tools) or ' +
+          'status.promptConflicts and not served. Resource URIs are never renamed.',
       ),
     access: AccessSpec.prefault({}),
   })
-  .describe('VirtualServerSpec: a curated tool set served to agents as one MCP endpoint.');
+  .describe('VirtualServerSpec: a curated set of tools, resources and prompts served to agents as one MCP endpoint.');
+
+const selects = (list: readonly unknown[] | undefined): boolean => list !== undefined && list.length > 0;
+
+export const VirtualServerSpec = withRules(VirtualServerFields, [
+  {
+    rule: '(has(self.tools) && size(self.tools) > 0) || (has(self.resources) && size(self.resources) > 0) || (has(self.prompts) && size(self.prompts) > 0)',
+    message: 'needs at least one selector in tools, resources or prompts',
+    field: 'tools',
+    reason: 'FieldValueRequired',
+    holds: (self) => selects(self.tools) || selects(self.resources) || selects(self.prompts),
+  },
+]);
 export type VirtualServerSpec = z.infer<typeof VirtualServerSpec>;
 
-/** A name offered by more than one selected tool. */
+/** A name (or resource URI) offered by more than one selected tool, prompt or resource. */
 export const ToolConflict = z
   .object({
-    name: z.string().min(1).max(256).describe('The name agents would see.'),
-    candidates: z.array(z.string().max(512)).max(64).describe('The tools claiming it, as <gateway>/<upstream tool name>.'),
+    name: z.string().min(1).max(2048).describe('The name (or resource URI) agents would see.'),
+    candidates: z.array(z.string().max(2600)).max(64).describe('What claims it, as <gateway>/<upstream name or URI>.'),
   })
-  .describe('A tool name claimed by more than one selected tool; none of them is served under it.');
+  .describe('A name claimed by more than one selected tool, prompt or resource; none of them is served under it.');
 export type ToolConflict = z.infer<typeof ToolConflict>;
 
 /** The observed state of a VirtualServer, written by the operator. */
@@ -75,13 +128,18 @@ export const VirtualServerStatus = z
     observedGeneration: count('The metadata.generation the status was computed for.').optional().meta({ format: 'int64' }),
     conditions: Conditions.optional(),
     toolCount: count('Number of tools served.').optional(),
+    resourceCount: count('Number of resources served (listed by resources/list).').optional(),
+    resourceTemplateCount: count('Number of resource templates served (listed by resources/templates/list).').optional(),
+    promptCount: count('Number of prompts served.').optional(),
     endpoint: z.string().max(2048).optional().describe('The MCP endpoint agents connect to (Streamable HTTP).'),
     unmatched: z
       .array(z.string().max(512))
       .max(256)
       .optional()
-      .describe('Selectors that matched no tool, e.g. tools[0].include[1] "getConfluencePage".'),
+      .describe('Selectors that matched nothing, e.g. tools[0].include[1] "getConfluencePage".'),
     conflicts: mapListOf(ToolConflict, 'name', 256, 'Names claimed by more than one tool.').optional(),
+    resourceConflicts: mapListOf(ToolConflict, 'name', 256, 'Resource URIs (or URI templates) offered by more than one selected gateway; none of them is served.').optional(),
+    promptConflicts: mapListOf(ToolConflict, 'name', 256, 'Prompt names claimed by more than one prompt.').optional(),
     replicas: ReplicaStatuses.optional(),
   })
   .describe('VirtualServerStatus: what the proxy replicas serve.');

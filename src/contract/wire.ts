@@ -154,17 +154,41 @@ export const ToolSelector = z.preprocess(
 );
 export type ToolSelector = z.output<typeof ToolSelector>;
 
+/** One resource selector: which resources and resource templates of one gateway (URIs are never renamed). */
+export const ResourceSelector = z.preprocess(
+  snakeKeys,
+  z.object({
+    gateway_id: Id,
+    /** URIs, URI templates or globs (`*`, `?`) over them. Omitted or empty = all. */
+    include: z.array(z.string().min(1)).optional(),
+    exclude: z.array(z.string().min(1)).optional(),
+  }),
+);
+export type ResourceSelector = z.output<typeof ResourceSelector>;
+
+/** One prompt selector: like a tool selector, over prompt names. */
+export const PromptSelector = ToolSelector;
+export type PromptSelector = ToolSelector;
+
+const IdList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v === null ? [] : v),
+  z.array(Id).default([]),
+);
+
 const serverFields = {
   id: Id.optional(),
   name: z.string().trim().min(1).max(255),
   description: z.string().max(4096).nullish(),
   visibility: z.enum(['private', 'team', 'public']).default('public'),
-  associated_tools: z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v === null ? [] : v),
-    z.array(Id).default([]),
-  ),
+  associated_tools: IdList,
+  /** Resource (or resource template) ids, as `GET /resources` lists them. */
+  associated_resources: IdList,
+  /** Prompt ids, as `GET /prompts` lists them. */
+  associated_prompts: IdList,
   namespace: z.string().min(1).max(253).default('default'),
   tool_selectors: z.array(ToolSelector).default([]),
+  resource_selectors: z.array(ResourceSelector).default([]),
+  prompt_selectors: z.array(PromptSelector).default([]),
   naming: z.enum(['Prefixed', 'Plain']).default('Prefixed'),
   access: z
     .object({ users: z.array(z.string().min(1)).default([]), groups: z.array(z.string().min(1)).default([]) })
@@ -222,6 +246,12 @@ export interface GatewayRead {
   /** When the upstream last answered successfully. */
   lastSeen: string | null;
   toolCount: number;
+  /** Resources the upstream lists (`resources/list`). */
+  resourceCount: number;
+  resourceTemplateCount: number;
+  promptCount: number;
+  /** The upstream's `instructions` from its `initialize`, null when it sent none. */
+  instructions: string | null;
   /** Users with a stored token (OAuth authorization_code); 0 for other auth types. */
   authorizedUsers: number;
   specHash: string;
@@ -246,7 +276,19 @@ export interface ServerRead {
   associatedTools: string[];
   associatedToolIds: string[];
   toolCount: number;
+  /** URIs of the resources served, then the URI templates of the templates served. */
+  associatedResources: string[];
+  associatedResourceIds: string[];
+  /** Names of the prompts served, as agents see them. */
+  associatedPrompts: string[];
+  associatedPromptIds: string[];
+  resourceCount: number;
+  resourceTemplateCount: number;
+  promptCount: number;
   conflicts: ConflictRead[];
+  /** URIs (or URI templates) offered by more than one selected gateway; served by none. */
+  resourceConflicts: ConflictRead[];
+  promptConflicts: ConflictRead[];
   /** Selectors (or associated tool ids) that matched nothing, described for a human. */
   unmatched: string[];
   /** Path of the MCP endpoint: `/servers/<id>/mcp`. */
@@ -267,6 +309,46 @@ export interface ToolRead {
   inputSchema: Record<string, unknown>;
   outputSchema: Record<string, unknown> | null;
   annotations: Record<string, unknown> | null;
+  enabled: boolean;
+  reachable: boolean;
+}
+
+/** A resource or resource template of a gateway (ContextForge's ResourceRead, plus where it comes from). */
+export interface ResourceRead {
+  id: string;
+  /** The resource's URI; null for a template. */
+  uri: string | null;
+  /** The template's RFC 6570 URI template; null for a plain resource. */
+  uriTemplate: string | null;
+  name: string;
+  title: string | null;
+  description: string | null;
+  mimeType: string | null;
+  size: number | null;
+  annotations: Record<string, unknown> | null;
+  gatewayId: string;
+  gatewaySlug: string;
+  enabled: boolean;
+  reachable: boolean;
+}
+
+export interface PromptArgumentRead {
+  name: string;
+  description: string | null;
+  required: boolean;
+}
+
+/** A prompt of a gateway (ContextForge's PromptRead fields that apply to a federated prompt). */
+export interface PromptRead {
+  id: string;
+  /** The name as served (by `GET /prompts`: the prefixed default name; by a server: as that server serves it). */
+  name: string;
+  originalName: string;
+  title: string | null;
+  description: string | null;
+  arguments: PromptArgumentRead[];
+  gatewayId: string;
+  gatewaySlug: string;
   enabled: boolean;
   reachable: boolean;
 }
@@ -333,7 +415,11 @@ export interface ServerBody {
   visibility?: 'private' | 'team' | 'public';
   associated_tools?: string[];
   namespace?: string;
+  associated_resources?: string[];
+  associated_prompts?: string[];
   tool_selectors?: { gateway_id: string; include?: string[]; exclude?: string[]; rename?: Record<string, string> }[];
+  resource_selectors?: { gateway_id: string; include?: string[]; exclude?: string[] }[];
+  prompt_selectors?: { gateway_id: string; include?: string[]; exclude?: string[]; rename?: Record<string, string> }[];
   naming?: 'Prefixed' | 'Plain';
   access?: { users?: string[]; groups?: string[] };
 }

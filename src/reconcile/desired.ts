@@ -33,9 +33,10 @@ export function referencedSecrets(gw: McpGateway): string[] {
   return [...names];
 }
 
-/** The gateway names (same namespace) a virtual server selects tools from, deduplicated, in spec order. */
+/** The gateway names (same namespace) a virtual server selects tools, resources or prompts from, deduplicated, in spec order. */
 export function referencedGateways(vs: VirtualServer): string[] {
-  return [...new Set(vs.spec.tools.map((t) => t.gateway))];
+  const { tools = [], resources = [], prompts = [] } = vs.spec;
+  return [...new Set([...tools, ...resources, ...prompts].map((t) => t.gateway))];
 }
 
 /**
@@ -124,21 +125,29 @@ export function desiredServer(vs: VirtualServer): DesiredRegistration<ServerBody
     id,
     name: vs.metadata.name,
     namespace,
-    tool_selectors: vs.spec.tools.map((t) => {
-      const sel: NonNullable<ServerBody['tool_selectors']>[number] = { gateway_id: gatewayId(namespace, t.gateway) };
-      if (t.include && t.include.length > 0) sel.include = [...t.include];
-      if (t.exclude && t.exclude.length > 0) sel.exclude = [...t.exclude];
-      if (t.rename && Object.keys(t.rename).length > 0) sel.rename = { ...t.rename };
-      return sel;
-    }),
+    tool_selectors: (vs.spec.tools ?? []).map((t) => selectorBody(namespace, t)),
     naming: vs.spec.naming ?? 'Prefixed',
   };
+  // Only when present, so a tools-only server's body (and hash) is what it was before resources and prompts existed.
+  if (vs.spec.resources && vs.spec.resources.length > 0) body.resource_selectors = vs.spec.resources.map((r) => selectorBody(namespace, r));
+  if (vs.spec.prompts && vs.spec.prompts.length > 0) body.prompt_selectors = vs.spec.prompts.map((p) => selectorBody(namespace, p));
   if (vs.spec.description) body.description = vs.spec.description;
   const users = vs.spec.access?.users ?? [];
   const groups = vs.spec.access?.groups ?? [];
   if (users.length > 0 || groups.length > 0) body.access = { users: [...users], groups: [...groups] };
   return { id, body, hash: specHash(body) };
 }
+
+/** One selector of the spec as the admin API takes it: the gateway as an id, empty lists left out. */
+function selectorBody(namespace: string, t: { gateway: string; include?: string[] | undefined; exclude?: string[] | undefined; rename?: Record<string, string> | undefined }): Selector {
+  const sel: Selector = { gateway_id: gatewayId(namespace, t.gateway) };
+  if (t.include && t.include.length > 0) sel.include = [...t.include];
+  if (t.exclude && t.exclude.length > 0) sel.exclude = [...t.exclude];
+  if (t.rename && Object.keys(t.rename).length > 0) sel.rename = { ...t.rename };
+  return sel;
+}
+
+type Selector = NonNullable<ServerBody['tool_selectors']>[number];
 
 function resolveSecret(secrets: SecretLookup, namespace: string, path: string, ref: SecretKeyRef): string {
   const data = secrets(namespace, ref.name);

@@ -8,7 +8,7 @@
  */
 import { ConditionType, Reason, removeCondition, setCondition } from '../api/conditions.ts';
 import type { Condition, ConditionInput } from '../api/conditions.ts';
-import type { GatewayRead, ServerRead } from '../contract/wire.ts';
+import type { ConflictRead, GatewayRead, ServerRead } from '../contract/wire.ts';
 import type { ReconcileError } from './errors.ts';
 import type { McpGateway, McpGatewayStatus, ReplicaStatus, VirtualServer, VirtualServerStatus } from './resources.ts';
 
@@ -76,6 +76,10 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
   const first = reads[0];
   if (first) {
     status.toolCount = Math.max(...reads.map((r) => r.toolCount));
+    // A replica of an older proxy does not report these yet: counted as 0.
+    status.resourceCount = Math.max(...reads.map((r) => r.resourceCount ?? 0));
+    status.resourceTemplateCount = Math.max(...reads.map((r) => r.resourceTemplateCount ?? 0));
+    status.promptCount = Math.max(...reads.map((r) => r.promptCount ?? 0));
     status.authorizedUsers = Math.max(...reads.map((r) => r.authorizedUsers));
   }
 
@@ -168,12 +172,23 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
   if (read) {
     status.endpoint = obs.endpointBase ? `${obs.endpointBase.replace(/\/$/, '')}${read.endpoint}` : read.endpoint;
     status.toolCount = read.toolCount;
+    status.resourceCount = read.resourceCount ?? 0;
+    status.resourceTemplateCount = read.resourceTemplateCount ?? 0;
+    status.promptCount = read.promptCount ?? 0;
+    const capped = (list: ConflictRead[] | undefined) => (list ?? []).slice(0, MAX_STATUS_LIST).map((c) => ({ name: c.name, candidates: c.candidates.slice(0, 64) }));
     if (read.unmatched.length > 0) status.unmatched = read.unmatched.slice(0, MAX_STATUS_LIST);
-    if (read.conflicts.length > 0) status.conflicts = read.conflicts.slice(0, MAX_STATUS_LIST).map((c) => ({ name: c.name, candidates: c.candidates.slice(0, 64) }));
+    if (read.conflicts.length > 0) status.conflicts = capped(read.conflicts);
+    if ((read.resourceConflicts ?? []).length > 0) status.resourceConflicts = capped(read.resourceConflicts);
+    if ((read.promptConflicts ?? []).length > 0) status.promptConflicts = capped(read.promptConflicts);
     const pending = obs.gateways.filter((g) => g.consentPending);
-    if (read.conflicts.length > 0) {
+    const conflicts = [
+      ...read.conflicts.map((c) => `${c.name} is served by ${c.candidates.length} tools (${c.candidates.join(', ')}); rename or exclude all but one`),
+      ...(read.promptConflicts ?? []).map((c) => `prompt ${c.name} is served by ${c.candidates.length} prompts (${c.candidates.join(', ')}); rename or exclude all but one`),
+      ...(read.resourceConflicts ?? []).map((c) => `resource ${c.name} is offered by ${c.candidates.length} gateways (${c.candidates.join(', ')}); exclude it from all but one`),
+    ];
+    if (conflicts.length > 0) {
       toolsBlocking = true;
-      set({ type: ConditionType.ToolsResolved, status: 'False', reason: Reason.NameConflict, message: read.conflicts.map((c) => `${c.name} is served by ${c.candidates.length} tools (${c.candidates.join(', ')}); rename or exclude all but one`).join('; ') });
+      set({ type: ConditionType.ToolsResolved, status: 'False', reason: Reason.NameConflict, message: conflicts.join('; ') });
     } else if (read.unmatched.length > 0) {
       const message = `selectors matched no tool: ${read.unmatched.join('; ')}`;
       if (pending.length > 0) {

@@ -4,20 +4,21 @@
  * background. A failed request changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gatewayId as defaultGatewayId, serverId as defaultServerId, toolId } from '../../api/ids.ts';
+import { gatewayId as defaultGatewayId, promptId, resourceId, resourceTemplateId, serverId as defaultServerId, toolId } from '../../api/ids.ts';
 import type { ProxyContext } from '../context.ts';
+import type { GatewayRuntime } from '../upstream/gateway-runtime.ts';
 import { ProxyError } from '../errors.ts';
 import { decodePathSegment, parseBody, readJson, sendJson } from '../http/io.ts';
 import { specHash } from '../../contract/digest.ts';
-import { gatewayRead, gatewayToolReads, serverRead, toolRead } from './views.ts';
-import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type StateRead, type ToolRead } from '../../contract/wire.ts';
+import { gatewayPromptReads, gatewayRead, gatewayResourceReads, gatewayToolReads, serverPromptReads, serverRead, serverResourceReads, toolRead } from './views.ts';
+import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type ServerSpec, type StateRead, type ToolRead } from '../../contract/wire.ts';
 
 /** Serves `req` when it is an admin route; resolves false when no admin route matches its path. */
 export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const path = url.pathname.replace(/^\/v1(?=\/)/, '').replace(/\/+$/, '');
   const seg = path.split('/').slice(1).map(decodePathSegment);
   const [collection, id, sub, subsub] = seg;
-  if (collection !== 'gateways' && collection !== 'servers' && collection !== 'tools' && collection !== 'state') return false;
+  if (collection !== 'gateways' && collection !== 'servers' && collection !== 'tools' && collection !== 'resources' && collection !== 'prompts' && collection !== 'state') return false;
   if (collection === 'tools' && id === 'invoke') return false; // an agent route
   const m = req.method ?? 'GET';
   ctx.checkAdmin(req);
@@ -63,9 +64,17 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
         return toolRead(e, rt?.registration.slug ?? '', rt?.reachable ?? false, rt?.registration.spec.enabled ?? false);
       });
       return done(sendJson(res, 200, tools));
+    } else if (sub === 'resources' && subsub === undefined && m === 'GET') {
+      return done(sendJson(res, 200, serverResourceReads(ctx.catalog.resolve(findServer(ctx, id)), (g) => ctx.pool.get(g))));
+    } else if (sub === 'prompts' && subsub === undefined && m === 'GET') {
+      return done(sendJson(res, 200, serverPromptReads(ctx.catalog.resolve(findServer(ctx, id)), (g) => ctx.pool.get(g))));
     }
   } else if (collection === 'tools' && id === undefined && m === 'GET') {
-    return done(sendJson(res, 200, listTools(ctx, url)));
+    return done(sendJson(res, 200, listOf(ctx, url, 'tools', gatewayToolReads)));
+  } else if (collection === 'resources' && id === undefined && m === 'GET') {
+    return done(sendJson(res, 200, listOf(ctx, url, 'resources', gatewayResourceReads)));
+  } else if (collection === 'prompts' && id === undefined && m === 'GET') {
+    return done(sendJson(res, 200, listOf(ctx, url, 'prompts', gatewayPromptReads)));
   } else if (collection === 'state') {
     if (id === undefined && m === 'GET') return done(sendJson(res, 200, state(ctx)));
     if (id === 'synced' && m === 'POST') {
@@ -153,12 +162,7 @@ async function postServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   if (ctx.store.servers.has(id)) throw new ProxyError('ERR_CONFLICT', `Server already exists with name: ${spec.name} (id ${id}); use PUT /servers/${id} to replace it`);
   const clash = ctx.store.findServer(spec.name);
   if (clash) throw new ProxyError('ERR_CONFLICT', `Server already exists with name: ${spec.name} (id ${clash.id})`);
-  const known = new Set<string>();
-  for (const rt of ctx.pool.values()) for (const t of rt.tools) known.add(toolId(rt.id, t.name));
-  const missing = spec.associated_tools.filter((t) => !known.has(t));
-  if (missing.length > 0) {
-    throw new ProxyError('ERR_VALIDATION', `server.associated_tools: no discovered tool has id ${missing.join(', ')}`, { details: missing.map((t) => ({ path: `server.associated_tools`, message: `Tool with id ${t} does not exist` })) });
-  }
+  checkAssociatedIds(ctx, spec);
   const { registration } = ctx.store.putServer(id, spec, specHash(bodyOf(bodyOf(raw).server)));
   ctx.registrationsChanged();
   sendJson(res, 201, serverRead(registration, ctx.catalog.resolve(registration)));
@@ -174,10 +178,35 @@ async function putServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRes
   sendJson(res, created ? 201 : 200, serverRead(registration, ctx.catalog.resolve(registration)));
 }
 
-function listTools(ctx: ProxyContext, url: URL): ToolRead[] | { tools: ToolRead[]; nextCursor: string | null } {
+/**
+ * `POST /servers` refuses associated ids no discovered item has (ContextForge answers "Tool with id
+ * … does not exist"); a `PUT` keeps them and reports them in `unmatched`, as a reconcile needs.
+ */
+function checkAssociatedIds(ctx: ProxyContext, spec: ServerSpec): void {
+  const known = new Set<string>();
+  for (const rt of ctx.pool.values()) {
+    const o = rt.offer;
+    for (const t of o.tools) known.add(toolId(rt.id, t.name));
+    for (const p of o.prompts) known.add(promptId(rt.id, p.name));
+    for (const r of o.resources) known.add(resourceId(rt.id, r.uri));
+    for (const t of o.resourceTemplates) known.add(resourceTemplateId(rt.id, t.uriTemplate));
+  }
+  const details: { path: string; message: string }[] = [];
+  for (const [field, noun, ids] of [
+    ['associated_tools', 'Tool', spec.associated_tools],
+    ['associated_resources', 'Resource', spec.associated_resources],
+    ['associated_prompts', 'Prompt', spec.associated_prompts],
+  ] as const) {
+    for (const id of ids) if (!known.has(id)) details.push({ path: `server.${field}`, message: `${noun} with id ${id} does not exist` });
+  }
+  if (details.length > 0) throw new ProxyError('ERR_VALIDATION', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
+}
+
+/** `GET /tools|resources|prompts`: every gateway's items (or `gateway_id`'s), sorted by name, ContextForge's paging. */
+function listOf<T extends { name: string }>(ctx: ProxyContext, url: URL, key: string, readsOf: (rt: GatewayRuntime) => T[]): T[] | Record<string, T[] | string | null> {
   const gw = url.searchParams.get('gateway_id') ?? url.searchParams.get('gatewayId');
-  const all: ToolRead[] = [];
-  for (const rt of ctx.pool.values()) if (!gw || rt.id === gw) all.push(...gatewayToolReads(rt));
+  const all: T[] = [];
+  for (const rt of ctx.pool.values()) if (!gw || rt.id === gw) all.push(...readsOf(rt));
   all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const limit = Number(url.searchParams.get('limit') ?? '0');
   const offset = Number(url.searchParams.get('cursor') ?? '0');
@@ -185,7 +214,7 @@ function listTools(ctx: ProxyContext, url: URL): ToolRead[] | { tools: ToolRead[
   const page = Number.isInteger(limit) && limit > 0 ? all.slice(start, start + limit) : all.slice(start);
   if (url.searchParams.get('include_pagination') === 'true') {
     const next = start + page.length < all.length ? String(start + page.length) : null;
-    return { tools: page, nextCursor: next };
+    return { [key]: page, nextCursor: next };
   }
   return page;
 }

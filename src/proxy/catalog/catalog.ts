@@ -1,13 +1,17 @@
 /**
- * The live catalog: resolves virtual servers against the pool's discovered tools, cached until a
- * registration or a gateway's tools change.
+ * The live catalog: resolves virtual servers against what the pool's gateways offer (tools,
+ * prompts, resources, templates), cached until a registration or a gateway's offer changes.
  */
 import type { ServerRegistration } from '../registry/types.ts';
-import { resolveServerTools, type CatalogEntry, type CatalogGateway, type ResolvedServer } from './resolve.ts';
+import { resolveServer, type CatalogEntry, type CatalogGateway, type PromptEntry, type ResolvedCatalog, type ResourceEntry } from './resolve.ts';
 
-export interface ResolvedCatalogServer extends ResolvedServer {
+export interface ResolvedCatalogServer extends ResolvedCatalog {
   /** Tools by served name, for `tools/call`. */
   byName: ReadonlyMap<string, CatalogEntry>;
+  /** Prompts by served name, for `prompts/get` and prompt completions. */
+  promptByName: ReadonlyMap<string, PromptEntry>;
+  /** Listed resources by URI, for `resources/read` and subscriptions. */
+  resourceByUri: ReadonlyMap<string, ResourceEntry>;
 }
 
 export class Catalog {
@@ -18,16 +22,26 @@ export class Catalog {
     this.#view = view;
   }
 
-  /** Forgets every resolution (a gateway's tools or a registration changed). */
+  /** Forgets every resolution (a gateway's offer or a registration changed). */
   invalidate(): void {
     this.#cache = new Map();
+  }
+
+  /** What the pool's gateways offer, by gateway id. */
+  gateways(): ReadonlyMap<string, CatalogGateway> {
+    return this.#view();
   }
 
   resolve(server: ServerRegistration): ResolvedCatalogServer {
     const hit = this.#cache.get(server.id);
     if (hit && hit.registration === server) return hit.resolved;
-    const r = resolveServerTools(server.spec, this.#view());
-    const resolved = { ...r, byName: new Map(r.tools.map((t) => [t.name, t])) };
+    const r = resolveServer(server.spec, this.#view());
+    const resolved: ResolvedCatalogServer = {
+      ...r,
+      byName: new Map(r.tools.map((t) => [t.name, t])),
+      promptByName: new Map(r.prompts.map((p) => [p.name, p])),
+      resourceByUri: new Map(r.resources.map((e) => [e.uri, e])),
+    };
     this.#cache.set(server.id, { registration: server, resolved });
     return resolved;
   }

@@ -1,19 +1,15 @@
 /**
- * The tool catalog: pure functions from discovered upstream tools and a virtual server's spec to
- * the list of tools that server serves.
- *
- * Contract:
- * - `associated_tools` (ids, seed style) and `tool_selectors` (include/exclude globs, rename) add up.
- * - Names: a `rename` entry is used verbatim; otherwise `naming: Prefixed` (default) serves
- *   `<gateway-slug>-<slug(originalName)>` (ContextForge's rule) and `Plain` serves the upstream name.
- * - Two different upstream tools that would be served under one name are a conflict: both are left
- *   out and the conflict is reported. There is never a silent winner.
- * - Selectors, include patterns, renames and ids that match nothing are reported in `unmatched`.
- * - The result is sorted by served name, so equal inputs give equal outputs.
+ * The catalog: pure functions from what the gateways offer (tools, prompts, resources, resource
+ * templates) and a virtual server's spec to what that server serves. Selection rules are in
+ * `select.ts`; this file says how each kind is keyed and named:
+ * - tools and prompts: `rename` verbatim; else `naming: Prefixed` (default) serves
+ *   `<gateway-slug>-<slug(originalName)>` (ContextForge's rule), `Plain` the upstream name.
+ * - resources and templates: the upstream URI (template) unchanged, never renamed. One resource
+ *   selector selects both; a URI offered by two selected gateways is a conflict, served by neither.
  */
-import { slugify, toolId } from '../../api/ids.ts';
+import { promptId, resourceId, resourceTemplateId, slugify, toolId } from '../../api/ids.ts';
 import type { ServerSpec } from '../../contract/wire.ts';
-import { globMatcher } from './glob.ts';
+import { select, type Conflict, type Kind, type Offer, type Served } from './select.ts';
 
 /** A tool as the upstream describes it in `tools/list` (passed through untouched). */
 export interface UpstreamTool {
@@ -25,12 +21,36 @@ export interface UpstreamTool {
   [k: string]: unknown;
 }
 
-/** What the catalog knows of one gateway. */
+/** A prompt as the upstream lists it (passed through untouched apart from its name). */
+export interface UpstreamPrompt {
+  name: string;
+  description?: string | undefined;
+  arguments?: { name: string; description?: string | undefined; required?: boolean | undefined }[] | undefined;
+  [k: string]: unknown;
+}
+
+/** A resource as the upstream lists it (passed through untouched). */
+export interface UpstreamResource {
+  uri: string;
+  name: string;
+  [k: string]: unknown;
+}
+
+/** A resource template as the upstream lists it (passed through untouched). */
+export interface UpstreamResourceTemplate {
+  uriTemplate: string;
+  name: string;
+  [k: string]: unknown;
+}
+
+/** What the catalog knows of one gateway. Lists are empty before the first successful discovery. */
 export interface CatalogGateway {
   id: string;
   slug: string;
-  /** Discovered tools; empty before the first successful discovery. */
   tools: readonly UpstreamTool[];
+  prompts?: readonly UpstreamPrompt[];
+  resources?: readonly UpstreamResource[];
+  resourceTemplates?: readonly UpstreamResourceTemplate[];
 }
 
 /** One tool as a server serves it. */
@@ -43,94 +63,117 @@ export interface CatalogEntry {
   tool: UpstreamTool;
 }
 
+/** One prompt as a server serves it. */
+export interface PromptEntry {
+  name: string;
+  promptId: string;
+  gatewayId: string;
+  originalName: string;
+  prompt: UpstreamPrompt;
+}
+
+/** One resource as a server serves it (under its upstream URI). */
+export interface ResourceEntry {
+  uri: string;
+  resourceId: string;
+  gatewayId: string;
+  resource: UpstreamResource;
+}
+
+/** One resource template as a server serves it (under its upstream URI template). */
+export interface TemplateEntry {
+  uriTemplate: string;
+  resourceId: string;
+  gatewayId: string;
+  template: UpstreamResourceTemplate;
+}
+
 export interface ResolvedServer {
   tools: CatalogEntry[];
-  conflicts: { name: string; candidates: string[] }[];
+  conflicts: Conflict[];
   unmatched: string[];
 }
 
-/** The default (Prefixed) name of an upstream tool: `<gateway-slug>-<slug(originalName)>`. */
+export interface ResolvedCatalog extends ResolvedServer {
+  prompts: PromptEntry[];
+  resources: ResourceEntry[];
+  resourceTemplates: TemplateEntry[];
+  promptConflicts: Conflict[];
+  resourceConflicts: Conflict[];
+}
+
+type Spec = Pick<ServerSpec, 'associated_tools' | 'tool_selectors' | 'naming'> &
+  Partial<Pick<ServerSpec, 'associated_prompts' | 'prompt_selectors' | 'associated_resources' | 'resource_selectors'>>;
+
+/** The default (Prefixed) name of an upstream tool or prompt: `<gateway-slug>-<slug(originalName)>`. */
 export function prefixedToolName(gatewaySlug: string, originalName: string): string {
   return `${gatewaySlug}-${slugify(originalName)}`;
 }
 
-/** Resolves a server spec against the gateways' discovered tools. Pure; see the module contract. */
-export function resolveServerTools(spec: Pick<ServerSpec, 'associated_tools' | 'tool_selectors' | 'naming'>, gateways: ReadonlyMap<string, CatalogGateway>): ResolvedServer {
-  const picked: CatalogEntry[] = [];
-  const unmatched: string[] = [];
-  const nameFor = (gw: CatalogGateway, original: string): string => (spec.naming === 'Plain' ? original : prefixedToolName(gw.slug, original));
-
-  if (spec.associated_tools.length > 0) {
-    const byId = new Map<string, { gw: CatalogGateway; tool: UpstreamTool }>();
-    for (const gw of gateways.values()) for (const tool of gw.tools) byId.set(toolId(gw.id, tool.name), { gw, tool });
-    for (const id of spec.associated_tools) {
-      const hit = byId.get(id);
-      if (!hit) {
-        unmatched.push(`associated tool ${id}: no discovered tool has this id`);
-        continue;
-      }
-      picked.push(entry(nameFor(hit.gw, hit.tool.name), hit.gw, hit.tool));
-    }
-  }
-
-  for (const [i, sel] of spec.tool_selectors.entries()) {
-    const where = `tool_selectors[${i}]`;
-    const gw = gateways.get(sel.gateway_id);
-    if (!gw) {
-      unmatched.push(`${where}: gateway ${sel.gateway_id} is not registered`);
-      continue;
-    }
-    if (gw.tools.length === 0) {
-      unmatched.push(`${where}: gateway ${gw.slug} has no discovered tools yet`);
-      continue;
-    }
-    const includes = (sel.include ?? []).map((p) => ({ p, match: globMatcher(p), hits: 0 }));
-    const excludes = (sel.exclude ?? []).map(globMatcher);
-    const renames = new Map(Object.entries(sel.rename ?? {}));
-    const renamed = new Set<string>();
-    for (const tool of gw.tools) {
-      let included = includes.length === 0;
-      for (const inc of includes) {
-        if (inc.match(tool.name)) {
-          inc.hits++;
-          included = true;
-        }
-      }
-      if (!included || excludes.some((m) => m(tool.name))) continue;
-      const rename = renames.get(tool.name);
-      if (rename !== undefined) renamed.add(tool.name);
-      picked.push(entry(rename ?? nameFor(gw, tool.name), gw, tool));
-    }
-    for (const inc of includes) if (inc.hits === 0) unmatched.push(`${where}: include "${inc.p}" matched no tool of gateway ${gw.slug}`);
-    for (const from of renames.keys()) if (!renamed.has(from)) unmatched.push(`${where}: rename "${from}" matched no selected tool of gateway ${gw.slug}`);
-  }
-
-  return settle(picked, unmatched);
+function named(naming: Spec['naming']) {
+  return (gw: CatalogGateway, o: Offer<unknown>): string => (naming === 'Plain' ? o.key : prefixedToolName(gw.slug, o.key));
 }
 
-function entry(name: string, gw: CatalogGateway, tool: UpstreamTool): CatalogEntry {
-  return { name, toolId: toolId(gw.id, tool.name), gatewayId: gw.id, originalName: tool.name, tool };
+function toolKind(naming: Spec['naming']): Kind<CatalogGateway, UpstreamTool> {
+  return {
+    noun: 'tools',
+    selectorField: 'tool_selectors',
+    associatedNoun: 'associated tool',
+    offers: (gw) => gw.tools.map((t) => ({ key: t.name, id: toolId(gw.id, t.name), family: 'tool', item: t })),
+    servedName: named(naming),
+  };
 }
 
-/** Dedupes identical picks, removes and reports name conflicts, sorts by name. */
-function settle(picked: CatalogEntry[], unmatched: string[]): ResolvedServer {
-  const byName = new Map<string, Map<string, CatalogEntry>>();
-  for (const e of picked) {
-    let candidates = byName.get(e.name);
-    if (!candidates) byName.set(e.name, (candidates = new Map()));
-    candidates.set(e.toolId, e);
-  }
-  const tools: CatalogEntry[] = [];
-  const conflicts: ResolvedServer['conflicts'] = [];
-  for (const [name, candidates] of byName) {
-    if (candidates.size === 1) tools.push(candidates.values().next().value as CatalogEntry);
-    else conflicts.push({ name, candidates: [...candidates.values()].map((c) => `${c.gatewayId}/${c.originalName}`).sort() });
-  }
-  tools.sort((a, b) => cmp(a.name, b.name));
-  conflicts.sort((a, b) => cmp(a.name, b.name));
-  return { tools, conflicts, unmatched };
+function promptKind(naming: Spec['naming']): Kind<CatalogGateway, UpstreamPrompt> {
+  return {
+    noun: 'prompts',
+    selectorField: 'prompt_selectors',
+    associatedNoun: 'associated prompt',
+    offers: (gw) => (gw.prompts ?? []).map((p) => ({ key: p.name, id: promptId(gw.id, p.name), family: 'prompt', item: p })),
+    servedName: named(naming),
+  };
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+type AnyResource = { resource: UpstreamResource } | { template: UpstreamResourceTemplate };
+
+const resourceKind: Kind<CatalogGateway, AnyResource> = {
+  noun: 'resources',
+  selectorField: 'resource_selectors',
+  associatedNoun: 'associated resource',
+  offers: (gw) => [
+    ...(gw.resources ?? []).map((r) => ({ key: r.uri, id: resourceId(gw.id, r.uri), family: 'resource', item: { resource: r } })),
+    ...(gw.resourceTemplates ?? []).map((t) => ({ key: t.uriTemplate, id: resourceTemplateId(gw.id, t.uriTemplate), family: 'template', item: { template: t } })),
+  ],
+  servedName: (_gw, o) => o.key,
+};
+
+const toTool = (s: Served<UpstreamTool>): CatalogEntry => ({ name: s.name, toolId: s.id, gatewayId: s.gatewayId, originalName: s.key, tool: s.item });
+
+/** Resolves a server spec's tools against the gateways' discovered tools. Pure. */
+export function resolveServerTools(spec: Spec, gateways: ReadonlyMap<string, CatalogGateway>): ResolvedServer {
+  const t = select(toolKind(spec.naming), spec.associated_tools, spec.tool_selectors, gateways);
+  return { tools: t.served.map(toTool), conflicts: t.conflicts, unmatched: t.unmatched };
+}
+
+/** Resolves everything a server serves: tools, prompts, resources and templates. Pure. */
+export function resolveServer(spec: Spec, gateways: ReadonlyMap<string, CatalogGateway>): ResolvedCatalog {
+  const t = select(toolKind(spec.naming), spec.associated_tools, spec.tool_selectors, gateways);
+  const p = select(promptKind(spec.naming), spec.associated_prompts ?? [], spec.prompt_selectors ?? [], gateways);
+  const r = select(resourceKind, spec.associated_resources ?? [], spec.resource_selectors ?? [], gateways);
+  const resources: ResourceEntry[] = [];
+  const resourceTemplates: TemplateEntry[] = [];
+  for (const s of r.served) {
+    if ('resource' in s.item) resources.push({ uri: s.name, resourceId: s.id, gatewayId: s.gatewayId, resource: s.item.resource });
+    else resourceTemplates.push({ uriTemplate: s.name, resourceId: s.id, gatewayId: s.gatewayId, template: s.item.template });
+  }
+  return {
+    tools: t.served.map(toTool),
+    conflicts: t.conflicts,
+    prompts: p.served.map((s) => ({ name: s.name, promptId: s.id, gatewayId: s.gatewayId, originalName: s.key, prompt: s.item })),
+    promptConflicts: p.conflicts,
+    resources,
+    resourceTemplates,
+    resourceConflicts: r.conflicts,
+    unmatched: [...t.unmatched, ...p.unmatched, ...r.unmatched],
+  };
 }

@@ -6,7 +6,7 @@
  * Nothing here refuses or loses a registration: an unreachable upstream only shows in the observed
  * state and makes calls fail fast until it recovers.
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, credentialScope, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
@@ -19,21 +19,37 @@ const USER_SESSION_IDLE_MS = 30 * 60_000;
 export interface GatewayRuntimeOptions {
   credentials: UpstreamCredentials;
   logger: Logger;
-  /** Called when the discovered tool list changed. */
+  /** Called when the discovered offer (tools, prompts, resources, templates, capabilities, instructions) changed. */
   onToolsChanged: (gatewayId: string) => void;
+  /** Called when the upstream announces `notifications/resources/updated` on one of its sessions. */
+  onResourceUpdated?: (gatewayId: string, session: UpstreamSession, uri: string) => void;
   /** Called when reachability changed (metrics). */
   onReachabilityChanged: (gatewayId: string, reachable: boolean) => void;
   /** SSRF policy for upstream URLs; undefined = no check. */
   urlPolicy?: UpstreamUrlPolicy;
   /** Deadline of a tool call without upstream activity, ms. Defaults to 300000. */
   callTimeoutMs?: number;
-  /** Tools discovered by a previous runtime of the same upstream, served until rediscovered. */
-  initialTools?: readonly Tool[];
+  /** What a previous runtime of the same upstream discovered, served until rediscovered. */
+  initialOffer?: Offer;
 }
+
+/** What an upstream offers, as discovery last saw it. */
+export interface Offer {
+  tools: readonly Tool[];
+  prompts: readonly Prompt[];
+  resources: readonly Resource[];
+  resourceTemplates: readonly ResourceTemplate[];
+  /** What the upstream declared in `initialize`. */
+  capabilities: ServerCapabilities;
+  /** The upstream's `instructions`, when it sent any. */
+  instructions: string | undefined;
+}
+
+const EMPTY_OFFER: Offer = { tools: [], prompts: [], resources: [], resourceTemplates: [], capabilities: {}, instructions: undefined };
 
 export class GatewayRuntime {
   registration: GatewayRegistration;
-  tools: readonly Tool[];
+  offer: Offer;
   discovered = false;
   reachable = false;
   lastError: string | null = null;
@@ -50,7 +66,12 @@ export class GatewayRuntime {
   constructor(registration: GatewayRegistration, opts: GatewayRuntimeOptions) {
     this.registration = registration;
     this.#opts = opts;
-    this.tools = opts.initialTools ?? [];
+    this.offer = opts.initialOffer ?? EMPTY_OFFER;
+  }
+
+  /** Discovered tools (the offer's). */
+  get tools(): readonly Tool[] {
+    return this.offer.tools;
   }
 
   get id(): string {
@@ -89,6 +110,7 @@ export class GatewayRuntime {
       session = new UpstreamSession(this.registration, scope, scope === 'shared' ? undefined : user, {
         credentials: this.#opts.credentials,
         onToolListChanged: () => void this.refresh().catch(() => {}),
+        onResourceUpdated: (s, uri) => this.#opts.onResourceUpdated?.(this.id, s, uri),
         onStateChange: (s) => this.#observe(s),
         ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       });
@@ -128,13 +150,16 @@ export class GatewayRuntime {
       session = ready;
     }
     try {
-      const tools = await session.listTools();
+      const offer = await this.#discover(session);
       this.lastCheck = new Date();
-      const changed = !this.discovered || JSON.stringify(tools) !== JSON.stringify(this.tools);
-      this.tools = tools;
+      const changed = !this.discovered || JSON.stringify(offer) !== JSON.stringify(this.offer);
+      this.offer = offer;
       this.discovered = true;
       if (changed) {
-        this.#opts.logger.info({ gateway: this.registration.spec.name, gatewayId: this.id, tools: tools.length }, 'upstream tools discovered');
+        this.#opts.logger.info(
+          { gateway: this.registration.spec.name, gatewayId: this.id, tools: offer.tools.length, prompts: offer.prompts.length, resources: offer.resources.length, resourceTemplates: offer.resourceTemplates.length },
+          'upstream offer discovered',
+        );
         this.#opts.onToolsChanged(this.id);
       }
     } catch (err) {
@@ -144,6 +169,31 @@ export class GatewayRuntime {
       else this.lastError = String((err as Error).message ?? err);
       throw err;
     }
+  }
+
+  /**
+   * Lists everything the upstream declared (tools always; prompts, resources and templates when
+   * its capabilities say so). A failing prompt or resource list keeps what was known before, so a
+   * half-broken upstream does not lose its tools.
+   */
+  async #discover(session: UpstreamSession): Promise<Offer> {
+    const tools = await session.listTools();
+    const caps = session.capabilities;
+    const optional = async <T>(declared: unknown, method: string, field: string, before: readonly T[]): Promise<readonly T[]> => {
+      if (!declared) return [];
+      try {
+        return await session.listAll<T>(method, field);
+      } catch (err) {
+        this.#opts.logger.warn({ gateway: this.registration.spec.name, gatewayId: this.id, method, error: (err as Error).message }, 'upstream list failed; keeping the previous one');
+        return before;
+      }
+    };
+    const [prompts, resources, resourceTemplates] = await Promise.all([
+      optional<Prompt>(caps.prompts, 'prompts/list', 'prompts', this.offer.prompts),
+      optional<Resource>(caps.resources, 'resources/list', 'resources', this.offer.resources),
+      optional<ResourceTemplate>(caps.resources, 'resources/templates/list', 'resourceTemplates', this.offer.resourceTemplates),
+    ]);
+    return { tools, prompts, resources, resourceTemplates, capabilities: caps, instructions: session.instructions };
   }
 
   /**

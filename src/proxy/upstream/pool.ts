@@ -8,7 +8,7 @@ import type { CatalogGateway } from '../catalog/resolve.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import type { UpstreamCredentials } from './credentials.ts';
 import { GatewayRuntime } from './gateway-runtime.ts';
-import type { UpstreamUrlPolicy } from './session.ts';
+import type { UpstreamSession, UpstreamUrlPolicy } from './session.ts';
 
 export interface UpstreamPoolOptions {
   credentials: UpstreamCredentials;
@@ -16,6 +16,8 @@ export interface UpstreamPoolOptions {
   /** Called after any change that can change what a server serves. */
   onCatalogChanged: () => void;
   onReachabilityChanged?: (gateway: GatewayRegistration, reachable: boolean) => void;
+  /** Called when an upstream announces `notifications/resources/updated` on one of its sessions. */
+  onResourceUpdated?: (gatewayId: string, session: UpstreamSession, uri: string) => void;
   /** Called when a gateway's runtime is dropped (deleted, or renamed by a replace). */
   onGatewayRemoved?: (gateway: GatewayRegistration) => void;
   /** SSRF policy for upstream URLs; undefined = no check. */
@@ -52,10 +54,11 @@ export class UpstreamPool {
       credentials: this.#opts.credentials,
       logger: this.#opts.logger,
       onToolsChanged: () => this.#changed(),
+      ...(this.#opts.onResourceUpdated ? { onResourceUpdated: this.#opts.onResourceUpdated } : {}),
       onReachabilityChanged: (_id, reachable) => this.#opts.onReachabilityChanged?.(runtime.registration, reachable),
       ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       ...(this.#opts.callTimeoutMs === undefined ? {} : { callTimeoutMs: this.#opts.callTimeoutMs }),
-      ...(old && old.registration.spec.url === gateway.spec.url ? { initialTools: old.tools } : {}),
+      ...(old && old.registration.spec.url === gateway.spec.url ? { initialOffer: old.offer } : {}),
     });
     this.#runtimes.set(gateway.id, runtime);
     this.#keys.set(gateway.id, key);
@@ -87,11 +90,21 @@ export class UpstreamPool {
     return this.#runtimes.values();
   }
 
-  /** What the catalog resolves against: every gateway's id, slug and discovered tools. Cached until a change. */
+  /** What the catalog resolves against: every gateway's id, slug and discovered offer. Cached until a change. */
   catalogView(): ReadonlyMap<string, CatalogGateway> {
     if (!this.#view) {
       this.#view = new Map();
-      for (const r of this.#runtimes.values()) this.#view.set(r.id, { id: r.id, slug: r.registration.slug, tools: r.tools as CatalogGateway['tools'] });
+      for (const r of this.#runtimes.values()) {
+        const o = r.offer;
+        this.#view.set(r.id, {
+          id: r.id,
+          slug: r.registration.slug,
+          tools: o.tools as CatalogGateway['tools'],
+          prompts: o.prompts,
+          resources: o.resources,
+          resourceTemplates: o.resourceTemplates,
+        });
+      }
     }
     return this.#view;
   }

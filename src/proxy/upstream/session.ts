@@ -10,7 +10,17 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolRequest,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
@@ -27,8 +37,10 @@ const CLIENT_INFO = { name: 'mcp-gitops-proxy', version: '0.1.0' };
 
 export interface SessionOptions {
   credentials: UpstreamCredentials;
-  /** Called when the upstream announces `notifications/tools/list_changed`. */
+  /** Called when the upstream announces `notifications/{tools,prompts,resources}/list_changed`. */
   onToolListChanged: () => void;
+  /** Called when the upstream announces `notifications/resources/updated` for a subscribed URI. */
+  onResourceUpdated?: (session: UpstreamSession, uri: string) => void;
   /** Called on every state change (for observed status and metrics). */
   onStateChange: (session: UpstreamSession) => void;
   /** Deadline to connect and initialize, ms. Defaults to 10000. */
@@ -81,6 +93,12 @@ export class UpstreamSession {
   lastSeen: Date | null = null;
   /** When a call, list or ping last used this session (ms since epoch). */
   lastUsed = Date.now();
+  /** What the upstream declared in its last `initialize` (empty before the first). */
+  capabilities: ServerCapabilities = {};
+  /** The upstream's `instructions` from its last `initialize`. */
+  instructions: string | undefined;
+  /** URIs subscribed upstream through this session (renewed after a reconnect). */
+  readonly #subscriptions = new Set<string>();
 
   readonly #opts: SessionOptions;
   #client: Client | undefined;
@@ -122,6 +140,9 @@ export class UpstreamSession {
     const client = new Client(CLIENT_INFO, { capabilities: UPSTREAM_CLIENT_CAPABILITIES });
     refuseUnattributedRequests(client);
     client.setNotificationHandler(ToolListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
+    client.setNotificationHandler(PromptListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => this.#opts.onResourceUpdated?.(this, n.params.uri));
     client.onerror = () => {}; // stream hiccups are judged by calls and health checks, not here
     client.onclose = () => {
       if (this.#client === client && !this.#closed) this.#fail(new Error('upstream closed the session'));
@@ -142,6 +163,10 @@ export class UpstreamSession {
     this.#backoffMs = 250;
     this.lastError = null;
     this.lastSeen = new Date();
+    this.capabilities = client.getServerCapabilities() ?? {};
+    this.instructions = client.getInstructions();
+    // A new upstream session knows none of the old one's subscriptions: renew them.
+    for (const uri of this.#subscriptions) void client.request({ method: 'resources/subscribe', params: { uri } }, Verbatim).catch(() => {});
     this.#setState('ready');
     return client;
   }
@@ -157,14 +182,38 @@ export class UpstreamSession {
 
   /** All tools of the upstream (every page). */
   async listTools(): Promise<Tool[]> {
-    const tools: Tool[] = [];
+    return this.listAll<Tool>('tools/list', 'tools');
+  }
+
+  /** Every page of a list method (`prompts/list` → `prompts`, …). */
+  async listAll<T>(method: string, field: string): Promise<T[]> {
+    const items: T[] = [];
     let cursor: string | undefined;
     do {
-      const page = (await this.#request('tools/list', cursor ? { cursor } : {}, { timeoutMs: 30_000 }, true)) as { tools?: Tool[]; nextCursor?: string };
-      tools.push(...(page.tools ?? []));
+      const page = (await this.#request(method, cursor ? { cursor } : {}, { timeoutMs: 30_000 }, true)) as Record<string, unknown> & { nextCursor?: string };
+      items.push(...((page[field] as T[] | undefined) ?? []));
       cursor = page.nextCursor;
     } while (cursor);
-    return tools;
+    return items;
+  }
+
+  /**
+   * Forwards one request of an agent that is not a tool call (`resources/read`, `prompts/get`,
+   * `completion/complete`, …) and resolves the upstream's result verbatim. Errors as `callTool`.
+   */
+  async send(method: string, params: Record<string, unknown> | undefined, options: CallOptions = {}): Promise<Record<string, unknown>> {
+    return (await this.#request(method, params, options, true)) as Record<string, unknown>;
+  }
+
+  /** Subscribes `uri` upstream and keeps it subscribed across reconnects until `unsubscribe`. */
+  async subscribe(uri: string, options: CallOptions = {}): Promise<void> {
+    await this.#request('resources/subscribe', { uri }, options, true);
+    this.#subscriptions.add(uri);
+  }
+
+  async unsubscribe(uri: string, options: CallOptions = {}): Promise<void> {
+    this.#subscriptions.delete(uri);
+    await this.#request('resources/unsubscribe', { uri }, options, true);
   }
 
   /** Pings the upstream (connecting first if needed). Rejects with `UpstreamFailure`. */

@@ -54,8 +54,8 @@ describe('generated CRDs', () => {
     }
     const columns = (crd: { spec: { versions: { additionalPrinterColumns: { name: string }[] }[] } }) =>
       crd.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
-    expect(columns(gw)).toEqual(['Ready', 'Tools', 'URL', 'Status', 'Age']);
-    expect(columns(vs)).toEqual(['Ready', 'Tools', 'Endpoint', 'Status', 'Age']);
+    expect(columns(gw)).toEqual(['Ready', 'Tools', 'Resources', 'Prompts', 'URL', 'Status', 'Age']);
+    expect(columns(vs)).toEqual(['Ready', 'Tools', 'Resources', 'Prompts', 'Endpoint', 'Status', 'Age']);
   });
 
   it('carries defaults in the schema (the operator never writes spec)', () => {

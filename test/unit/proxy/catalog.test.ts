@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { toolId } from '../../../src/api/ids.ts';
+import { promptId, resourceId, resourceTemplateId, toolId } from '../../../src/api/ids.ts';
 import { ServerSpec } from '../../../src/contract/wire.ts';
 import { globMatcher } from '../../../src/proxy/catalog/glob.ts';
-import { resolveServerTools, type CatalogGateway } from '../../../src/proxy/catalog/resolve.ts';
+import { resolveServer, resolveServerTools, type CatalogGateway } from '../../../src/proxy/catalog/resolve.ts';
 
 const JIRA = 'a'.repeat(32);
 const WIKI = 'b'.repeat(32);
@@ -100,5 +100,54 @@ describe('resolveServerTools', () => {
     const reversed = new Map([...gateways].reverse().map(([k, g]) => [k, { ...g, tools: [...g.tools].reverse() }]));
     const s = spec({ naming: 'Plain', tool_selectors: [{ gateway_id: WIKI }, { gateway_id: JIRA }] });
     expect(resolveServerTools(s, reversed)).toEqual(resolveServerTools(s, gateways));
+  });
+});
+
+describe('resolveServer: prompts and resources', () => {
+  const A = 'a'.repeat(32);
+  const B = 'b'.repeat(32);
+  const offers = new Map<string, CatalogGateway>([
+    [A, { id: A, slug: 'docs', tools: [], prompts: [{ name: 'summarize_page' }, { name: 'review' }], resources: [{ uri: 'file:///readme.md', name: 'readme' }, { uri: 'file:///shared.md', name: 'shared' }], resourceTemplates: [{ uriTemplate: 'page://{id}', name: 'page' }] }],
+    [B, { id: B, slug: 'wiki', tools: [], prompts: [{ name: 'review' }], resources: [{ uri: 'file:///shared.md', name: 'shared too' }], resourceTemplates: [] }],
+  ]);
+
+  it('names prompts by the tool naming policy and renames them verbatim', () => {
+    const r = resolveServer(spec({ prompt_selectors: [{ gateway_id: A, rename: { review: 'code_review' } }, { gateway_id: B }] }), offers);
+    expect(r.prompts.map((p) => [p.name, p.originalName, p.gatewayId])).toEqual([
+      ['code_review', 'review', A],
+      ['docs-summarize-page', 'summarize_page', A],
+      ['wiki-review', 'review', B],
+    ]);
+    expect(r.prompts[0]?.promptId).toBe(promptId(A, 'review'));
+  });
+
+  it('reports a prompt name two gateways claim under Plain naming, serving neither', () => {
+    const r = resolveServer(spec({ naming: 'Plain', prompt_selectors: [{ gateway_id: A }, { gateway_id: B }] }), offers);
+    expect(r.prompts.map((p) => p.name)).toEqual(['summarize_page']);
+    expect(r.promptConflicts).toEqual([{ name: 'review', candidates: [`${A}/review`, `${B}/review`] }]);
+  });
+
+  it('serves resource URIs and templates unchanged; a URI two gateways offer is a conflict, never a winner', () => {
+    const r = resolveServer(spec({ resource_selectors: [{ gateway_id: A }, { gateway_id: B }] }), offers);
+    expect(r.resources.map((e) => e.uri)).toEqual(['file:///readme.md']);
+    expect(r.resourceTemplates.map((t) => t.uriTemplate)).toEqual(['page://{id}']);
+    expect(r.resourceConflicts).toEqual([{ name: 'file:///shared.md', candidates: [`${A}/file:///shared.md`, `${B}/file:///shared.md`] }]);
+  });
+
+  it('matches include and exclude globs against URIs and URI templates, and resolves associated ids', () => {
+    const r = resolveServer(spec({ resource_selectors: [{ gateway_id: A, include: ['page://*', 'file:///*'], exclude: ['*shared*'] }] }), offers);
+    expect([...r.resources.map((e) => e.uri), ...r.resourceTemplates.map((t) => t.uriTemplate)]).toEqual(['file:///readme.md', 'page://{id}']);
+    const byId = resolveServer(spec({ associated_resources: [resourceId(B, 'file:///shared.md'), resourceTemplateId(A, 'page://{id}')], associated_prompts: [promptId(B, 'review')] }), offers);
+    expect(byId.resources.map((e) => [e.uri, e.gatewayId])).toEqual([['file:///shared.md', B]]);
+    expect(byId.resourceTemplates.map((t) => t.uriTemplate)).toEqual(['page://{id}']);
+    expect(byId.prompts.map((p) => p.name)).toEqual(['wiki-review']);
+  });
+
+  it('names resource and prompt selectors that matched nothing', () => {
+    const r = resolveServer(spec({ resource_selectors: [{ gateway_id: B, include: ['nope://*'] }], prompt_selectors: [{ gateway_id: A, rename: { missing: 'x' } }] }), offers);
+    expect(r.unmatched).toEqual([
+      'prompt_selectors[0]: rename "missing" matched no selected prompt of gateway docs',
+      'resource_selectors[0]: include "nope://*" matched no resource of gateway wiki',
+    ]);
   });
 });

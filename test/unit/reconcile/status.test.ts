@@ -15,7 +15,7 @@ function gread(over: Partial<GatewayRead> = {}): GatewayRead {
   return {
     id: 'a'.repeat(32), name: 'everything', slug: 'everything', url: 'http://127.0.0.1:3001/mcp', transport: 'STREAMABLEHTTP', description: null,
     authType: 'none', oauthConfig: null, namespace: 'default', enabled: true, reachable: true, lastError: null, lastCheck: '2026-01-01T00:00:00Z',
-    lastSeen: '2026-01-01T00:00:00Z', toolCount: 12, authorizedUsers: 0, specHash: 'h', createdAt: '', updatedAt: '', ...over,
+    lastSeen: '2026-01-01T00:00:00Z', toolCount: 12, resourceCount: 0, resourceTemplateCount: 0, promptCount: 0, instructions: null, authorizedUsers: 0, specHash: 'h', createdAt: '', updatedAt: '', ...over,
   };
 }
 
@@ -74,7 +74,7 @@ describe('gatewayStatus', () => {
 });
 
 function sread(over: Partial<ServerRead> = {}): ServerRead {
-  return { id: 'b'.repeat(32), name: 'demo', description: null, namespace: 'default', visibility: 'public', associatedTools: ['echo', 'add'], associatedToolIds: [], toolCount: 2, conflicts: [], unmatched: [], endpoint: `/servers/${'b'.repeat(32)}/mcp`, specHash: 'h', createdAt: '', updatedAt: '', ...over };
+  return { id: 'b'.repeat(32), name: 'demo', description: null, namespace: 'default', visibility: 'public', associatedTools: ['echo', 'add'], associatedToolIds: [], toolCount: 2, associatedResources: [], associatedResourceIds: [], associatedPrompts: [], associatedPromptIds: [], resourceCount: 0, resourceTemplateCount: 0, promptCount: 0, conflicts: [], resourceConflicts: [], promptConflicts: [], unmatched: [], endpoint: `/servers/${'b'.repeat(32)}/mcp`, specHash: 'h', createdAt: '', updatedAt: '', ...over };
 }
 
 describe('serverStatus', () => {

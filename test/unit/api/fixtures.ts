@@ -77,6 +77,11 @@ export const goodResources: Record<string, Record<string, unknown>> = {
   'bearer token from a Secret': gateway({ url: URL, transport: 'SSE', auth: { type: 'Bearer', bearer: { secretRef } } }),
   'static headers from Secrets': gateway({ url: URL, auth: { type: 'Headers', headers: [{ name: 'X-Api-Key', secretRef }] } }),
   'plain naming with access lists': virtualServer({ naming: 'Plain', tools: [{ gateway: 'gw' }], access: { users: ['alice'], groups: ['sre'] } }),
+  'resources and prompts without tools': virtualServer({
+    tools: undefined,
+    resources: [{ gateway: 'gw', include: ['file:///docs/*', 'page://{id}'], exclude: ['*secret*'] }],
+    prompts: [{ gateway: 'gw', include: ['summarize*'], rename: { summarize_issue: 'summary' } }],
+  }),
 };
 
 /** One bad resource: where both enforcers must point and what they must say. */
@@ -139,6 +144,12 @@ export const badResources: Record<string, BadCase> = {
     message: '',
   },
   'VirtualServer without tools': { resource: virtualServer({ tools: [] }), path: 'spec.tools', message: '' },
+  'VirtualServer selecting nothing': { resource: virtualServer({ tools: undefined, resources: [], prompts: [] }), path: 'spec.tools', message: 'needs at least one selector in tools, resources or prompts' },
+  'prompt rename to an invalid name': {
+    resource: virtualServer({ tools: undefined, prompts: [{ gateway: 'gw', rename: { a: 'has space' } }] }),
+    path: 'spec.prompts[0].rename.a',
+    message: '',
+  },
   'rename to an invalid tool name': {
     resource: virtualServer({ tools: [{ gateway: 'gw', rename: { a: 'has space' } }] }),
     path: 'spec.tools[0].rename.a',

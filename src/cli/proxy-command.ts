@@ -131,9 +131,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
   });
   publicUrl ||= proxy.url;
-  relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), ...(page ? { signIn: page.signIn } : {}) });
   page?.bind({ publicUrl, registrations: () => proxy.registrations() });
-  if (!page) logger.info('connections page off: it needs --oidc-issuer and --connections-client-id');
+  if (!page) logger.warn('connections page off (it needs --oidc-issuer and --connections-client-id): per-user OAuth consent links are refused, since no one can sign in to prove who opens them');
   // Keeps idle users' refresh tokens alive (providers expire unused ones); unref'd timer, lease-protected.
   startTokenKeeper({ credentials: relay.credentials, vault, gateways: () => proxy.registrations().gateways, logger });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);

@@ -72,7 +72,7 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
     adminToken: secrets.adminToken,
     agentAuth: { hs256Secret: secrets.agentSecret },
   });
-  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page.signIn });
   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
   const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });

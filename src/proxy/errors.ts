@@ -51,7 +51,15 @@ const OAUTH = {
   ERR_OAUTH_TICKET_EXPIRED: { status: 400 },
   /** The ticket was issued for another gateway than the one in the path. */
   ERR_OAUTH_TICKET_MISMATCH: { status: 400 },
-  /** The callback's `state` is unknown, expired, or was already used. */
+  /** The consent link's ticket already started a flow: each link works once. */
+  ERR_OAUTH_TICKET_USED: { status: 400 },
+  /** The browser is signed in as another user than the one the consent link was made for. */
+  ERR_OAUTH_WRONG_ACCOUNT: { status: 403 },
+  /** No sign-in is configured (the connections page), so the relay cannot tell who is at the browser. */
+  ERR_OAUTH_SIGN_IN_UNAVAILABLE: { status: 503 },
+  /** The callback reached a browser that did not start the flow (no or another consent cookie). */
+  ERR_OAUTH_BROWSER_MISMATCH: { status: 400 },
+  /** The callback's `state` is forged, unknown, expired, or was already used. */
   ERR_OAUTH_STATE_INVALID: { status: 400 },
   /** The provider redirected back with `error=…` (e.g. the user denied access). */
   ERR_OAUTH_PROVIDER_DENIED: { status: 400 },

@@ -105,14 +105,18 @@ export interface ConsentOptions {
   stopAt?: string;
   /** Deny at the consent prompt (the provider redirects back with error=access_denied). */
   deny?: boolean;
+  /** A sign-in link to open first (a dev one-time link of the connections page): consent needs a signed-in browser. */
+  signIn?: string;
 }
 
 /**
  * Follows a consent link the way a browser would (redirects, cookies), logs in as `login` and
- * grants consent on the provider's dev interaction pages. Resolves the last response (the relay's
- * result page), or the redirect URL matching `stopAt`.
+ * grants consent on the provider's dev interaction pages. With `signIn`, opens that link first;
+ * presses Continue on the relay's interstitial. Resolves the last response (the relay's result
+ * page), or the redirect URL matching `stopAt`, and the browser's cookies (to replay a callback
+ * from the same browser).
  */
-export async function completeConsent(startUrl: string, login: string, options: ConsentOptions = {}): Promise<{ response?: Response; url: URL }> {
+export async function completeConsent(startUrl: string, login: string, options: ConsentOptions = {}): Promise<{ response?: Response; url: URL; cookie: string }> {
   const jar = new Map<string, string>();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const remember = (res: Response) => {
@@ -122,10 +126,15 @@ export async function completeConsent(startUrl: string, login: string, options: 
       jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
     }
   };
+  if (options.signIn) {
+    const res = await fetch(options.signIn, { redirect: 'manual' });
+    remember(res);
+    await res.body?.cancel();
+  }
   let url = new URL(startUrl);
   let init: RequestInit = {};
   for (let hop = 0; hop < 20; hop++) {
-    if (options.stopAt && url.href.startsWith(options.stopAt)) return { url };
+    if (options.stopAt && url.href.startsWith(options.stopAt)) return { url, cookie: cookieHeader() };
     const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), cookie: cookieHeader() } });
     remember(res);
     init = {};
@@ -145,7 +154,17 @@ export async function completeConsent(startUrl: string, login: string, options: 
       init = { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
       continue;
     }
-    return { response: res, url };
+    if (res.status === 200 && res.headers.get('content-type')?.startsWith('text/html')) {
+      const html = await res.clone().text();
+      const form = /<form method="post" action="([^"]+)" data-consent-continue>(.*?)<\/form>/s.exec(html);
+      if (form) {
+        const fields = new URLSearchParams([...form[2]!.matchAll(/name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))] as [string, string]));
+        url = new URL(form[1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c))), url);
+        init = { method: 'POST', body: fields, headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' } };
+        continue;
+      }
+    }
+    return { response: res, url, cookie: cookieHeader() };
   }
   throw new Error(`completeConsent: too many redirects from ${startUrl}`);
 }

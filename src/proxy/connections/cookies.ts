@@ -16,6 +16,8 @@ export interface CookieNames {
   session: string;
   /** Binds a sign-in in progress to the browser that started it (login CSRF). */
   login: string;
+  /** Where to go after signing in (a consent link opened without a session). */
+  returnTo: string;
   secure: boolean;
 }
 
@@ -23,7 +25,7 @@ export interface CookieNames {
 export function cookieNames(publicUrl: string): CookieNames {
   const secure = new URL(publicUrl).protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
-  return { session: `${prefix}mcp-gitops-session`, login: `${prefix}mcp-gitops-login`, secure };
+  return { session: `${prefix}mcp-gitops-session`, login: `${prefix}mcp-gitops-login`, returnTo: `${prefix}mcp-gitops-return`, secure };
 }
 
 /** The value of cookie `name` in the request, or undefined. The first occurrence wins. */
@@ -38,9 +40,10 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
   return undefined;
 }
 
-/** A `Set-Cookie` value; `value: undefined` expires the cookie. */
-export function setCookie(names: CookieNames, name: string, value: string | undefined): string {
+/** A `Set-Cookie` value; `value: undefined` expires the cookie; `maxAgeSeconds` bounds its life. */
+export function setCookie(names: Pick<CookieNames, 'secure'>, name: string, value: string | undefined, maxAgeSeconds?: number): string {
   const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', ...(names.secure ? ['Secure'] : [])];
   if (value === undefined) attributes.push('Max-Age=0');
+  else if (maxAgeSeconds !== undefined) attributes.push(`Max-Age=${Math.max(1, Math.floor(maxAgeSeconds))}`);
   return [`${name}=${value ?? ''}`, ...attributes].join('; ');
 }

@@ -5,12 +5,13 @@
  * @example
  *   const page = createConnectionsPage({ vault, relay, login: { oidc: { issuer, clientId, clientSecret } } });
  *   const proxy = await startProxy({ ...options, credentials: relay.credentials, extraRoutes: [...relay.routes, ...page.routes] });
- *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id) });
+ *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), signIn: page.signIn });
  *   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
  *   console.log(`Manage your connections: ${page.link()}`);
  */
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
+import type { BrowserSignIn } from '../oauth/browser-sign-in.ts';
 import type { ConsentRelay } from './consent-relay.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
 import { ProxyError } from '../errors.ts';
@@ -19,6 +20,7 @@ import { OidcLogin, type OidcLoginOptions } from './login-oidc.ts';
 import type { RegistrationsView } from './model.ts';
 import { connectionsRoutes } from './routes.ts';
 import { MemorySessionStore, type SessionStoreOptions } from './session-store.ts';
+import { browserSignIn } from './sign-in.ts';
 import { PATHS } from './view.ts';
 
 export interface ConnectionsPageOptions {
@@ -45,6 +47,8 @@ export interface ConnectionsBinding {
 
 export interface ConnectionsPage {
   readonly routes: ExtraRoute[];
+  /** The page's sign-in for the consent relay (`relay.bind({ …, signIn: page.signIn })`). */
+  readonly signIn: BrowserSignIn;
   bind(binding: ConnectionsBinding): void;
   /** `<publicUrl>/connections`, or the gateway's entry on it (`#gateway-<id>`). */
   link(gatewayId?: string): string;
@@ -63,8 +67,10 @@ export function createConnectionsPage(options: ConnectionsPageOptions): Connecti
   };
   const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc) } : { dev: new DevLoginLinks(options.login.dev) };
   const base = () => bound().publicUrl.replace(/\/$/, '');
+  const sessions = new MemorySessionStore(options.sessions);
   return {
-    routes: connectionsRoutes({ vault: options.vault, relay: options.relay, sessions: new MemorySessionStore(options.sessions), login, logger: options.logger, bound }),
+    routes: connectionsRoutes({ vault: options.vault, relay: options.relay, sessions, login, logger: options.logger, bound }),
+    signIn: browserSignIn(sessions, () => bound().publicUrl),
     bind(next) {
       const url = new URL(next.publicUrl);
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`connections page: publicUrl must be http(s), got ${url.protocol}`);

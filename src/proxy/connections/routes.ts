@@ -30,6 +30,7 @@ import { isPerUserOAuth, loadConnections, reachableGateways, tokenRef, type Regi
 import { readForm, redirect, securityHeaders, sendPage, styleHash } from './respond.ts';
 import { revokeAtProvider, type RevocationOutcome } from './revoke.ts';
 import type { MemorySessionStore, Session } from './session-store.ts';
+import { pendingReturn } from './sign-in.ts';
 import { STYLE } from './style.ts';
 import { connectionsPage, errorPage, PATHS, signedOutPage } from './view.ts';
 import type { ConsentRelay } from './consent-relay.ts';
@@ -121,12 +122,17 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
   throw new ProxyError('ERR_CONNECTIONS_NOT_FOUND', `there is no page at ${path.slice(0, 100)}`);
 }
 
-/** A new session id on every sign-in (no fixation); a previous session of this browser ends. */
+/**
+ * A new session id on every sign-in (no fixation); a previous session of this browser ends. The
+ * browser goes back to the consent link that sent it here, if any, else to the page.
+ */
 function startSession(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, names: CookieNames, user: SignedInUser, cookies: string[]): void {
   deps.sessions.destroy(readCookie(req, names.session));
   const { id } = deps.sessions.create(user.user, user.groups);
   deps.logger?.info({ user: user.user }, 'connections page: signed in');
-  redirect(res, PATHS.page, [...cookies, setCookie(names, names.session, id)]);
+  const back = pendingReturn(req, names);
+  const clearBack = back === undefined && readCookie(req, names.returnTo) === undefined ? [] : [setCookie(names, names.returnTo, undefined)];
+  redirect(res, back ?? PATHS.page, [...cookies, ...clearBack, setCookie(names, names.session, id)]);
 }
 
 async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -1,10 +1,18 @@
 /**
- * The consent relay's two routes on the agent listener:
+ * The consent relay's routes on the agent listener:
  *
- *     GET /oauth/authorize/{gatewayId}?ticket=…   → 302 to the provider (PKCE S256, single-use state)
- *     GET /oauth/callback?code=…&state=…          → token exchange → vault → "Connected" page
+ *     GET  /oauth/authorize/{gatewayId}?ticket=…  → sign in first (no session), a refusal page naming
+ *                                                   both accounts (another user signed in), or an
+ *                                                   interstitial naming the account and the gateway
+ *     POST /oauth/authorize/{gatewayId}           ticket + csrf → claims the ticket (single use), sets
+ *                                                   the browser's consent cookie → 303 to the provider
+ *                                                   (PKCE S256, HMAC-signed state)
+ *     GET  /oauth/callback?code=…&state=…         state MAC + consent cookie checked first (no I/O),
+ *                                                   then token exchange → vault → "Connected"
  *
- * Any failure answers an HTML error page with a stable code, stores nothing and shows no secret.
+ * The consent link alone connects nothing: only a browser signed in (connections page) as the
+ * user the ticket names can start the flow, and only that browser can finish it. Any failure
+ * answers an HTML error page with a stable code, stores nothing and shows no secret.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as client from 'openid-client';
@@ -12,12 +20,14 @@ import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
+import type { BrowserSignIn } from './browser-sign-in.ts';
 import { ProxyError } from '../errors.ts';
 import { describeProviderFailure, oauthErrorCode, relayErrorIn } from './errors.ts';
-import { sendErrorPage, sendRedirect, sendSuccessPage } from './pages.ts';
+import { bindingMatches, consentCookieName, newBinding, signState, stateOf } from './flow-state.ts';
+import { sendErrorPage, sendInterstitial, sendRedirect, sendSuccessPage, sendWrongAccountPage } from './pages.ts';
 import type { PendingStore } from './pending-store.ts';
 import type { ProviderResolver } from './provider.ts';
-import { verifyTicket } from './ticket.ts';
+import { verifyTicket, type VerifiedTicket } from './ticket.ts';
 import { storedTokens } from './token-response.ts';
 
 export const AUTHORIZE_PATH = '/oauth/authorize/';
@@ -29,6 +39,8 @@ export interface ConsentRoutesOptions {
   pending: PendingStore;
   relayKey: Uint8Array;
   getGateway: (id: string) => GatewayRegistration | undefined;
+  /** Who is at the browser (the connections page's sign-in); undefined when none is configured. */
+  signIn: () => BrowserSignIn | undefined;
   /** Called after a consent is stored (e.g. to discover the gateway's tools with that user's token). */
   onConsented?: (gateway: GatewayRegistration, user: AgentIdentity) => void | Promise<void>;
   logger?: Logger;
@@ -39,18 +51,24 @@ export interface ConsentRoutesOptions {
 export function consentRoutes(options: ConsentRoutesOptions): ExtraRoute[] {
   return [
     { method: 'GET', pathPrefix: AUTHORIZE_PATH, handler: (req, res, url) => handle(res, options, () => authorize(req, res, url, options)) },
+    { method: 'POST', pathPrefix: AUTHORIZE_PATH, handler: (req, res, url) => handle(res, options, () => start(req, res, url, options)) },
     { method: 'GET', pathPrefix: CALLBACK_PATH, handler: (req, res, url) => handle(res, options, () => callback(req, res, url, options)) },
   ];
+}
+
+/** A coded error of ours or of the sign-in (the page's CSRF and session errors), shown as it is. */
+function codedError(error: unknown): ProxyError | undefined {
+  return relayErrorIn(error) ?? (error instanceof ProxyError ? error : undefined);
 }
 
 async function handle(res: ServerResponse, options: ConsentRoutesOptions, body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    const relayError = relayErrorIn(error) ?? new ProxyError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
-    const cause = relayError === error ? undefined : { name: (error as Error)?.name, code: (error as { code?: unknown })?.code, message: (error as Error)?.message };
-    options.logger?.warn({ code: relayError.code, err: { message: relayError.message }, cause }, 'oauth consent failed');
-    if (!res.headersSent) sendErrorPage(res, relayError.status, relayError.code, relayError.message);
+    const coded = codedError(error) ?? new ProxyError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
+    const cause = coded === error ? undefined : { name: (error as Error)?.name, code: (error as { code?: unknown })?.code, message: (error as Error)?.message };
+    options.logger?.warn({ code: coded.code, err: { message: coded.message }, cause }, 'oauth consent failed');
+    if (!res.headersSent) sendErrorPage(res, coded.status, coded.code, coded.message);
   }
 }
 
@@ -64,41 +82,99 @@ function perUserGateway(id: string, options: ConsentRoutesOptions): GatewayRegis
   return gateway;
 }
 
-async function authorize(_req: IncomingMessage, res: ServerResponse, url: URL, options: ConsentRoutesOptions): Promise<void> {
-  const gatewayId = decodeURIComponent(url.pathname.slice(AUTHORIZE_PATH.length)).replace(/\/$/, '');
-  const gateway = perUserGateway(gatewayId, options);
-  const ticket = await verifyTicket(url.searchParams.get('ticket'), options.relayKey, gateway.id);
+function signInOf(options: ConsentRoutesOptions): BrowserSignIn {
+  const signIn = options.signIn();
+  if (signIn === undefined) {
+    throw new ProxyError('ERR_OAUTH_SIGN_IN_UNAVAILABLE', 'connecting an account needs the connections page sign-in, which this gateway does not have configured; tell your platform team');
+  }
+  return signIn;
+}
+
+function gatewayOfPath(url: URL): string {
+  return decodeURIComponent(url.pathname.slice(AUTHORIZE_PATH.length)).replace(/\/$/, '');
+}
+
+function refuseOtherAccount(res: ServerResponse, options: ConsentRoutesOptions, gateway: GatewayRegistration, ticket: VerifiedTicket, signedInAs: string): void {
+  options.logger?.warn({ gatewayId: gateway.id, linkFor: ticket.user, signedInAs }, 'oauth consent link opened by another signed-in user: refused');
+  sendWrongAccountPage(res, { signedInAs, linkFor: ticket.user, gatewayName: gateway.spec.name, code: 'ERR_OAUTH_WRONG_ACCOUNT' });
+}
+
+/** GET: checks the link and the person at the browser; shows the interstitial. Writes nothing. */
+async function authorize(req: IncomingMessage, res: ServerResponse, url: URL, options: ConsentRoutesOptions): Promise<void> {
+  const gateway = perUserGateway(gatewayOfPath(url), options);
+  const ticketText = url.searchParams.get('ticket');
+  const ticket = await verifyTicket(ticketText, options.relayKey, gateway.id);
+  const provider = await options.resolver.resolve(gateway);
+  const signIn = signInOf(options);
+  const browser = signIn.current(req);
+  if (browser === undefined) {
+    const { location, cookies } = signIn.signIn(`${url.pathname}${url.search}`);
+    return sendRedirect(res, location, cookies, 303);
+  }
+  if (browser.user !== ticket.user) return refuseOtherAccount(res, options, gateway, ticket, browser.user);
+  sendInterstitial(res, {
+    user: browser.user,
+    gatewayName: gateway.spec.name,
+    providerOrigin: new URL(client.buildAuthorizationUrl(provider.config, {}).href).origin,
+    action: `${AUTHORIZE_PATH}${gateway.id}`,
+    ticket: ticketText!,
+    csrfToken: browser.csrfToken,
+  });
+}
+
+/** POST (Continue): same checks plus CSRF; claims the ticket once and sends the browser to the provider. */
+async function start(req: IncomingMessage, res: ServerResponse, url: URL, options: ConsentRoutesOptions): Promise<void> {
+  const gateway = perUserGateway(gatewayOfPath(url), options);
+  const signIn = signInOf(options);
+  const { form, user: browser } = await signIn.readForm(req);
+  const ticket = await verifyTicket(form.get('ticket'), options.relayKey, gateway.id);
+  if (browser.user !== ticket.user) return refuseOtherAccount(res, options, gateway, ticket, browser.user);
   const provider = await options.resolver.resolve(gateway);
 
+  const ttlMs = (options.stateTtlSeconds ?? 600) * 1000;
   const codeVerifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  await options.pending.put(state, {
+  const binding = newBinding();
+  const claimed = await options.pending.claim(ticket.id, {
     gatewayId: gateway.id,
     specHash: gateway.specHash,
     user: ticket.user,
     codeVerifier,
     redirectUri: provider.redirectUri,
-    expiresAt: Date.now() + (options.stateTtlSeconds ?? 600) * 1000,
+    bindingHash: binding.hash,
+    // The entry outlives the ticket, so a used ticket stays used.
+    expiresAt: Math.max(Date.now() + ttlMs, ticket.expiresAt),
     ...(ticket.returnTo !== undefined ? { returnTo: ticket.returnTo } : {}),
   });
+  if (!claimed) throw new ProxyError('ERR_OAUTH_TICKET_USED', 'this consent link was already used; each link works once. Start again from your connections page or ask your agent for a new link');
   const params: Record<string, string> = {
     ...provider.authorizeParams,
     redirect_uri: provider.redirectUri,
-    state,
+    state: signState(gateway.id, ticket.id, options.relayKey),
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
   };
   if (provider.scope) params.scope = provider.scope;
   options.logger?.info({ gatewayId: gateway.id, user: ticket.user }, 'oauth consent started');
-  sendRedirect(res, client.buildAuthorizationUrl(provider.config, params).href);
+  const cookie = signIn.cookie(consentCookieName(gateway.id, signIn.secure), binding.value, Math.ceil(ttlMs / 1000));
+  sendRedirect(res, client.buildAuthorizationUrl(provider.config, params).href, [cookie], 303);
 }
 
-async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, options: ConsentRoutesOptions): Promise<void> {
+async function callback(req: IncomingMessage, res: ServerResponse, url: URL, options: ConsentRoutesOptions): Promise<void> {
   const state = url.searchParams.get('state');
-  const pending = state ? await options.pending.take(state) : undefined;
-  if (pending === undefined) {
+  // Checked before any lookup: a forged state or a browser without the flow's cookie costs no I/O.
+  const flow = stateOf(state, options.relayKey);
+  if (flow === undefined) {
     throw new ProxyError('ERR_OAUTH_STATE_INVALID', 'this authorization response is unknown, expired or was already used; start again from the link your agent gave you');
   }
+  const signIn = signInOf(options);
+  const cookieName = consentCookieName(flow.gatewayId, signIn.secure);
+  const cookie = signIn.readCookie(req, cookieName);
+  if (cookie === undefined) throw browserMismatch();
+  const pending = await options.pending.take(flow.flowId);
+  if (pending === undefined || pending.gatewayId !== flow.gatewayId) {
+    throw new ProxyError('ERR_OAUTH_STATE_INVALID', 'this authorization response is unknown, expired or was already used; start again from the link your agent gave you');
+  }
+  if (!bindingMatches(cookie, pending.bindingHash)) throw browserMismatch();
   const providerError = url.searchParams.get('error');
   if (providerError !== null) {
     throw new ProxyError('ERR_OAUTH_PROVIDER_DENIED', `the provider did not grant access (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
@@ -131,6 +207,11 @@ async function callback(_req: IncomingMessage, res: ServerResponse, url: URL, op
   await options.vault.put({ namespace: gateway.spec.namespace, gatewayId: gateway.id, user: pending.user }, storedTokens(response, provider.scope));
   options.logger?.info({ gatewayId: gateway.id, user: pending.user }, 'oauth consent stored');
   await options.onConsented?.(gateway, user);
+  res.setHeader('set-cookie', signIn.cookie(cookieName, undefined));
   if (pending.returnTo !== undefined) sendRedirect(res, pending.returnTo);
   else sendSuccessPage(res, gateway.spec.name);
+}
+
+function browserMismatch(): ProxyError {
+  return new ProxyError('ERR_OAUTH_BROWSER_MISMATCH', 'this authorization response reached another browser than the one that started it, so nothing was stored; start again from your own browser');
 }

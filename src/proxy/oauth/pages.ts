@@ -32,7 +32,33 @@ export function sendErrorPage(res: ServerResponse, status: number, code: string,
   res.end(page('Authorization failed', `<p>${escapeHtml(message)}</p><p>Error code: <code>${escapeHtml(code)}</code></p>`));
 }
 
-export function sendRedirect(res: ServerResponse, location: string): void {
-  res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+/**
+ * Before the browser leaves for the provider: which account is being connected to which gateway,
+ * and a Continue button (a same-origin POST carrying the ticket and the session's CSRF token).
+ */
+export function sendInterstitial(res: ServerResponse, view: { user: string; gatewayName: string; providerOrigin: string; action: string; ticket: string; csrfToken: string }): void {
+  res.writeHead(200, SECURITY_HEADERS);
+  res.end(page(`Connect ${view.gatewayName}`,
+    `<p>You are signed in as <strong>${escapeHtml(view.user)}</strong>.</p>` +
+    `<p>Continue to connect <strong>your</strong> account at <code>${escapeHtml(view.providerOrigin)}</code> to the gateway <strong>${escapeHtml(view.gatewayName)}</strong>. ` +
+    `Your agents will then act on <strong>${escapeHtml(view.gatewayName)}</strong> as you.</p>` +
+    `<form method="post" action="${escapeHtml(view.action)}" data-consent-continue>` +
+    `<input type="hidden" name="ticket" value="${escapeHtml(view.ticket)}"><input type="hidden" name="csrf" value="${escapeHtml(view.csrfToken)}">` +
+    `<button type="submit">Continue to ${escapeHtml(view.providerOrigin)}</button></form>` +
+    `<p><a href="/connections">Cancel</a></p>`));
+}
+
+/** A consent link made for one account, opened in a browser signed in as another: nothing happens. */
+export function sendWrongAccountPage(res: ServerResponse, view: { signedInAs: string; linkFor: string; gatewayName: string; code: string }): void {
+  res.writeHead(403, SECURITY_HEADERS);
+  res.end(page('This link is not for your account',
+    `<p>You are signed in as <strong>${escapeHtml(view.signedInAs)}</strong>, but this link connects <strong>${escapeHtml(view.gatewayName)}</strong> for the account <strong>${escapeHtml(view.linkFor)}</strong>. Nothing was connected.</p>` +
+    `<p>If someone sent you this link, do not use it: finishing it would let their agent act as you. ` +
+    `If you are ${escapeHtml(view.linkFor)}, sign out and sign in as ${escapeHtml(view.linkFor)}, then open the link again.</p>` +
+    `<p>Error code: <code>${escapeHtml(view.code)}</code></p><p><a href="/connections">Your connections</a></p>`));
+}
+
+export function sendRedirect(res: ServerResponse, location: string, cookies: string[] = [], status = 302): void {
+  res.writeHead(status, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...(cookies.length ? { 'set-cookie': cookies } : {}) });
   res.end();
 }

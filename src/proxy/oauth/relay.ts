@@ -5,13 +5,17 @@
  * @example
  *   const relay = createOAuthRelay({ vault, relayKey, policy: { allowLoopback: true } });
  *   const proxy = await startProxy({ ...options, credentials: relay.credentials, extraRoutes: relay.routes });
- *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, u) => proxy.refreshGateway(id, u) });
+ *   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, u) => proxy.refreshGateway(id, u), signIn: page.signIn });
+ *
+ * Consent needs a sign-in (`signIn`, the connections page's): a consent link starts a flow only in
+ * a browser signed in as the user it was made for. Without one, consent links are refused.
  */
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
 import type { UpstreamCredentials } from '../upstream/credentials.ts';
+import type { BrowserSignIn } from './browser-sign-in.ts';
 import { ClientCredentialsCache } from './client-credentials.ts';
 import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';
 import type { PendingStore } from './pending-store.ts';
@@ -47,6 +51,8 @@ export interface RelayBinding {
   getGateway: (id: string) => GatewayRegistration | undefined;
   /** Re-lists a gateway's tools with a user's credential (after their consent). */
   refreshGateway?: (id: string, asUser: AgentIdentity) => Promise<void>;
+  /** Who is at the browser: the connections page's sign-in (`page.signIn`). Without it consent is refused. */
+  signIn?: BrowserSignIn;
 }
 
 export interface OAuthRelay {
@@ -98,6 +104,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     pending,
     relayKey: options.relayKey,
     getGateway: (id) => bound().getGateway(id),
+    signIn: () => bound().signIn,
     onConsented: async (gateway, user) => {
       await credentials.recount(gateway).catch(() => {});
       const refresh = bound().refreshGateway;

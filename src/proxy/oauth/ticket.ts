@@ -1,8 +1,10 @@
 /**
  * Consent tickets: the short-lived, signed token in a consent link
- * (`/oauth/authorize/{gatewayId}?ticket=…`). It binds the link to one user and one gateway, so the
- * relay knows whose token the callback stores without a browser session. HS256 with the relay key.
+ * (`/oauth/authorize/{gatewayId}?ticket=…`). It names one user and one gateway; the relay starts a
+ * flow only for a browser signed in as that user, and each ticket starts at most one flow (its
+ * `jti` is the flow's id, claimed once in the pending store). HS256 with the relay key.
  */
+import { randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { ProxyError } from '../errors.ts';
 
@@ -14,6 +16,12 @@ export interface ConsentTicket {
   user: string;
   /** Same-origin path the browser returns to after the callback (e.g. `/connections`); default: the relay's own result page. */
   returnTo?: string;
+}
+
+/** A verified ticket: its single-use id and when it stops working (epoch ms). */
+export interface VerifiedTicket extends ConsentTicket {
+  id: string;
+  expiresAt: number;
 }
 
 /** True for a same-origin absolute path (`/x`, not `//host` or `/\host`), at most 512 characters. */
@@ -34,6 +42,7 @@ export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSec
     .setAudience(TICKET_AUDIENCE)
     .setIssuer(TICKET_ISSUER)
     .setIssuedAt()
+    .setJti(randomBytes(16).toString('base64url'))
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(key);
 }
@@ -42,7 +51,7 @@ export async function issueTicket(ticket: ConsentTicket, key: Uint8Array, ttlSec
  * Verifies a ticket for the gateway in the request path. Throws `ERR_OAUTH_TICKET_EXPIRED`,
  * `ERR_OAUTH_TICKET_MISMATCH` (other gateway) or `ERR_OAUTH_TICKET_INVALID`.
  */
-export async function verifyTicket(token: string | null, key: Uint8Array, gatewayId: string): Promise<ConsentTicket> {
+export async function verifyTicket(token: string | null, key: Uint8Array, gatewayId: string): Promise<VerifiedTicket> {
   if (!token) throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link has no ticket; ask your agent for a new link');
   let payload;
   try {
@@ -53,11 +62,11 @@ export async function verifyTicket(token: string | null, key: Uint8Array, gatewa
     }
     throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link is not valid (malformed or signed with another key); ask your agent for a new link');
   }
-  if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.gw !== 'string') {
+  if (typeof payload.sub !== 'string' || payload.sub === '' || typeof payload.gw !== 'string' || typeof payload.jti !== 'string' || !/^[\w-]{16,64}$/.test(payload.jti) || typeof payload.exp !== 'number') {
     throw new ProxyError('ERR_OAUTH_TICKET_INVALID', 'the consent link lacks a user or a gateway');
   }
   if (payload.gw !== gatewayId) {
     throw new ProxyError('ERR_OAUTH_TICKET_MISMATCH', `the consent link was issued for another gateway than ${gatewayId}`);
   }
-  return { gatewayId: payload.gw, user: payload.sub, ...(isReturnPath(payload.rt) ? { returnTo: payload.rt } : {}) };
+  return { id: payload.jti, expiresAt: payload.exp * 1000, gatewayId: payload.gw, user: payload.sub, ...(isReturnPath(payload.rt) ? { returnTo: payload.rt } : {}) };
 }

@@ -1,18 +1,21 @@
 /**
  * A {@link PendingStore} shared by every proxy replica, kept as sealed vault documents (files in dev,
- * Secrets in-cluster): the authorize request and the callback may reach different replicas (an
- * ingress spreads them; ClientIP affinity sees the ingress's address, not the user's). Single use
- * across replicas: only the caller whose delete succeeds gets the entry. Abandoned entries are
- * swept when new flows start (at most once a minute).
+ * Secrets in-cluster): Continue and the callback may reach different replicas (an ingress spreads
+ * them; ClientIP affinity sees the ingress's address, not the user's). Single use across replicas:
+ * `claim` is a create-only write, `take` a compare-and-swap that marks the entry used (only one
+ * caller wins). Entries stay until they expire, then are swept when new flows start (at most once
+ * a minute).
  */
 import { createHash } from 'node:crypto';
-import type { TokenVault } from '../../vault/index.ts';
+import { isVaultError, type TokenVault } from '../../vault/index.ts';
 import type { PendingAuthorization, PendingStore } from './pending-store.ts';
 
 /** Where pending flows live in the vault: a pseudo-gateway no registration can have (ids are 32 hex). */
 export const PENDING_NAMESPACE = 'mcp-gitops';
 export const PENDING_GATEWAY = 'oauth-pending';
 const SWEEP_EVERY_MS = 60_000;
+
+type Stored = PendingAuthorization & { used?: boolean };
 
 export class VaultPendingStore implements PendingStore {
   readonly #vault: TokenVault;
@@ -22,24 +25,38 @@ export class VaultPendingStore implements PendingStore {
     this.#vault = vault;
   }
 
-  async put(state: string, pending: PendingAuthorization): Promise<void> {
-    await this.#vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, documentName(state), pending, { ifVersion: null });
+  async claim(flowId: string, pending: PendingAuthorization): Promise<boolean> {
+    try {
+      await this.#vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, documentName(flowId), pending, { ifVersion: null });
+    } catch (error) {
+      if (isVaultError(error, 'ERR_VAULT_CONFLICT')) return false;
+      throw error;
+    }
     if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
       this.#lastSweep = Date.now();
       void this.sweep().catch(() => {});
     }
+    return true;
   }
 
-  async take(state: string): Promise<PendingAuthorization | undefined> {
-    const name = documentName(state);
+  async take(flowId: string): Promise<PendingAuthorization | undefined> {
+    const name = documentName(flowId);
     const doc = await this.#vault.getDocument(PENDING_NAMESPACE, PENDING_GATEWAY, name);
-    if (doc === undefined) return undefined;
-    if (!(await this.#vault.deleteDocument(PENDING_NAMESPACE, PENDING_GATEWAY, name))) return undefined; // another replica took it
-    const pending = doc.value as PendingAuthorization;
-    return typeof pending?.expiresAt === 'number' && pending.expiresAt > Date.now() ? pending : undefined;
+    const stored = doc?.value as Stored | undefined;
+    if (doc === undefined || stored === undefined || stored.used === true) return undefined;
+    if (typeof stored.expiresAt !== 'number' || stored.expiresAt <= Date.now()) return undefined;
+    try {
+      // What stays is a marker: no verifier, no user, only until the ticket could have expired.
+      await this.#vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, name, { used: true, gatewayId: stored.gatewayId, expiresAt: stored.expiresAt }, { ifVersion: doc.version });
+    } catch (error) {
+      if (isVaultError(error, 'ERR_VAULT_CONFLICT')) return undefined; // another replica took it
+      throw error;
+    }
+    const { used: _used, ...pending } = stored;
+    return pending;
   }
 
-  /** Deletes expired entries; returns how many. */
+  /** Deletes expired entries (pending or used); returns how many. */
   async sweep(): Promise<number> {
     let removed = 0;
     for (const doc of await this.#vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY)) {
@@ -52,7 +69,7 @@ export class VaultPendingStore implements PendingStore {
   }
 }
 
-/** The state itself never names a stored document: a hash of it does. */
-function documentName(state: string): string {
-  return `state:${createHash('sha256').update(state).digest('hex')}`;
+/** The flow id never names a stored document: a hash of it does. */
+function documentName(flowId: string): string {
+  return `flow:${createHash('sha256').update(flowId).digest('hex')}`;
 }

@@ -96,10 +96,16 @@ describe.skipIf(unavailable)('connections page in a real browser', () => {
     const connect = card(alicePage, ROVO).getByRole('link', { name: 'Connect rovo-like', exact: true });
     await connect.focus();
     await alicePage.keyboard.press('Enter');
+    // The gateway's own page first: which account, which gateway, where the browser goes next.
+    const onward = alicePage.getByRole('button', { name: /^Continue to http:\/\/127\.0\.0\.1:\d+$/ });
+    await onward.waitFor();
+    expect(await text(alicePage.locator('body'))).toMatch(/signed in as alice\b.*connect your account .* to the gateway rovo-like/i);
+    await shot(alicePage, '03-consent-interstitial');
+    await onward.click();
     // At the provider: alice is signed in there already, so it asks only for consent.
-    const consent = alicePage.getByRole('button', { name: 'Continue' });
+    const consent = alicePage.getByRole('button', { name: 'Continue', exact: true });
     await consent.waitFor();
-    await shot(alicePage, '03-provider-consent');
+    await shot(alicePage, '03b-provider-consent');
     await consent.click();
     await alicePage.waitForURL(new RegExp(`/connections#gateway-${ROVO}$`));
     expect(await text(card(alicePage, ROVO).locator('.state'))).toBe('Connected');
@@ -169,7 +175,8 @@ describe.skipIf(unavailable)('connections page in a real browser', () => {
   it('when the provider stops accepting the refresh token, the page shows "Reconnect needed" with the reason in plain words', async () => {
     // alice connects her second gateway, with the mouse this time.
     await card(alicePage, TRACKER).getByRole('link', { name: 'Connect tracker', exact: true }).click();
-    await alicePage.getByRole('button', { name: 'Continue' }).click();
+    await alicePage.getByRole('button', { name: /^Continue to / }).click();
+    await alicePage.getByRole('button', { name: 'Continue', exact: true }).click();
     await alicePage.waitForURL(new RegExp(`/connections#gateway-${TRACKER}$`));
     expect(await text(card(alicePage, TRACKER).locator('.state'))).toBe('Connected');
     const trackerAgent = await connectAgent(world.proxy.url, ALICE_ONLY, 'alice');

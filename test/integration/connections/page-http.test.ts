@@ -66,7 +66,7 @@ describe('connections page with dev sign-in links', () => {
   });
 
   it('over https the cookies are __Host- prefixed and Secure', () => {
-    expect(cookieNames('https://mcp.example.com')).toEqual({ session: '__Host-mcp-gitops-session', login: '__Host-mcp-gitops-login', secure: true });
+    expect(cookieNames('https://mcp.example.com')).toEqual({ session: '__Host-mcp-gitops-session', login: '__Host-mcp-gitops-login', returnTo: '__Host-mcp-gitops-return', secure: true });
   });
 
   it('every page carries the strict headers, including errors', async () => {
@@ -113,7 +113,7 @@ describe('connections page with dev sign-in links', () => {
     expect(res.status).toBe(303);
     const relayLink = res.headers.get('location')!;
     expect(relayLink).toMatch(new RegExp(`^${base()}/oauth/authorize/${ROVO}\\?ticket=`));
-    const { response } = await completeConsent(relayLink, 'alice');
+    const { response } = await completeConsent(relayLink, 'alice', { signIn: world.page.devLoginUrl('alice') });
     expect(response?.status ?? 0).toBeLessThan(400);
     expect(await world.vault.get({ namespace: 'mcp', gatewayId: ROVO, user: 'alice' })).toBeDefined();
   });

@@ -68,7 +68,7 @@ export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsP
     ...(overrides.sessions ? { sessions: overrides.sessions } : {}),
   });
   const proxy = await startTestProxy({ port, credentials: relay.credentials, extraRoutes: [...relay.routes, ...page.routes] });
-  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page.signIn });
   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: ADMIN_TOKEN });
   await admin.putGateway(ROVO, {

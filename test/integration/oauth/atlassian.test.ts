@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectionsPage, type ConnectionsPage } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay } from '../../../src/proxy/oauth/index.ts';
 import { ConsentRequiredError } from '../../../src/proxy/upstream/credentials.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring } from '../../../src/vault/index.ts';
+import { completeConsent } from '../../support/oidc-provider.ts';
 import { registration } from './harness.ts';
 
 const CLIENT_SECRET = `atl-secret-${randomBytes(8).toString('hex')}`;
@@ -40,6 +42,7 @@ let server: Server;
 let base: string;
 let dataDir: string;
 let relay: OAuthRelay;
+let page: ConnectionsPage;
 let vault: EncryptedTokenVault;
 const gw = registration(seedBody.name, seedBody, 'mcp');
 const user = { user: 'alice@example.com', groups: [] };
@@ -49,15 +52,18 @@ beforeAll(async () => {
   vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
   // Public addresses for Atlassian's hosts (no DNS here); loopback only for our own relay server.
   relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowedHosts: ['*.atlassian.com', 'auth.atlassian.com'], resolve: async () => ['104.192.142.18'] } });
+  page = createConnectionsPage({ vault, relay, login: { dev: {} } });
+  const routes = [...relay.routes, ...page.routes];
   server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const route = relay.routes.find((r) => r.method === req.method && url.pathname.startsWith(r.pathPrefix));
+    const route = routes.find((r) => r.method === req.method && url.pathname.startsWith(r.pathPrefix));
     if (!route) return void res.writeHead(404).end();
     await route.handler(req, res, url);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  relay.bind({ publicUrl: base, getGateway: (id) => (id === gw.id ? gw : undefined) });
+  relay.bind({ publicUrl: base, getGateway: (id) => (id === gw.id ? gw : undefined), signIn: page.signIn });
+  page.bind({ publicUrl: base, registrations: () => ({ gateways: [gw], servers: [] }) });
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1/);
 });
@@ -77,13 +83,14 @@ function expireStored() {
 describe('Atlassian OAuth 2.0 (3LO), recorded', () => {
   let state = '';
   let challenge = '';
+  let browser = '';
 
   it('authorize URL: audience=api.atlassian.com once, prompt=consent, scopes, PKCE S256, the configured redirect_uri', async () => {
     const link = (await relay.credentials.headersFor(gw, user).catch((e: ConsentRequiredError) => e)) as ConsentRequiredError;
     expect(link).toBeInstanceOf(ConsentRequiredError);
-    const res = await fetch(link.consentUrl, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    const location = new URL(res.headers.get('location')!);
+    // The user signs in, sees which account and gateway, presses Continue: the browser leaves for Atlassian.
+    const { url: location, cookie } = await completeConsent(link.consentUrl, user.user, { signIn: page.devLoginUrl(user.user), stopAt: 'https://auth.atlassian.com/' });
+    browser = cookie;
     expect(`${location.origin}${location.pathname}`).toBe('https://auth.atlassian.com/authorize');
     const p = location.searchParams;
     expect(p.getAll('audience')).toEqual(['api.atlassian.com']);
@@ -108,7 +115,7 @@ describe('Atlassian OAuth 2.0 (3LO), recorded', () => {
         body.client_id === 'atl-client-id' && body.client_secret === CLIENT_SECRET && typeof body.code_verifier === 'string' && body.code_verifier.length >= 43)
       .reply(200, { access_token: 'atl-at-1', refresh_token: 'atl-rt-1', expires_in: 3600, scope: 'read:jira-work write:jira-work read:jira-user offline_access', token_type: 'Bearer' });
     // Atlassian redirects to the configured public callback; the proxy serves it at /oauth/callback.
-    const res = await fetch(`${base}/oauth/callback?code=atl-code-1&state=${state}`);
+    const res = await fetch(`${base}/oauth/callback?code=atl-code-1&state=${state}`, { headers: { cookie: browser } });
     expect(res.status).toBe(200);
     expect(scope.isDone()).toBe(true);
     expect(await relay.credentials.headersFor(gw, user)).toEqual({ authorization: 'Bearer atl-at-1' });

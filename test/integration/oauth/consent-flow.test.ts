@@ -34,7 +34,7 @@ async function consentLinkFor(gw: ReturnType<typeof registration>, user: typeof 
 }
 
 async function consent(gw: ReturnType<typeof registration>, user: typeof alice): Promise<Response> {
-  const { response } = await completeConsent(await consentLinkFor(gw, user), user.user);
+  const { response } = await completeConsent(await consentLinkFor(gw, user), user.user, { signIn: h.primary.signInLink(user.user) });
   return response!;
 }
 
@@ -107,11 +107,11 @@ describe('MCP authorization spec: RFC 9728 metadata, dynamic client registration
     const gw = registration('rovo-mcp', { url: h.upstream.resource, auth_type: 'oauth', oauth_config: { discovery: 'mcp', scopes: ['read'] } });
     h.gateways.set(gw.id, gw);
     const link = await consentLinkFor(gw, alice);
-    const { url: atProvider } = await completeConsent(link, 'alice', { stopAt: h.op.issuer });
+    const { url: atProvider } = await completeConsent(link, 'alice', { stopAt: h.op.issuer, signIn: h.primary.signInLink('alice') });
     expect(atProvider.searchParams.get('resource')).toBe(h.upstream.resource);
     expect(atProvider.searchParams.get('code_challenge_method')).toBe('S256');
     expect(atProvider.searchParams.get('client_id')).not.toBe(CLIENT_ID); // dynamically registered
-    const { response } = await completeConsent(link, 'alice');
+    const { response } = await completeConsent(await consentLinkFor(gw, alice), 'alice', { signIn: h.primary.signInLink('alice') });
     expect(response!.status).toBe(200);
     expect(await callWhoami(h.upstream.resource, await h.primary.relay.credentials.headersFor(gw, alice))).toBe('alice');
   });
@@ -150,11 +150,11 @@ describe('static endpoints (the seed’s authorization_url / token_url)', () => 
     });
     h.gateways.set(gw.id, gw);
     const link = await consentLinkFor(gw, alice);
-    const { url } = await completeConsent(link, 'alice', { stopAt: h.op.issuer });
+    const { url } = await completeConsent(link, 'alice', { stopAt: h.op.issuer, signIn: h.primary.signInLink('alice') });
     expect(url.searchParams.get('tenant')).toBe('acme');
     expect(url.searchParams.getAll('audience')).toEqual(['api.example.test']);
     expect(url.searchParams.get('prompt')).toBe('consent');
-    const { response } = await completeConsent(link, 'alice');
+    const { response } = await completeConsent(await consentLinkFor(gw, alice), 'alice', { signIn: h.primary.signInLink('alice') });
     expect(response!.status).toBe(200);
     expect(await callWhoami(h.upstream.resource, await h.primary.relay.credentials.headersFor(gw, alice))).toBe('alice');
   });
@@ -199,10 +199,10 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
   it('replayed state: the second callback is refused and changes nothing', async () => {
     const gw = gwFor();
     const link = await h.primary.relay.consentUrl(gw.id, 'dave');
-    const { url: callback } = await completeConsent(link, 'dave', { stopAt: `${h.primary.url}/oauth/callback` });
-    expect((await fetch(callback)).status).toBe(200);
+    const { url: callback, cookie } = await completeConsent(link, 'dave', { stopAt: `${h.primary.url}/oauth/callback`, signIn: h.primary.signInLink('dave') });
+    expect((await fetch(callback, { headers: { cookie } })).status).toBe(200);
     const first = await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'dave' });
-    const replay = await errorPage(await fetch(callback));
+    const replay = await errorPage(await fetch(callback, { headers: { cookie } }));
     expect(replay).toMatchObject({ status: 400, code: 'ERR_OAUTH_STATE_INVALID' });
     expect((await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'dave' }))?.version).toBe(first?.version);
   });
@@ -211,19 +211,20 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
     const gw = gwFor();
     const replica = await h.startReplica();
     const link = (await replica.relay.consentUrl(gw.id, 'gina')).replace(h.primary.url, replica.url);
-    const { url: callback } = await completeConsent(link, 'gina', { stopAt: `${h.primary.url}/oauth/callback` });
-    expect((await fetch(callback)).status).toBe(200); // primary finishes what the replica started
+    const { url: callback, cookie } = await completeConsent(link, 'gina', { stopAt: `${h.primary.url}/oauth/callback`, signIn: replica.signInLink('gina') });
+    expect((await fetch(callback, { headers: { cookie } })).status).toBe(200); // primary finishes what the replica started
     expect((await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'gina' }))?.tokens.accessToken).toBeTruthy();
     for (const base of [h.primary.url, replica.url]) {
-      expect(await errorPage(await fetch(callback.href.replace(h.primary.url, base)))).toMatchObject({ status: 400, code: 'ERR_OAUTH_STATE_INVALID' });
+      expect(await errorPage(await fetch(callback.href.replace(h.primary.url, base), { headers: { cookie } }))).toMatchObject({ status: 400, code: 'ERR_OAUTH_STATE_INVALID' });
     }
-    // Nothing of the finished flow is left in the vault; abandoned flows are swept once expired.
+    // Of the finished flow only a used marker is left (no verifier, no user); expired entries are swept.
     const store = new VaultPendingStore(h.primary.vault);
     const left = await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY);
-    expect(left.filter((d) => (d.value as PendingAuthorization).user === 'gina')).toEqual([]);
-    await h.primary.vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, 'state:abandoned', { gatewayId: gw.id, user: 'x', expiresAt: Date.now() - 1 });
+    expect(left.filter((d) => (d.value as PendingAuthorization).user === 'gina' || (d.value as PendingAuthorization).codeVerifier)).toEqual([]);
+    expect(left.some((d) => (d.value as { used?: boolean }).used === true)).toBe(true);
+    await h.primary.vault.putDocument(PENDING_NAMESPACE, PENDING_GATEWAY, 'flow:abandoned', { gatewayId: gw.id, user: 'x', expiresAt: Date.now() - 1 });
     await store.sweep();
-    expect((await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY)).map((d) => d.name)).not.toContain('state:abandoned');
+    expect((await h.primary.vault.listDocuments(PENDING_NAMESPACE, PENDING_GATEWAY)).map((d) => d.name)).not.toContain('flow:abandoned');
   });
 
   it('mismatched PKCE verifier: the provider refuses the code, nothing is stored', async () => {
@@ -232,18 +233,21 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
     const entries = new Map<string, PendingAuthorization>();
     const tampered = await h.startReplica({
       pending: {
-        put: async (state, pending) => void entries.set(state, { ...pending, codeVerifier: 'x'.repeat(43) }),
-        take: async (state) => {
-          const pending = entries.get(state);
-          entries.delete(state);
+        claim: async (id, pending) => {
+          entries.set(id, { ...pending, codeVerifier: 'x'.repeat(43) });
+          return true;
+        },
+        take: async (id) => {
+          const pending = entries.get(id);
+          entries.delete(id);
           return pending;
         },
       },
     });
     // The replica serves both ends of the flow (links name the shared public URL: point them at it).
     const link = (await tampered.relay.consentUrl(gw.id, 'erin')).replace(h.primary.url, tampered.url);
-    const { url: callback } = await completeConsent(link, 'erin', { stopAt: `${h.primary.url}/oauth/callback` });
-    const page = await errorPage(await fetch(callback.href.replace(h.primary.url, tampered.url)));
+    const { url: callback, cookie } = await completeConsent(link, 'erin', { stopAt: `${h.primary.url}/oauth/callback`, signIn: tampered.signInLink('erin') });
+    const page = await errorPage(await fetch(callback.href.replace(h.primary.url, tampered.url), { headers: { cookie } }));
     expect(page).toMatchObject({ status: 502, code: 'ERR_OAUTH_EXCHANGE_FAILED' });
     expect(page.html).toContain('PKCE');
     expect(await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'erin' })).toBeUndefined();
@@ -251,7 +255,7 @@ describe('refused, with a clear error, nothing stored, nothing leaked', () => {
 
   it('the user denies consent at the provider', async () => {
     const gw = gwFor();
-    const { response } = await completeConsent(await h.primary.relay.consentUrl(gw.id, 'frank'), 'frank', { deny: true });
+    const { response } = await completeConsent(await h.primary.relay.consentUrl(gw.id, 'frank'), 'frank', { deny: true, signIn: h.primary.signInLink('frank') });
     expect(await errorPage(response!)).toMatchObject({ status: 400, code: 'ERR_OAUTH_PROVIDER_DENIED' });
     expect(await h.primary.vault.get({ namespace: 'mcp', gatewayId: gw.id, user: 'frank' })).toBeUndefined();
   });

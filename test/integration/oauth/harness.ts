@@ -1,5 +1,6 @@
 // Shared set-up for the OAuth integration suites: a protected upstream, a real OAuth server, a file
-// vault, the relay mounted on a small loopback HTTP server, captured logs, and gateway registrations.
+// vault, the relay and a connections page with dev sign-in links (consent needs a signed-in
+// browser) mounted on a small loopback HTTP server, captured logs, and gateway registrations.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +14,7 @@ import { pino, type Logger } from 'pino';
 import { gatewayId } from '../../../src/api/ids.ts';
 import { specHash } from '../../../src/contract/digest.ts';
 import { GatewayCreate } from '../../../src/contract/wire.ts';
+import { createConnectionsPage } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay, type OAuthRelayOptions } from '../../../src/proxy/oauth/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../../../src/proxy/registry/types.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring, type RecordStore, type TokenVault } from '../../../src/vault/index.ts';
@@ -33,6 +35,8 @@ export interface RelayHost {
   relay: OAuthRelay;
   vault: TokenVault;
   discoveries: Array<{ gatewayId: string; user: AgentIdentity }>;
+  /** A one-time link that signs `user` in on this host (pass it to `completeConsent` as `signIn`). */
+  signInLink(user: string): string;
   stop(): Promise<void>;
 }
 
@@ -55,9 +59,11 @@ export interface Harness {
 async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'> & { makeStore: () => RecordStore }, overrides: Partial<OAuthRelayOptions>, fixedPort?: number, publicUrl?: string): Promise<RelayHost> {
   const vault = new EncryptedTokenVault({ store: h.makeStore(), keyring: h.keyring });
   const relay = createOAuthRelay({ vault, relayKey: h.relayKey, policy: { allowLoopback: true }, logger: h.logger, ...overrides });
+  const page = createConnectionsPage({ vault, relay, login: { dev: {} }, logger: h.logger });
+  const routes = [...relay.routes, ...page.routes];
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const route = relay.routes.find((r) => r.method === req.method && url.pathname.startsWith(r.pathPrefix));
+    const route = routes.find((r) => r.method === req.method && url.pathname.startsWith(r.pathPrefix));
     if (!route) return void res.writeHead(404).end();
     await route.handler(req, res, url);
   });
@@ -68,12 +74,15 @@ async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'> &
     publicUrl: publicUrl ?? url,
     getGateway: (id) => h.gateways.get(id),
     refreshGateway: async (id, user) => void discoveries.push({ gatewayId: id, user }),
+    signIn: page.signIn,
   });
+  page.bind({ publicUrl: publicUrl ?? url, registrations: () => ({ gateways: [...h.gateways.values()], servers: [] }) });
   return {
     url,
     relay,
     vault,
     discoveries,
+    signInLink: (user) => page.devLoginUrl(user).replace(publicUrl ?? url, url),
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

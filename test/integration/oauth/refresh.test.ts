@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function consent(user: string): Promise<void> {
   const link = await h.primary.relay.consentUrl(gw().id, user);
-  const { response } = await completeConsent(link, user);
+  const { response } = await completeConsent(link, user, { signIn: h.primary.signInLink(user) });
   expect(response!.status).toBe(200);
 }
 
@@ -87,7 +87,7 @@ describe('refresh with rotating refresh tokens (oidc-provider rotateRefreshToken
     await expect(replica.relay.credentials.headersFor(gw(), bob)).rejects.toBeInstanceOf(ConsentRequiredError);
     expect(h.op.events.errors.invalid_grant ?? 0).toBe(errorsNow);
 
-    const { response } = await completeConsent((error as ConsentRequiredError).consentUrl, 'bob');
+    const { response } = await completeConsent((error as ConsentRequiredError).consentUrl, 'bob', { signIn: h.primary.signInLink('bob') });
     expect(response!.status).toBe(200);
     expect(await callWhoami(h.upstream.resource, await replica.relay.credentials.headersFor(gw(), bob))).toBe('bob');
     expect(await h.primary.relay.authorizedUsers(gw())).toBe(before);

@@ -152,7 +152,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
     it('consent writes an encrypted Secret; two replicas refresh with zero invalid_grant; the upstream sees the user’s token', async () => {
       const gw = registration('secret-backed', { url: h.upstream.resource, auth_type: 'oauth', oauth_config: { issuer: h.op.issuer, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scopes: ['read'], resource: h.upstream.resource } });
       h.gateways.set(gw.id, gw);
-      const { response } = await completeConsent(await h.primary.relay.consentUrl(gw.id, 'carol'), 'carol');
+      const { response } = await completeConsent(await h.primary.relay.consentUrl(gw.id, 'carol'), 'carol', { signIn: h.primary.signInLink('carol') });
       expect(response!.status).toBe(200);
       const ref = { namespace: 'mcp', gatewayId: gw.id, user: 'carol' };
       const stored = await h.primary.vault.get(ref);

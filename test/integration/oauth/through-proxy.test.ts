@@ -10,6 +10,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { AdminClient } from '../../../src/contract/client.ts';
+import { createConnectionsPage, type ConnectionsPage } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay } from '../../../src/proxy/oauth/index.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring } from '../../../src/vault/index.ts';
 import { completeConsent, startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
@@ -23,6 +24,7 @@ let op: RunningOidcProvider;
 let proxy: TestProxy;
 let relay: OAuthRelay;
 let vault: EncryptedTokenVault;
+let page: ConnectionsPage;
 let admin: AdminClient;
 let dataDir: string;
 const agents: Client[] = [];
@@ -36,8 +38,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'oauth-proxy-'));
   vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
   relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowLoopback: true } });
-  proxy = await startTestProxy({ credentials: relay.credentials, extraRoutes: relay.routes });
-  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user) });
+  page = createConnectionsPage({ vault, relay, login: { dev: {} } });
+  proxy = await startTestProxy({ credentials: relay.credentials, extraRoutes: [...relay.routes, ...page.routes] });
+  relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page.signIn });
+  page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
   admin = new AdminClient({ baseUrl: proxy.adminUrl, token: ADMIN_TOKEN });
   await admin.putGateway(GW, { name: 'rovo-like', namespace: 'mcp', url: upstream.resource, transport: 'STREAMABLEHTTP', auth_type: 'oauth', oauth_config: { discovery: 'mcp', scopes: ['read'] } });
   await admin.putServer(VS, { name: 'atlassian-tools', namespace: 'mcp', tool_selectors: [{ gateway_id: GW }] });
@@ -69,7 +73,7 @@ describe('per-user OAuth through the proxy', () => {
   });
 
   it('the first consent discovers the tools with that user’s token; the user’s call reaches the upstream with their own token', async () => {
-    const { response } = await completeConsent(await relay.consentUrl(GW, 'alice'), 'alice');
+    const { response } = await completeConsent(await relay.consentUrl(GW, 'alice'), 'alice', { signIn: page.devLoginUrl('alice') });
     expect(response!.status).toBe(200);
     await eventually(async () => ((await admin.getGateway(GW))?.toolCount ?? 0) > 0, 15_000, 'tools discovered after consent');
 
@@ -94,7 +98,7 @@ describe('per-user OAuth through the proxy', () => {
     expect(link, first.content[0]!.text).toBeDefined();
     expect(upstream.accepted.filter((a) => a.sub === 'bob')).toHaveLength(0); // never alice's token for bob
 
-    const { response } = await completeConsent(link!, 'bob');
+    const { response } = await completeConsent(link!, 'bob', { signIn: page.devLoginUrl('bob') });
     expect(response!.status).toBe(200);
     const second = (await bob.callTool({ name, arguments: {} })) as ToolResult;
     expect(second.content[0]!.text).toBe('bob');

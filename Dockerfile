@@ -1,35 +1,39 @@
 # syntax=docker/dockerfile:1
-# The mcp-gitops image: one CLI, three run modes (`proxy`, `operator`, `dev`); the manifests in
-# manifests/ run `proxy` and `operator`.
+# The mcp-gitops image: one CLI, three run modes (`proxy`, `operator`, `validate`, …); the manifests
+# in manifests/ run `proxy` and `operator`.
 #
 #   docker build -t ghcr.io/mcp-gitops/mcp-gitops:0.1.0 .
 #   docker run --rm ghcr.io/mcp-gitops/mcp-gitops:0.1.0 --help
 #
-# Production dependencies only, compiled JavaScript (dist/), non-root (uid/gid 10001, matching
-# runAsUser in manifests/), no shell needed at run time, works with a read-only root filesystem
-# (writes only to /tmp, an emptyDir in the manifests).
+# Contents: Node.js and one bundled, tree-shaken dist/cli.js (esbuild) with its source map, the CRDs,
+# and an SBOM of the npm packages in the bundle. No node_modules, no dev dependencies, no sources, no tests.
+# Runs as the unprivileged numeric user 10001 (runAsUser in manifests/), needs no shell, and works on
+# a read-only root filesystem (it writes only to /tmp, an emptyDir in the manifests).
+#
+# Build arguments:
+#   NODE_IMAGE     the build stage's base: Node.js 24, npm and a /bin/sh (default node:24-slim)
+#   RUNTIME_IMAGE  the runtime base: Node.js 24 at /usr/local/bin/node (default node:24-slim)
+#   NODE_EXTRA_CA_CERTS  a CA file for npm behind a TLS-inspecting proxy (mount it into the build)
+# hack/image/build.sh builds both bases locally from Debian's packages and the npm registry, where
+# the public images cannot be pulled (docs/install.md, "Image").
 ARG NODE_IMAGE=node:24-slim
+ARG RUNTIME_IMAGE=node:24-slim
 
-# --- build: type-check and compile src/ to dist/ with the dev dependencies (typescript) ---
+# --- build: install the locked dependencies, bundle src/cli.ts, record what went into the bundle ---
 FROM ${NODE_IMAGE} AS build
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
-
-# --- production dependencies only ---
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY hack/image/bundle-sbom.mjs ./hack/image/
+RUN npm run --silent build:bundle -- --metafile=/tmp/bundle-meta.json \
+ && node hack/image/bundle-sbom.mjs /tmp/bundle-meta.json > dist/sbom.npm.cdx.json
 
 # --- runtime ---
-FROM ${NODE_IMAGE}
+FROM ${RUNTIME_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
 COPY --from=build --chown=0:0 /src/dist ./dist
 COPY --chown=0:0 package.json ./
 COPY --chown=0:0 crds ./crds

@@ -1,8 +1,9 @@
 /**
- * Converges one proxy to a directory snapshot through the admin API, the same way the operator
- * converges each replica: the pure `desired()` bodies, compared by spec hash with `GET /state`,
- * `PUT` what differs, `DELETE` what is gone. A resource whose desired state cannot be computed (a
- * missing Secret) keeps its current registration and is reported instead.
+ * Converges the dev proxy to a directory snapshot through the same reconcile target port the
+ * operator uses (`src/reconcile/target.ts`, the proxy adapter over its admin API): the pure
+ * `desired()` bodies, compared by spec hash with `observe()`, `apply` what differs, `delete` what
+ * is gone. A resource whose desired state cannot be computed (a missing Secret) keeps its current
+ * registration and is reported instead.
  *
  * Unlike the operator (the only admin client in a cluster), the dev proxy also takes the seed's
  * curl requests on the same port, so the directory deletes only what it registered itself
@@ -10,9 +11,9 @@
  * every file edit.
  */
 import { gatewayId } from '../api/ids.ts';
-import type { AdminClient } from '../contract/client.ts';
-import { desiredGateway, desiredServer, type DesiredRegistration } from '../reconcile/desired.ts';
+import { desiredGateway, desiredServer, type DesiredRegistration, type GatewayBody, type ServerBody } from '../reconcile/desired.ts';
 import { isReconcileError } from '../reconcile/errors.ts';
+import type { BodyOf, ReconcileTarget, RegistrationKind } from '../reconcile/target.ts';
 import type { DevSnapshot } from './directory-source.ts';
 
 export interface ApplyReport {
@@ -26,11 +27,15 @@ function label(kind: string, meta: { namespace?: string | undefined; name: strin
   return `${kind} ${meta.namespace ?? 'default'}/${meta.name}`;
 }
 
-export async function applySnapshot(admin: AdminClient, snapshot: DevSnapshot, owned: Set<string> = new Set()): Promise<ApplyReport> {
+/**
+ * Converges `target` to `snapshot`: PUTs what a member lacks or holds another version of, DELETEs
+ * what the directory no longer has (only what it registered itself, see `owned`).
+ */
+export async function applySnapshot(target: ReconcileTarget, snapshot: DevSnapshot, owned: Set<string> = new Set()): Promise<ApplyReport> {
   const problems: string[] = [];
   const keep = new Set<string>();
-  const gateways = new Map<string, DesiredRegistration<unknown>>();
-  const servers = new Map<string, DesiredRegistration<unknown>>();
+  const gateways = new Map<string, DesiredRegistration<GatewayBody>>();
+  const servers = new Map<string, DesiredRegistration<ServerBody>>();
   const lookup = (namespace: string, name: string) => snapshot.secrets.get(`${namespace}/${name}`);
 
   for (const gw of snapshot.gateways) {
@@ -48,35 +53,36 @@ export async function applySnapshot(admin: AdminClient, snapshot: DevSnapshot, o
     servers.set(d.id, d);
   }
 
-  const state = await admin.getState();
+  const states = await target.observe();
+  const failed = states.find((s) => !s.held);
+  if (failed) throw new Error(`${failed.endpoint}: ${failed.error ?? 'does not answer'}`);
+  const held = (kind: RegistrationKind): Set<string> => new Set(states.flatMap((s) => Object.keys(s.held?.[kind] ?? {})));
+  const differs = (kind: RegistrationKind, d: DesiredRegistration<unknown>): boolean => states.some((s) => s.held?.[kind][d.id] !== d.hash);
   const put: string[] = [];
   const deleted: string[] = [];
   // Gateways before servers, so a server's selectors name gateways that exist; deletions the other way round.
-  for (const [id, d] of gateways) {
-    if (state.gateways[id] !== d.hash) {
-      await admin.putGateway(id, d.body as Parameters<AdminClient['putGateway']>[1]);
-      put.push(`gateway/${id}`);
-    }
-    owned.add(`gateway/${id}`);
-  }
-  for (const [id, d] of servers) {
-    if (state.servers[id] !== d.hash) {
-      await admin.putServer(id, d.body as Parameters<AdminClient['putServer']>[1]);
-      put.push(`server/${id}`);
-    }
-    owned.add(`server/${id}`);
-  }
-  for (const id of Object.keys(state.servers)) {
-    if (!servers.has(id) && owned.delete(`server/${id}`)) {
-      await admin.deleteServer(id);
-      deleted.push(`server/${id}`);
+  for (const [kind, desired] of [['gateway', gateways], ['server', servers]] as const) {
+    for (const [id, d] of desired) {
+      if (differs(kind, d)) {
+        const obs = await target.apply(kind, d as DesiredRegistration<BodyOf[typeof kind]>);
+        const bad = obs.find((o) => !o.synced);
+        if (bad) throw new Error(`${kind} ${id} on ${bad.endpoint}: ${bad.error ?? 'not in sync'}`);
+        put.push(`${kind}/${id}`);
+      }
+      owned.add(`${kind}/${id}`);
     }
   }
-  for (const id of Object.keys(state.gateways)) {
-    if (!gateways.has(id) && !keep.has(id) && owned.delete(`gateway/${id}`)) {
-      await admin.deleteGateway(id);
-      deleted.push(`gateway/${id}`);
-    }
+  for (const id of held('server')) {
+    if (!servers.has(id) && owned.delete(`server/${id}`)) await remove(target, 'server', id, deleted);
+  }
+  for (const id of held('gateway')) {
+    if (!gateways.has(id) && !keep.has(id) && owned.delete(`gateway/${id}`)) await remove(target, 'gateway', id, deleted);
   }
   return { put, deleted, problems };
+}
+
+async function remove(target: ReconcileTarget, kind: RegistrationKind, id: string, deleted: string[]): Promise<void> {
+  const failures = await target.delete(kind, id);
+  if (failures.length > 0) throw new Error(`deleting ${kind} ${id}: ${failures.map((f) => `${f.endpoint}: ${f.error}`).join('; ')}`);
+  deleted.push(`${kind}/${id}`);
 }

@@ -10,6 +10,8 @@ import { createOAuthRelay } from '../proxy/oauth/index.ts';
 import { startProxy, type ProxyHandle } from '../proxy/start.ts';
 import { openTokenVault } from '../vault/index.ts';
 import { mintAgentToken } from '../proxy/agent-auth/mint-token.ts';
+import { fixedReplicas } from '../operator/replicas.ts';
+import { ProxyReplicasTarget } from '../operator/targets/proxy-replicas.ts';
 import { applySnapshot } from './apply.ts';
 import { DirectorySource, type DevSnapshot, type FileProblems } from './directory-source.ts';
 import { startEverything, type EverythingServer } from './everything.ts';
@@ -75,6 +77,8 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page.signIn });
   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
   const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: secrets.adminToken });
+  // The same reconcile target the operator converges, over this one proxy (stopping it is the caller's job).
+  const target = new ProxyReplicasTarget({ replicas: fixedReplicas([{ endpoint: proxy.adminUrl, admin }]) });
   const agentToken = await mintAgentToken(secrets.agentSecret, { sub: options.user, ttlSeconds: 12 * 3600 });
 
   /** Registrations the directory made (`gateway/<id>`, `server/<id>`): the only ones it deletes. */
@@ -84,7 +88,7 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   const onChange = async (snapshot: DevSnapshot, problems: readonly FileProblems[]) => {
     try {
       printProblems(out, problems);
-      const report = await applySnapshot(admin, snapshot, owned);
+      const report = await applySnapshot(target, snapshot, owned);
       for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
       if (report.put.length || report.deleted.length || firstPass) {
         out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);

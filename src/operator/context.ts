@@ -8,8 +8,8 @@ import type { KubeClient } from './kube/client.ts';
 import type { Reflector } from './kube/reflector.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { RawResource } from './objects.ts';
-import type { ProxySync } from './proxy-sync.ts';
-import type { ReplicaSource } from './replicas.ts';
+import type { ReconcileTarget } from '../reconcile/target.ts';
+import type { TargetSync } from './target-sync.ts';
 
 export interface SecretObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string };
@@ -23,12 +23,13 @@ export interface ReconcileContext {
   gateways: Reflector<RawResource>;
   servers: Reflector<RawResource>;
   secrets: Reflector<SecretObject>;
-  replicas: ReplicaSource;
-  sync: ProxySync;
+  /** Where registrations are converged (the port of src/reconcile/target.ts). */
+  targets: ReconcileTarget[];
+  sync: TargetSync;
   events: EventRecorder;
   metrics: OperatorMetrics;
   log: Logger;
-  /** Work-queue keys reconciled at least once since start (for ProxySync's `settled`). */
+  /** Work-queue keys reconciled at least once since start (for TargetSync's `settled`). */
   settled: Set<string>;
   /** When the first failed finalizer attempt of a key happened. */
   finalizingSince: Map<string, number>;
@@ -53,10 +54,4 @@ export function queueKey(kind: Kind, namespace: string, name: string): string {
 export function parseQueueKey(key: string): { kind: Kind; namespace: string; name: string } {
   const [kind, namespace, name] = key.split('/') as [Kind, string, string];
   return { kind, namespace, name };
-}
-
-/** A failure message safe for status and events: one line, bounded. */
-export function shortError(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
-  return m.replace(/\s+/g, ' ').slice(0, 300);
 }

@@ -7,19 +7,17 @@
 import { ConditionType, Reason } from '../api/conditions.ts';
 import { gatewayId } from '../api/ids.ts';
 import { McpGateway } from '../api/mcp-gateway.ts';
-import type { GatewayRead } from '../contract/wire.ts';
 import { desiredGateway, type DesiredRegistration, type GatewayBody } from '../reconcile/desired.ts';
 import { isReconcileError, ReconcileError } from '../reconcile/errors.ts';
 import { gatewayStatus, type ReplicaObservation } from '../reconcile/status.ts';
 import type { SecretLookup } from '../reconcile/resources.ts';
+import type { GatewayObserved } from '../reconcile/target.ts';
 import type { ReconcileResult } from './queue.ts';
 import type { ReconcileContext } from './context.ts';
-import { countProxyWrite } from './metrics.ts';
-import { queueKey, shortError } from './context.ts';
-import { finalize, removeEverywhere, updateStatus } from './lifecycle.ts';
+import { queueKey } from './context.ts';
+import { converge, finalize, removeEverywhere, updateStatus } from './lifecycle.ts';
 import { addFinalizer, hasFinalizer } from './objects.ts';
 import type { RawResource } from './objects.ts';
-import type { ProxyReplica } from './replicas.ts';
 
 /** Secret data from the cache, base64-decoded. */
 export function secretLookup(ctx: ReconcileContext): SecretLookup {
@@ -39,23 +37,6 @@ export function invalidSpec(problems: { path: PropertyKey[]; message: string }[]
     .map((p) => `${p.path.map(String).join('.') || '(root)'}: ${p.message}`)
     .join('; ');
   return new ReconcileError('ERR_INVALID_SPEC', 'spec', `the resource does not match the schema: ${text}`);
-}
-
-async function convergeGateway(ctx: ReconcileContext, replica: ProxyReplica, desired: DesiredRegistration<GatewayBody>): Promise<ReplicaObservation<GatewayRead>> {
-  try {
-    // Known to differ (last poll + our own writes): write at once; else read, and write only if needed.
-    const held = ctx.sync.heldHash(replica.endpoint, 'gateway', desired.id);
-    let read = held !== null && held !== desired.hash ? undefined : await replica.admin.getGateway(desired.id);
-    if (!read || read.specHash !== desired.hash) {
-      countProxyWrite(ctx.metrics, 'PUT', 'gateway');
-      read = await replica.admin.putGateway(desired.id, desired.body);
-      ctx.sync.noteWritten(replica.endpoint, 'gateway', desired.id, read.specHash);
-    }
-    const synced = read.specHash === desired.hash;
-    return synced ? { endpoint: replica.endpoint, synced, read } : { endpoint: replica.endpoint, synced, read, error: 'the replica holds another spec (concurrent writer?)' };
-  } catch (err) {
-    return { endpoint: replica.endpoint, synced: false, error: shortError(err) };
-  }
 }
 
 export async function reconcileGateway(ctx: ReconcileContext, namespace: string, name: string): Promise<ReconcileResult> {
@@ -89,10 +70,10 @@ export async function reconcileGateway(ctx: ReconcileContext, namespace: string,
     }
   }
 
-  let replicas: ReplicaObservation<GatewayRead>[] = [];
+  let replicas: ReplicaObservation<GatewayObserved>[] = [];
   if (desired) {
     ctx.sync.setDesired('gateway', id, desired.hash, key);
-    replicas = await Promise.all(ctx.replicas.list().map((r) => convergeGateway(ctx, r, desired)));
+    replicas = await converge(ctx, 'gateway', desired);
   }
   // The last good registration stays on the proxies while the spec or a Secret is broken.
   const view = (parsed.success ? parsed.data : { ...(obj as unknown as McpGateway), spec: { url: '', auth: { type: 'None' } } }) as McpGateway;

@@ -7,38 +7,31 @@ import type { Condition } from '../api/conditions.ts';
 import type { Kind } from '../api/names.ts';
 import { statusEqual } from '../reconcile/status.ts';
 import type { ReconcileContext } from './context.ts';
-import { countProxyWrite, countStatusWrite } from './metrics.ts';
-import { shortError } from './context.ts';
+import { countStatusWrite } from './metrics.ts';
 import { eventTarget, removeFinalizer, writeStatus } from './objects.ts';
 import type { RawResource } from './objects.ts';
-import type { RegistrationKind } from './proxy-sync.ts';
+import type { DesiredRegistration } from '../reconcile/desired.ts';
+import type { BodyOf, MemberObservation, ObservedOf, RegistrationKind } from '../reconcile/target.ts';
+
+/** Applies `desired` on every target; one observation per member of each (never rejects for a member). */
+export async function converge<K extends RegistrationKind>(ctx: ReconcileContext, kind: K, desired: DesiredRegistration<BodyOf[K]>): Promise<MemberObservation<ObservedOf[K]>[]> {
+  return (await Promise.all(ctx.targets.map((t) => t.apply(kind, desired)))).flat();
+}
 
 /**
- * Deletes registration `id` from every replica. Resolves with the replicas that failed, as
- * `endpoint: error` strings (empty when all succeeded; a 404 counts as done).
+ * Deletes registration `id` from every member of every target. Resolves with the members that
+ * failed, as `endpoint: error` strings (empty when all succeeded; a 404 counts as done).
  */
 export async function removeEverywhere(ctx: ReconcileContext, kind: RegistrationKind, id: string): Promise<string[]> {
-  const failures = await Promise.all(
-    ctx.replicas.list().map(async (r) => {
-      try {
-        countProxyWrite(ctx.metrics, 'DELETE', kind);
-        if (kind === 'gateway') await r.admin.deleteGateway(id);
-        else await r.admin.deleteServer(id);
-        ctx.sync.noteWritten(r.endpoint, kind, id, undefined);
-        return undefined;
-      } catch (err) {
-        return `${r.endpoint}: ${shortError(err)}`;
-      }
-    }),
-  );
-  return failures.filter((f): f is string => f !== undefined);
+  const failures = (await Promise.all(ctx.targets.map((t) => t.delete(kind, id)))).flat();
+  return failures.map((f) => `${f.endpoint}: ${f.error}`);
 }
 
 /**
  * Handles a resource being deleted: removes its registration from every replica, then the
  * finalizer. While a replica cannot be reached it throws (the queue retries with backoff) until
  * `finalizerTimeoutMs` passed since the first failure; then it removes the finalizer anyway and
- * records a Warning naming what was left behind (ProxySync deletes it once the replica is back).
+ * records a Warning naming what was left behind (TargetSync deletes it once the replica is back).
  */
 export async function finalize(ctx: ReconcileContext, kind: Kind, regKind: RegistrationKind, id: string, key: string, obj: RawResource): Promise<void> {
   const failures = await removeEverywhere(ctx, regKind, id);
@@ -55,7 +48,7 @@ export async function finalize(ctx: ReconcileContext, kind: Kind, regKind: Regis
       `could not remove ${regKind} ${id} from ${failures.length} proxy replica(s) within ${Math.round(ctx.finalizerTimeoutMs / 1000)}s; removed the finalizer anyway. Left behind on: ${failures.join('; ')}. It is deleted when the replica answers again.`,
     );
   } else {
-    ctx.events.record(eventTarget(kind, obj), 'Normal', 'Deregistered', `removed ${regKind} ${id} from ${ctx.replicas.list().length} proxy replica(s)`);
+    ctx.events.record(eventTarget(kind, obj), 'Normal', 'Deregistered', `removed ${regKind} ${id} from ${ctx.targets.reduce((n, t) => n + t.members().length, 0)} proxy replica(s)`);
   }
   await removeFinalizer(ctx.client, kind, obj);
   ctx.finalizingSince.delete(key);

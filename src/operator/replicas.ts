@@ -99,6 +99,12 @@ export class StaticReplicas implements ReplicaSource {
   onChange(): void {}
 }
 
+/** Replicas known up front, e.g. the one in-process proxy of `mcp-gitops dev`. Never changes. */
+export function fixedReplicas(replicas: ProxyReplica[]): ReplicaSource {
+  const sorted = [...replicas].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  return { list: () => sorted, start: async () => {}, stop: async () => {}, onChange: () => {} };
+}
+
 interface EndpointSlice {
   metadata: { name: string; namespace: string; resourceVersion?: string };
   addressType: 'IPv4' | 'IPv6' | 'FQDN';

@@ -25,7 +25,8 @@ import { countProxyWrite, createMetrics, type OperatorMetrics } from './metrics.
 import { collectionPath } from './objects.ts';
 import type { RawResource } from './objects.ts';
 import { OperatorOptions, type OperatorOptionsInput } from './options.ts';
-import { ProxySync } from './proxy-sync.ts';
+import { TargetSync } from './target-sync.ts';
+import { ProxyReplicasTarget } from './targets/proxy-replicas.ts';
 import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
 import { WorkQueue } from './queue.ts';
 import { parseBindAddress, serveMetrics, serveProbes, type Listener } from './serve.ts';
@@ -167,14 +168,14 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   });
 
   const settled = new Set<string>();
-  const sync = new ProxySync({
-    replicas,
+  const targets = [new ProxyReplicasTarget({ replicas, onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource) })];
+  const sync = new TargetSync({
+    targets,
     enqueue,
     enqueueAll,
     isKnown: (kind, id) => knownIds.has(`${kind}/${id}`),
     settled: () => gateways.hasSynced && servers.hasSynced && gateways.size + servers.size <= settled.size && [...knownIds.values()].every((k) => settled.has(k)),
     pollIntervalMs: o.proxyPollInterval * 1000,
-    onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource),
     log,
     ...(o.namespace ? { namespace: o.namespace } : {}),
   });
@@ -185,7 +186,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     gateways,
     servers,
     secrets,
-    replicas,
+    targets,
     sync,
     events,
     metrics,
@@ -226,7 +227,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   if (mb) metricsListener = await serveMetrics(metrics.registry, mb);
   const pb = parseBindAddress(o.healthProbeBindAddress);
   if (pb) probesListener = await serveProbes(() => gateways.hasSynced && servers.hasSynced && secrets.hasSynced, pb);
-  await Promise.all([gateways.start(), servers.start(), secrets.start(), replicas.start()]);
+  await Promise.all([gateways.start(), servers.start(), secrets.start(), ...targets.map((t) => t.start())]);
 
   let leading = false;
   const depthTimer = setInterval(() => metrics.queueDepth.set({ kind: 'all' }, queue.depth), 1000);
@@ -234,7 +235,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const startWork = (): void => {
     leading = true;
     metrics.isLeader.set(1);
-    log('info', 'starting workers', { concurrent: o.concurrent, replicas: replicas.list().map((r) => r.endpoint) });
+    log('info', 'starting workers', { concurrent: o.concurrent, members: targets.flatMap((t) => t.members()) });
     queue.start();
     enqueueAll();
     sync.start();
@@ -292,7 +293,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
       await stopWork();
       await events.flush();
       await Promise.all([gateways.stop(), servers.stop(), secrets.stop()]);
-      await replicas.stop();
+      await Promise.all(targets.map((t) => t.stop()));
       await client.close();
       await metricsListener?.close();
       await probesListener?.close();

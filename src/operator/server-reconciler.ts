@@ -8,18 +8,16 @@ import { ConditionType, Reason } from '../api/conditions.ts';
 import type { Condition } from '../api/conditions.ts';
 import { serverId } from '../api/ids.ts';
 import { VirtualServer } from '../api/virtual-server.ts';
-import type { ServerRead } from '../contract/wire.ts';
-import { desiredServer, referencedGateways, type DesiredRegistration, type ServerBody } from '../reconcile/desired.ts';
+import { desiredServer, referencedGateways } from '../reconcile/desired.ts';
+import type { ServerObserved } from '../reconcile/target.ts';
 import type { ReconcileError } from '../reconcile/errors.ts';
 import { serverStatus, type GatewayDependency, type ReplicaObservation } from '../reconcile/status.ts';
 import type { ReconcileContext } from './context.ts';
-import { countProxyWrite } from './metrics.ts';
-import { queueKey, shortError } from './context.ts';
+import { queueKey } from './context.ts';
 import { invalidSpec } from './gateway-reconciler.ts';
-import { finalize, removeEverywhere, updateStatus } from './lifecycle.ts';
+import { converge, finalize, removeEverywhere, updateStatus } from './lifecycle.ts';
 import { addFinalizer, hasFinalizer } from './objects.ts';
 import type { ReconcileResult } from './queue.ts';
-import type { ProxyReplica } from './replicas.ts';
 
 /** The referenced gateways as the cache shows them. */
 export function gatewayDependencies(ctx: ReconcileContext, namespace: string, names: string[]): GatewayDependency[] {
@@ -41,23 +39,6 @@ export function gatewayDependencies(ctx: ReconcileContext, namespace: string, na
   });
 }
 
-async function convergeServer(ctx: ReconcileContext, replica: ProxyReplica, desired: DesiredRegistration<ServerBody>): Promise<ReplicaObservation<ServerRead>> {
-  try {
-    // Known to differ (last poll + our own writes): write at once; else read, and write only if needed.
-    const held = ctx.sync.heldHash(replica.endpoint, 'server', desired.id);
-    let read = held !== null && held !== desired.hash ? undefined : await replica.admin.getServer(desired.id);
-    if (!read || read.specHash !== desired.hash) {
-      countProxyWrite(ctx.metrics, 'PUT', 'server');
-      read = await replica.admin.putServer(desired.id, desired.body);
-      ctx.sync.noteWritten(replica.endpoint, 'server', desired.id, read.specHash);
-    }
-    const synced = read.specHash === desired.hash;
-    return synced ? { endpoint: replica.endpoint, synced, read } : { endpoint: replica.endpoint, synced, read, error: 'the replica holds another spec (concurrent writer?)' };
-  } catch (err) {
-    return { endpoint: replica.endpoint, synced: false, error: shortError(err) };
-  }
-}
-
 export async function reconcileServer(ctx: ReconcileContext, namespace: string, name: string): Promise<ReconcileResult> {
   const key = queueKey('VirtualServer', namespace, name);
   const id = serverId(namespace, name);
@@ -76,14 +57,14 @@ export async function reconcileServer(ctx: ReconcileContext, namespace: string, 
 
   const parsed = VirtualServer.safeParse(obj);
   let desiredError: ReconcileError | undefined;
-  let replicas: ReplicaObservation<ServerRead>[] = [];
+  let replicas: ReplicaObservation<ServerObserved>[] = [];
   let gateways: GatewayDependency[] = [];
   if (!parsed.success) desiredError = invalidSpec(parsed.error.issues);
   else {
     const desired = desiredServer(parsed.data);
     ctx.sync.setDesired('server', id, desired.hash, key);
     gateways = gatewayDependencies(ctx, namespace, referencedGateways(parsed.data));
-    replicas = await Promise.all(ctx.replicas.list().map((r) => convergeServer(ctx, r, desired)));
+    replicas = await converge(ctx, 'server', desired);
   }
   const view = (parsed.success ? parsed.data : { ...(obj as unknown as VirtualServer), spec: { tools: [], naming: 'Prefixed', access: {} } }) as VirtualServer;
   const observation = { desiredError, replicas, gateways, ...(ctx.endpointBase ? { endpointBase: ctx.endpointBase } : {}) };

@@ -41,3 +41,9 @@ const REASONS: Record<ReconcileErrorCode, string> = {
 export function isReconcileError(err: unknown): err is ReconcileError {
   return err instanceof ReconcileError;
 }
+
+/** A failure message safe for status and events: one line, at most 300 characters. */
+export function shortError(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.replace(/\s+/g, ' ').slice(0, 300);
+}

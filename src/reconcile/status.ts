@@ -8,26 +8,17 @@
  */
 import { ConditionType, Reason, removeCondition, setCondition } from '../api/conditions.ts';
 import type { Condition, ConditionInput } from '../api/conditions.ts';
-import type { ConflictRead, GatewayRead, ServerRead } from '../contract/wire.ts';
 import type { ReconcileError } from './errors.ts';
+import type { ConflictObserved, GatewayObserved, MemberObservation, ServerObserved } from './target.ts';
 import type { McpGateway, McpGatewayStatus, ReplicaStatus, VirtualServer, VirtualServerStatus } from './resources.ts';
 
-/** What one proxy replica was seen to hold for one resource after the apply step. */
-export interface ReplicaObservation<R> {
-  /** The replica as the operator reaches it (admin URL). */
-  endpoint: string;
-  /** The replica holds the desired spec hash. */
-  synced: boolean;
-  /** Why it does not (transport failure, API error); never a secret. */
-  error?: string;
-  /** `GET /gateways/{id}` or `GET /servers/{id}` from this replica, when it answered. */
-  read?: R;
-}
+/** What one member of a reconcile target (a proxy replica) was seen to hold for one resource after apply. */
+export type ReplicaObservation<R> = MemberObservation<R>;
 
 export interface GatewayObservation {
   /** Set when the desired body could not be computed (missing Secret, …): the resource is Stalled. */
   desiredError?: ReconcileError;
-  replicas: ReplicaObservation<GatewayRead>[];
+  replicas: ReplicaObservation<GatewayObserved>[];
 }
 
 /** A referenced gateway as the VirtualServer reconciler found it. */
@@ -43,7 +34,7 @@ export interface GatewayDependency {
 
 export interface ServerObservation {
   desiredError?: ReconcileError;
-  replicas: ReplicaObservation<ServerRead>[];
+  replicas: ReplicaObservation<ServerObserved>[];
   gateways: GatewayDependency[];
   /** Public base URL of the proxy (`https://mcp.example.com`); the endpoint in status is relative without it. */
   endpointBase?: string;
@@ -175,7 +166,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     status.resourceCount = read.resourceCount ?? 0;
     status.resourceTemplateCount = read.resourceTemplateCount ?? 0;
     status.promptCount = read.promptCount ?? 0;
-    const capped = (list: ConflictRead[] | undefined) => (list ?? []).slice(0, MAX_STATUS_LIST).map((c) => ({ name: c.name, candidates: c.candidates.slice(0, 64) }));
+    const capped = (list: ConflictObserved[] | undefined) => (list ?? []).slice(0, MAX_STATUS_LIST).map((c) => ({ name: c.name, candidates: c.candidates.slice(0, 64) }));
     if (read.unmatched.length > 0) status.unmatched = read.unmatched.slice(0, MAX_STATUS_LIST);
     if (read.conflicts.length > 0) status.conflicts = capped(read.conflicts);
     if ((read.resourceConflicts ?? []).length > 0) status.resourceConflicts = capped(read.resourceConflicts);

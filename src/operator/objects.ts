@@ -12,6 +12,12 @@ import type { KubeClient } from './kube/client.ts';
 /** The finalizer the operator puts on both kinds. */
 export const FINALIZER = 'mcp-gitops.dev/finalizer';
 
+/** A Secret as the cache holds it (only what the reconcile reads). */
+export interface SecretObject {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
 /** An McpGateway or VirtualServer as the API server returns it (not yet validated). */
 export interface RawResource {
   apiVersion?: string;

@@ -4,12 +4,19 @@
  * - one entry per key: adding a key that is already waiting does nothing;
  * - never two workers on one key: a key added while it is being reconciled is marked dirty and runs
  *   exactly once more after the current run ends;
- * - per-key exponential backoff on failure, 5 ms → 1000 s by default, reset on success;
- * - `requeueAfterMs` on success schedules the next run (the earliest pending schedule wins);
+ * - what happens after a run is decided by its outcome (`errors.ts`): success resets the key's
+ *   backoff and honours `requeueAfterMs`; a `StallingError` is not retried; a `WaitingError` runs
+ *   again after its delay without touching the backoff; any other throw is retried with per-key
+ *   exponential backoff, 5 ms → 1000 s by default;
+ * - the earliest pending schedule of a key wins;
  * - at most `concurrency` reconciles at once.
  *
  * The reconcile function receives only the key and reads current state itself (level-based).
  */
+
+import { outcomeOf, type Outcome } from './errors.ts';
+
+export type OutcomeResult = Outcome['result'];
 
 /** What a reconcile asks for on success. */
 export interface ReconcileResult {
@@ -17,13 +24,8 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-/** A failure that retrying cannot fix (bad spec): logged and counted, not retried. */
-export class TerminalError extends Error {
-  override name = 'TerminalError';
-}
-
 export interface WorkQueueOptions {
-  /** Reconciles one key. A throw is a failure: the key is retried with backoff (unless TerminalError). */
+  /** Reconciles one key. What a throw means is decided by `outcomeOf` (errors.ts). */
   reconcile: (key: string) => Promise<ReconcileResult | void>;
   /** Parallel reconciles (`--concurrent`). Defaults to 4. */
   concurrency?: number;
@@ -32,7 +34,7 @@ export interface WorkQueueOptions {
   /** Longest retry delay. Defaults to 1,000,000 ms (1000 s). */
   maxDelayMs?: number;
   /** Called after every reconcile with its outcome and duration (metrics, logs). */
-  onDone?: (key: string, outcome: 'success' | 'error' | 'terminal', durationMs: number, err?: unknown) => void;
+  onDone?: (key: string, outcome: OutcomeResult, durationMs: number, err?: unknown) => void;
 }
 
 export class WorkQueue {
@@ -152,33 +154,38 @@ export class WorkQueue {
 
   async #work(key: string): Promise<void> {
     const started = performance.now();
-    let outcome: 'success' | 'error' | 'terminal' = 'success';
+    let outcome: Outcome = { result: 'success' };
     let error: unknown;
     let result: ReconcileResult | void = undefined;
     try {
       result = await this.#opts.reconcile(key);
     } catch (err) {
       error = err;
-      outcome = err instanceof TerminalError ? 'terminal' : 'error';
+      outcome = outcomeOf(err);
     }
     const duration = performance.now() - started;
     this.#processing.delete(key);
     try {
-      this.#opts.onDone?.(key, outcome, duration, error);
+      this.#opts.onDone?.(key, outcome.result, duration, error);
     } catch {
       /* observers never break the queue */
     }
-    if (outcome === 'error') {
+    this.#after(key, outcome, result);
+    this.#pump();
+  }
+
+  #after(key: string, outcome: Outcome, result: ReconcileResult | void): void {
+    if (outcome.result === 'error') {
       const delay = this.nextBackoffMs(key);
       this.#failures.set(key, (this.#failures.get(key) ?? 0) + 1);
       if (this.#dirty.delete(key)) this.add(key);
       else this.#retryAfter(key, delay);
-    } else {
-      this.#failures.delete(key);
-      if (this.#dirty.delete(key)) this.#ready.add(key);
-      else if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) this.addAfter(key, result.requeueAfterMs);
+      return;
     }
-    this.#pump();
+    if (outcome.result !== 'waiting') this.#failures.delete(key);
+    if (this.#dirty.delete(key)) this.#ready.add(key);
+    else if (outcome.result === 'waiting') this.#retryAfter(key, outcome.afterMs);
+    else if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) this.addAfter(key, result.requeueAfterMs);
   }
 
   /** A failure retry replaces any later schedule, so backoff is never delayed by a health requeue. */

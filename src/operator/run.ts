@@ -1,7 +1,8 @@
 /**
- * `runOperator(options)`: the control plane in one call. Starts the caches (reflectors for both
- * kinds, Secrets, and the proxy Service's EndpointSlices), the probes and metrics, and — once this
- * replica leads (or at once without `leaderElect`) — the work queue and the replica poller.
+ * `runOperator(options)`: the control plane in one call. Wires the Manager (caches, indexes, queue,
+ * leader election, probes, metrics) with one controller per kind — each the shared reconcile
+ * pipeline (controller.ts) around a small kind adapter (kinds/) — and the reconcile targets
+ * (targets/), then starts it.
  *
  * @example
  * const op = await runOperator({ kubeconfig, proxyUrl: [proxy.adminUrl], adminToken, metricsBindAddress: '127.0.0.1:0' });
@@ -12,25 +13,25 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pino, { type Logger as Pino } from 'pino';
 import { gatewayId, serverId } from '../api/ids.ts';
+import type { Kind } from '../api/names.ts';
 import { referencedGateways, referencedSecrets } from '../reconcile/desired.ts';
 import type { McpGateway, VirtualServer } from '../reconcile/resources.ts';
-import { parseQueueKey, queueKey } from './context.ts';
-import type { Logger, ReconcileContext, SecretObject } from './context.ts';
+import type { ReconcileTarget } from '../reconcile/target.ts';
+import type { Logger } from './logger.ts';
+import { queueKey, ResourceController, type KindAdapter, type PipelineDeps, type ResourcePolicy } from './controller.ts';
 import { KubeEventRecorder } from './events.ts';
-import { reconcileGateway } from './gateway-reconciler.ts';
 import { KubeClient } from './kube/client.ts';
-import { Reflector, type ChangeType } from './kube/reflector.ts';
-import { LeaderElector } from './leader.ts';
+import type { Informer } from './kube/informer.ts';
+import type { ChangeType } from './kube/reflector.ts';
+import { McpGatewayAdapter, secretLookup } from './kinds/mcp-gateway.ts';
+import { VirtualServerAdapter } from './kinds/virtual-server.ts';
+import { Manager, type Controller, type Watch } from './manager.ts';
 import { countProxyWrite, createMetrics, type OperatorMetrics } from './metrics.ts';
-import { collectionPath } from './objects.ts';
-import type { RawResource } from './objects.ts';
+import { collectionPath, type RawResource, type SecretObject } from './objects.ts';
 import { OperatorOptions, type OperatorOptionsInput } from './options.ts';
+import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
 import { TargetSync } from './target-sync.ts';
 import { ProxyReplicasTarget } from './targets/proxy-replicas.ts';
-import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
-import { WorkQueue } from './queue.ts';
-import { parseBindAddress, serveMetrics, serveProbes, type Listener } from './serve.ts';
-import { reconcileServer } from './server-reconciler.ts';
 
 export interface OperatorHandle {
   /** Stops everything; a leader releases its Lease. */
@@ -59,6 +60,8 @@ export interface RunOperatorExtras {
   logger?: Pino;
   /** Called when leadership is lost (the CLI exits, like controller-runtime). */
   onLostLeadership?: () => void;
+  /** Admission policies run on every valid resource before its desired state (tenant guard-rails). */
+  policies?: ResourcePolicy[];
 }
 
 function podNamespace(): string | undefined {
@@ -82,6 +85,101 @@ function adminTokenOf(o: OperatorOptions): string {
   throw new Error('the proxy admin token is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
 }
 
+/**
+ * A change that concerns the object itself: a new generation (spec) or deletion — not our own
+ * status or finalizer writes (controller-runtime's GenerationChangedPredicate, plus deletion).
+ * Dependents are re-queued on any change (a gateway's status is what its servers depend on).
+ */
+function needsReconcile(type: ChangeType, obj: RawResource, old: RawResource | undefined): boolean {
+  return type !== 'MODIFIED' || !old || old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp;
+}
+
+const nsOf = (obj: { metadata: { namespace?: string } }): string => obj.metadata.namespace ?? 'default';
+
+/** The operator's caches and their indexes (who references a Secret, who uses a gateway, which registration ids exist). */
+function caches(mgr: Manager, namespace: string | undefined) {
+  const gateways = mgr.informer<RawResource>('gateways', { path: collectionPath('McpGateway', namespace) });
+  const servers = mgr.informer<RawResource>('servers', { path: collectionPath('VirtualServer', namespace) });
+  const secrets = mgr.informer<SecretObject>('secrets', {
+    path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : '/api/v1/secrets',
+    // Service-account tokens and Helm releases are never referenced by a gateway.
+    fieldSelector: 'type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1',
+  });
+  gateways.addIndex('secrets', (o) => referencedSecrets(o as unknown as McpGateway).map((s) => `${nsOf(o)}/${s}`));
+  gateways.addIndex('registration', (o) => [`gateway/${gatewayId(nsOf(o), o.metadata.name)}`]);
+  servers.addIndex('gateways', (o) => (Array.isArray((o.spec as VirtualServer['spec'] | undefined)?.tools) ? referencedGateways(o as unknown as VirtualServer).map((g) => `${nsOf(o)}/${g}`) : []));
+  servers.addIndex('registration', (o) => [`server/${serverId(nsOf(o), o.metadata.name)}`]);
+  return { gateways, servers, secrets };
+}
+
+type Caches = ReturnType<typeof caches>;
+
+/** Queue keys of the objects of `kind` in `informer`'s index `index` under `value`. */
+function keysBy(kind: Kind, informer: Informer<RawResource>, index: string, value: string): string[] {
+  return informer.byIndex(index, value).map((k) => `${kind}/${k}`);
+}
+
+/** The watch of a kind's own cache. */
+function selfWatch(kind: Kind, informer: Informer<RawResource>): Watch {
+  return { informer, map: (type: ChangeType, obj: RawResource, old?: RawResource) => (needsReconcile(type, obj, old) ? [queueKey(kind, nsOf(obj), obj.metadata.name)] : []) };
+}
+
+function controllerOf<T, K extends 'gateway' | 'server'>(adapter: KindAdapter<T, K>, cache: Informer<RawResource>, deps: PipelineDeps, watches: Watch[]): Controller {
+  const c = new ResourceController(adapter, cache, deps);
+  return { kind: c.kind, watches, reconcile: (key) => c.reconcile(key), settled: () => c.settled(), keys: () => c.keys() };
+}
+
+/** Registers the McpGateway and VirtualServer controllers. */
+function registerControllers(mgr: Manager, o: OperatorOptions, c: Caches, deps: PipelineDeps): void {
+  mgr.register(
+    controllerOf(new McpGatewayAdapter(secretLookup(c.secrets)), c.gateways, deps, [
+      selfWatch('McpGateway', c.gateways),
+      { informer: c.secrets, map: (_t: ChangeType, s: SecretObject) => keysBy('McpGateway', c.gateways, 'secrets', `${nsOf(s)}/${s.metadata.name}`) },
+    ]),
+  );
+  const servers = new VirtualServerAdapter({ gateways: c.gateways, resyncMs: o.resyncPeriod * 1000, ...(o.proxyPublicUrl ? { endpointBase: o.proxyPublicUrl } : {}) });
+  mgr.register(
+    controllerOf(servers, c.servers, deps, [
+      selfWatch('VirtualServer', c.servers),
+      { informer: c.gateways, map: (_t: ChangeType, g: RawResource) => keysBy('VirtualServer', c.servers, 'gateways', `${nsOf(g)}/${g.metadata.name}`) },
+    ]),
+  );
+}
+
+/** The proxy replicas as a reconcile target. */
+function proxyTarget(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger): ReconcileTarget {
+  const token = adminTokenOf(o);
+  const replicas: ReplicaSource = o.proxyService
+    ? new EndpointSliceReplicas({ client, service: o.proxyService, token, portName: o.proxyAdminPortName, adminPort: o.proxyAdminPort, log })
+    : new StaticReplicas(o.proxyUrl, token);
+  return new ProxyReplicasTarget({ replicas, onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource) });
+}
+
+function managerOf(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger, extras: RunOperatorExtras): Manager {
+  return new Manager({
+    client,
+    log,
+    metrics,
+    concurrency: o.concurrent,
+    metricsBindAddress: o.metricsBindAddress,
+    healthProbeBindAddress: o.healthProbeBindAddress,
+    ...(extras.onLostLeadership ? { onLostLeadership: extras.onLostLeadership } : {}),
+    ...(o.leaderElect
+      ? {
+          leaderElection: {
+            client,
+            namespace: o.leaderElectionNamespace ?? podNamespace() ?? o.namespace ?? 'default',
+            name: o.leaderElectionId,
+            leaseDurationSeconds: Math.ceil(o.leaderElectLeaseDuration),
+            renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
+            retryPeriodMs: o.leaderElectRetryPeriod * 1000,
+            ...(process.env.POD_NAME ? { identity: `${process.env.POD_NAME}_${randomUUID()}` } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
 export async function runOperator(input: OperatorOptionsInput, extras: RunOperatorExtras = {}): Promise<OperatorHandle> {
   const o = OperatorOptions.parse(input);
   const logger = extras.logger ?? pino({ name: 'operator' });
@@ -89,215 +187,47 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const metrics = createMetrics();
   let kubeWrites = 0;
   const client = KubeClient.load(o.kubeconfig, { onWrite: () => kubeWrites++ });
-  const token = adminTokenOf(o);
-
-  const replicas: ReplicaSource = o.proxyService
-    ? new EndpointSliceReplicas({ client, service: o.proxyService, token, portName: o.proxyAdminPortName, adminPort: o.proxyAdminPort, log })
-    : new StaticReplicas(o.proxyUrl, token);
-
-  // Indexes: which gateways use a Secret, which VirtualServers use a gateway.
-  const gatewaysBySecret = new Map<string, Set<string>>();
-  const serversByGateway = new Map<string, Set<string>>();
-  const knownIds = new Map<string, string>(); // `kind/id` → queue key
-  const reindex = (index: Map<string, Set<string>>, key: string, refs: string[]): void => {
-    for (const [ref, set] of index) {
-      set.delete(key);
-      if (set.size === 0) index.delete(ref);
-    }
-    for (const ref of refs) {
-      let set = index.get(ref);
-      if (!set) index.set(ref, (set = new Set()));
-      set.add(key);
-    }
-  };
-
-  let queue: WorkQueue;
-  const enqueue = (key: string): void => queue.add(key);
-  const enqueueAll = (): void => {
-    for (const g of ctx.gateways.list()) enqueue(queueKey('McpGateway', g.metadata.namespace ?? 'default', g.metadata.name));
-    for (const s of ctx.servers.list()) enqueue(queueKey('VirtualServer', s.metadata.namespace ?? 'default', s.metadata.name));
-  };
-
-  /**
-   * Self re-queue only for changes that matter: a new generation (spec) or deletion — not our own
-   * status or finalizer writes (controller-runtime's GenerationChangedPredicate, plus deletion).
-   * Dependents are re-queued on any change (a gateway's status is what its servers depend on).
-   */
-  const needsReconcile = (type: ChangeType, obj: RawResource, old: RawResource | undefined): boolean =>
-    type !== 'MODIFIED' || !old || old.metadata.generation !== obj.metadata.generation || old.metadata.deletionTimestamp !== obj.metadata.deletionTimestamp;
-
-  const gateways = new Reflector<RawResource>({
-    client,
-    path: collectionPath('McpGateway', o.namespace),
-    log,
-    onChange: (type, obj, old) => {
-      const ns = obj.metadata.namespace ?? 'default';
-      const key = queueKey('McpGateway', ns, obj.metadata.name);
-      const secrets = type === 'DELETED' ? [] : referencedSecrets(obj as unknown as McpGateway).map((s) => `${ns}/${s}`);
-      reindex(gatewaysBySecret, key, secrets);
-      if (type === 'DELETED') knownIds.delete(`gateway/${gatewayId(ns, obj.metadata.name)}`);
-      else knownIds.set(`gateway/${gatewayId(ns, obj.metadata.name)}`, key);
-      if (needsReconcile(type, obj, old)) enqueue(key);
-      for (const vs of serversByGateway.get(`${ns}/${obj.metadata.name}`) ?? []) enqueue(vs);
-    },
-  });
-  const servers = new Reflector<RawResource>({
-    client,
-    path: collectionPath('VirtualServer', o.namespace),
-    log,
-    onChange: (type, obj, old) => {
-      const ns = obj.metadata.namespace ?? 'default';
-      const key = queueKey('VirtualServer', ns, obj.metadata.name);
-      const spec = obj.spec as VirtualServer['spec'] | undefined;
-      const refs = type === 'DELETED' || !Array.isArray(spec?.tools) ? [] : referencedGateways(obj as unknown as VirtualServer).map((g) => `${ns}/${g}`);
-      reindex(serversByGateway, key, refs);
-      if (type === 'DELETED') knownIds.delete(`server/${serverId(ns, obj.metadata.name)}`);
-      else knownIds.set(`server/${serverId(ns, obj.metadata.name)}`, key);
-      if (needsReconcile(type, obj, old)) enqueue(key);
-    },
-  });
-  const secrets = new Reflector<SecretObject>({
-    client,
-    path: o.namespace ? `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/secrets` : '/api/v1/secrets',
-    // Service-account tokens and Helm releases are never referenced by a gateway.
-    fieldSelector: 'type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1',
-    log,
-    onChange: (_type, obj) => {
-      for (const gw of gatewaysBySecret.get(`${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`) ?? []) enqueue(gw);
-    },
-  });
-
-  const settled = new Set<string>();
-  const targets = [new ProxyReplicasTarget({ replicas, onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource) })];
+  const targets = [proxyTarget(o, client, metrics, log)];
+  const mgr = managerOf(o, client, metrics, log, extras);
+  const c = caches(mgr, o.namespace);
   const sync = new TargetSync({
     targets,
-    enqueue,
-    enqueueAll,
-    isKnown: (kind, id) => knownIds.has(`${kind}/${id}`),
-    settled: () => gateways.hasSynced && servers.hasSynced && gateways.size + servers.size <= settled.size && [...knownIds.values()].every((k) => settled.has(k)),
+    enqueue: (key) => mgr.enqueue(key),
+    enqueueAll: () => mgr.enqueueAll(),
+    isKnown: (kind, id) => (kind === 'gateway' ? c.gateways : c.servers).byIndex('registration', `${kind}/${id}`).length > 0,
+    settled: () => mgr.settled(),
     pollIntervalMs: o.proxyPollInterval * 1000,
     log,
     ...(o.namespace ? { namespace: o.namespace } : {}),
   });
-
   const events = new KubeEventRecorder(client);
-  const ctx: ReconcileContext = {
-    client,
-    gateways,
-    servers,
-    secrets,
-    targets,
-    sync,
-    events,
-    metrics,
-    log,
-    settled,
-    finalizingSince: new Map(),
-    finalizerTimeoutMs: o.finalizerTimeout * 1000,
-    resyncMs: o.resyncPeriod * 1000,
-    progressMs: o.progressInterval * 1000,
-    progressAttempts: new Map(),
-    now: () => new Date(),
-    ...(o.proxyPublicUrl ? { endpointBase: o.proxyPublicUrl } : {}),
-  };
+  const deps: PipelineDeps = { client, targets, sync, events, metrics, log, now: () => new Date(), finalizerTimeoutMs: o.finalizerTimeout * 1000, progressMs: o.progressInterval * 1000, policies: extras.policies ?? [] };
+  registerControllers(mgr, o, c, deps);
+  for (const t of targets) mgr.add(t);
+  mgr.add({ start: () => {}, stop: () => events.flush().then(() => undefined) });
+  mgr.add({ leaderOnly: true, start: () => sync.start(), stop: () => sync.stop() });
+  await mgr.start();
+  return handleOf(mgr, c, metrics, client, () => kubeWrites);
+}
 
-  queue = new WorkQueue({
-    concurrency: o.concurrent,
-    reconcile: async (key) => {
-      const { kind, namespace, name } = parseQueueKey(key);
-      return kind === 'McpGateway' ? reconcileGateway(ctx, namespace, name) : reconcileServer(ctx, namespace, name);
-    },
-    onDone: (key, outcome, ms, err) => {
-      const kind = key.slice(0, key.indexOf('/'));
-      metrics.reconcileTotal.inc({ kind, result: outcome });
-      metrics.reconcileDuration.observe({ kind }, ms / 1000);
-      if (outcome !== 'success') {
-        metrics.reconcileErrors.inc({ kind });
-        log(outcome === 'terminal' ? 'error' : 'warn', 'reconcile failed', { key, error: err instanceof Error ? err.message : String(err) });
-      }
-    },
-  });
-
-  // Listeners first, so /healthz answers and /readyz says "caches not synced" while the caches fill
-  // (e.g. when the CRDs are not installed yet: the reflectors retry and log why). Every replica
-  // keeps its caches warm, like controller-runtime; only the leader acts.
-  let metricsListener: Listener | undefined;
-  let probesListener: Listener | undefined;
-  const mb = parseBindAddress(o.metricsBindAddress);
-  if (mb) metricsListener = await serveMetrics(metrics.registry, mb);
-  const pb = parseBindAddress(o.healthProbeBindAddress);
-  if (pb) probesListener = await serveProbes(() => gateways.hasSynced && servers.hasSynced && secrets.hasSynced, pb);
-  await Promise.all([gateways.start(), servers.start(), secrets.start(), ...targets.map((t) => t.start())]);
-
-  let leading = false;
-  const depthTimer = setInterval(() => metrics.queueDepth.set({ kind: 'all' }, queue.depth), 1000);
-  depthTimer.unref();
-  const startWork = (): void => {
-    leading = true;
-    metrics.isLeader.set(1);
-    log('info', 'starting workers', { concurrent: o.concurrent, members: targets.flatMap((t) => t.members()) });
-    queue.start();
-    enqueueAll();
-    sync.start();
-  };
-  const stopWork = async (): Promise<void> => {
-    if (!leading) return;
-    leading = false;
-    metrics.isLeader.set(0);
-    await Promise.all([queue.stop(), sync.stop()]);
-  };
-
-  let elector: LeaderElector | undefined;
-  if (o.leaderElect) {
-    elector = new LeaderElector({
-      client,
-      namespace: o.leaderElectionNamespace ?? podNamespace() ?? o.namespace ?? 'default',
-      name: o.leaderElectionId,
-      leaseDurationSeconds: Math.ceil(o.leaderElectLeaseDuration),
-      renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
-      retryPeriodMs: o.leaderElectRetryPeriod * 1000,
-      ...(process.env.POD_NAME ? { identity: `${process.env.POD_NAME}_${randomUUID()}` } : {}),
-      log,
-      onStartedLeading: () => {
-        log('info', 'became leader', { lease: o.leaderElectionId });
-        startWork();
-      },
-      onStoppedLeading: () => {
-        void stopWork();
-        extras.onLostLeadership?.();
-      },
-    });
-    elector.start();
-  } else {
-    startWork();
-  }
-
+function handleOf(mgr: Manager, c: Caches, metrics: OperatorMetrics, client: KubeClient, kubeWrites: () => number): OperatorHandle {
+  const all = [c.gateways, c.servers, c.secrets] as const;
   return {
     get isLeader() {
-      return leading;
+      return mgr.isLeader;
     },
-    metricsUrl: metricsListener?.url,
-    probesUrl: probesListener?.url,
+    metricsUrl: mgr.metricsUrl,
+    probesUrl: mgr.probesUrl,
     metrics,
-    writes: () => ({ proxy: metrics.totals.proxyWrites, status: metrics.totals.statusWrites, kube: kubeWrites }),
-    idle: () => queue.idle(),
+    writes: () => ({ proxy: metrics.totals.proxyWrites, status: metrics.totals.statusWrites, kube: kubeWrites() }),
+    idle: () => mgr.idle(),
     breakWatches: (resumeFrom) => {
-      gateways.breakWatch(resumeFrom);
-      servers.breakWatch(resumeFrom);
-      secrets.breakWatch(resumeFrom);
+      for (const i of all) i.breakWatch(resumeFrom);
     },
-    watchStats: () => ({ gateways: { ...gateways.stats }, servers: { ...servers.stats }, secrets: { ...secrets.stats } }),
+    watchStats: () => ({ gateways: { ...c.gateways.stats }, servers: { ...c.servers.stats }, secrets: { ...c.secrets.stats } }),
     async stop() {
-      clearInterval(depthTimer);
-      await elector?.stop();
-      await stopWork();
-      await events.flush();
-      await Promise.all([gateways.stop(), servers.stop(), secrets.stop()]);
-      await Promise.all(targets.map((t) => t.stop()));
+      await mgr.stop();
       await client.close();
-      await metricsListener?.close();
-      await probesListener?.close();
     },
   };
 }
-

@@ -13,7 +13,7 @@
  */
 import { stateDigest, type DigestEntry } from '../contract/digest.ts';
 import type { MemberState, ReconcileTarget, RegistrationKind } from '../reconcile/target.ts';
-import type { Logger } from './context.ts';
+import type { Logger } from './logger.ts';
 
 interface DesiredEntry {
   kind: RegistrationKind;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TerminalError, WorkQueue } from '../../../src/operator/queue.ts';
+import { StallingError, WaitingError } from '../../../src/operator/errors.ts';
+import { WorkQueue } from '../../../src/operator/queue.ts';
 
 /** A promise the test resolves by hand: a reconcile that waits for it stays "running". */
 function gate() {
@@ -121,13 +122,34 @@ describe('WorkQueue', () => {
     expect(q.nextBackoffMs('never')).toBe(5);
   });
 
-  it('does not retry a TerminalError', async () => {
+  it('does not retry a StallingError (a bad spec waits for the user)', async () => {
     const outcomes: string[] = [];
-    const q = new WorkQueue({ baseDelayMs: 1, reconcile: async () => { throw new TerminalError('bad spec'); }, onDone: (_k, o) => outcomes.push(o) });
+    const q = new WorkQueue({ baseDelayMs: 1, reconcile: async () => { throw new StallingError('bad spec'); }, onDone: (_k, o) => outcomes.push(o) });
     q.start();
     q.add('k');
     await q.idle();
-    expect(outcomes).toEqual(['terminal']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(outcomes).toEqual(['stalled']);
+    q.stop();
+  });
+
+  it('runs a WaitingError again after its delay without growing the backoff', async () => {
+    const outcomes: string[] = [];
+    const second = gate();
+    let runs = 0;
+    const q = new WorkQueue({
+      baseDelayMs: 1_000_000,
+      reconcile: async () => {
+        if (++runs === 2) second.open();
+        throw new WaitingError('first health check pending', 1);
+      },
+      onDone: (_k, o) => outcomes.push(o),
+    });
+    q.start();
+    q.add('k');
+    await second.p;
+    expect(outcomes.slice(0, 1)).toEqual(['waiting']);
+    expect(q.nextBackoffMs('k')).toBe(1_000_000);
     q.stop();
   });
 

@@ -31,6 +31,8 @@ const PROXY = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415 },
   ERR_VALIDATION: { status: 422, rpc: -32602 },
   ERR_TOO_MANY_SESSIONS: { status: 503 },
+  /** A replica started with `requireSync` has not had its first full sync: it may be about to receive what was asked for. */
+  ERR_NOT_SYNCED: { status: 503 },
   ERR_UPSTREAM_UNAVAILABLE: { status: 502 },
   ERR_INTERNAL: { status: 500, rpc: -32603 },
 } as const satisfies Record<string, Answer>;

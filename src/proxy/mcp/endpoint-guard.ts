@@ -14,7 +14,11 @@ export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, server
   ctx.checkOrigin(req);
   const identity = await ctx.agentAuth.authenticate(req, serverRef);
   const server = ctx.store.findServer(serverRef);
-  if (!server) throw new ProxyError('ERR_NOT_FOUND', `virtual server ${serverRef.slice(0, 100)} not found`);
+  if (!server) {
+    // A replica still being synced may simply not have the registration yet: say so, never 404.
+    if (ctx.requireSync && !ctx.store.synced) throw new ProxyError('ERR_NOT_SYNCED', 'this proxy replica is still receiving its registrations; retry shortly', { headers: { 'retry-after': '1' } });
+    throw new ProxyError('ERR_NOT_FOUND', `virtual server ${serverRef.slice(0, 100)} not found`);
+  }
   if (!mayAccess(server.spec.access, identity)) throw new ProxyError('ERR_FORBIDDEN', `user ${identity.user} may not use virtual server ${server.spec.name} (see its access list)`);
   setRequestIdentity(req, identity);
   return { identity, server };

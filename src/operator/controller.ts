@@ -186,29 +186,36 @@ export class ResourceController<T, K extends RegistrationKind> {
     return {};
   }
 
-  /** Removes the registration from every member of every target; `endpoint: error` per member that failed. */
-  async #removeEverywhere(id: string): Promise<string[]> {
+  /** Removes the registration from every member of every target. */
+  async #removeEverywhere(id: string): Promise<void> {
     const failures = (await Promise.all(this.#d.targets.map((t) => t.delete(this.#a.registration, id)))).flat();
-    return failures.map((f) => `${f.endpoint}: ${f.error}`);
+    if (failures.length > 0) this.#d.log('warn', 'could not remove a registration everywhere; TargetSync collects it later', { id, failures });
   }
 
   /**
    * A resource being deleted: remove its registration everywhere, then the finalizer. While a member
    * cannot be reached it throws (backoff) until `finalizerTimeoutMs` passed since the first failure;
    * then it removes the finalizer anyway with a `RegistrationLeftBehind` Warning (TargetSync deletes
-   * the leftover once the member answers again).
+   * the leftover once the member answers again). When every member that failed is known not to answer
+   * (circuit open, refused), it waits for exactly the rest of the timeout instead of backing off.
    */
   async #finalize(key: string, id: string, obj: RawResource): Promise<ReconcileResult> {
     if (!hasFinalizer(obj)) return {};
     const kind = this.#a.registration;
-    const failures = await this.#removeEverywhere(id);
+    const failures = (await Promise.all(this.#d.targets.map((t) => t.delete(kind, id)))).flat();
     const target = eventTarget(this.kind, obj);
     if (failures.length > 0) {
       const since = this.#finalizingSince.get(key) ?? Date.now();
       this.#finalizingSince.set(key, since);
-      const timeout = this.#d.finalizerTimeoutMs;
-      if (Date.now() - since < timeout) throw new Error(`removing ${kind} ${id} from proxy replicas failed: ${failures.join('; ')}`);
-      const message = `could not remove ${kind} ${id} from ${failures.length} proxy replica(s) within ${Math.round(timeout / 1000)}s; removed the finalizer anyway. Left behind on: ${failures.join('; ')}. It is deleted when the replica answers again.`;
+      const left = this.#d.finalizerTimeoutMs - (Date.now() - since);
+      const text = failures.map((f) => `${f.endpoint}: ${f.error}`).join('; ');
+      if (left > 0) {
+        const message = `removing ${kind} ${id} from proxy replicas failed: ${text}`;
+        // Members known not to answer will not answer sooner for being asked: wait out the timeout.
+        if (failures.every((f) => f.unreachable)) throw new WaitingError(message, left);
+        throw new Error(message);
+      }
+      const message = `could not remove ${kind} ${id} from ${failures.length} proxy replica(s) within ${Math.round(this.#d.finalizerTimeoutMs / 1000)}s; removed the finalizer anyway. Left behind on: ${text}. It is deleted when the replica answers again.`;
       this.#d.events.record(target, 'Warning', 'RegistrationLeftBehind', message);
     } else {
       const members = this.#d.targets.reduce((n, t) => n + t.members().length, 0);

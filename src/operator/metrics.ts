@@ -14,6 +14,8 @@ export interface OperatorMetrics {
   proxyWrites: Counter<'verb' | 'resource'>;
   statusWrites: Counter<'kind'>;
   isLeader: Gauge;
+  /** 1 while a proxy replica answers, 0 while its circuit is open (it neither answers nor refuses in time). */
+  replicaUp: Gauge<'replica'>;
   /** Plain totals of the two write counters, readable synchronously (tests, benchmark). */
   totals: { proxyWrites: number; statusWrites: number };
 }
@@ -47,6 +49,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     queueDepth: new Gauge({ name: 'mcp_gitops_operator_workqueue_depth', help: 'Keys waiting in the work queue, by kind.', labelNames: ['kind'], registers: [registry] }),
     proxyWrites: new Counter({ name: 'mcp_gitops_operator_proxy_writes_total', help: 'Admin API writes to proxy replicas (PUT, DELETE, POST synced), by verb and resource.', labelNames: ['verb', 'resource'], registers: [registry] }),
     statusWrites: new Counter({ name: 'mcp_gitops_operator_status_writes_total', help: 'Status subresource writes, by kind.', labelNames: ['kind'], registers: [registry] }),
+    replicaUp: new Gauge({ name: 'mcp_gitops_operator_proxy_replica_up', help: '1 while a proxy replica answers the admin API, 0 while its circuit is open.', labelNames: ['replica'], registers: [registry] }),
     isLeader: new Gauge({ name: 'mcp_gitops_operator_leader', help: '1 while this replica holds the leader Lease.', registers: [registry] }),
     totals: { proxyWrites: 0, statusWrites: 0 },
   };

@@ -36,6 +36,12 @@ export function connectUrl(endpoint: string): string {
   return u.origin;
 }
 
+/**
+ * Deadline of one admin call to a replica. Short on purpose: a replica that does not answer within
+ * it counts toward opening its circuit (targets/replica-guard.ts), and a reconcile never waits longer.
+ */
+export const ADMIN_TIMEOUT_MS = 3_000;
+
 /** Keeps one AdminClient per endpoint, closing those that went away. */
 class ClientPool {
   readonly #clients = new Map<string, ProxyReplica>();
@@ -81,7 +87,7 @@ class ClientPool {
 export class StaticReplicas implements ReplicaSource {
   readonly #pool: ClientPool;
 
-  constructor(urls: string[], token: string, timeoutMs = 5_000) {
+  constructor(urls: string[], token: string, timeoutMs = ADMIN_TIMEOUT_MS) {
     this.#pool = new ClientPool(token, timeoutMs);
     this.#pool.set(urls.map((u) => new URL(u).origin));
   }
@@ -151,7 +157,7 @@ export class EndpointSliceReplicas implements ReplicaSource {
     this.#o = options;
     const [ns, name] = options.service.split('/');
     if (!ns || !name) throw new Error(`--proxy-service "${options.service}" must be namespace/name`);
-    this.#pool = new ClientPool(options.token, options.timeoutMs ?? 5_000);
+    this.#pool = new ClientPool(options.token, options.timeoutMs ?? ADMIN_TIMEOUT_MS);
     this.#reflector = new Reflector<EndpointSlice>({
       client: options.client,
       path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/endpointslices`,

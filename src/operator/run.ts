@@ -19,7 +19,7 @@ import type { McpGateway, VirtualServer } from '../reconcile/resources.ts';
 import type { ReconcileTarget } from '../reconcile/target.ts';
 import type { Logger } from './logger.ts';
 import { queueKey, ResourceController, type KindAdapter, type PipelineDeps, type ResourcePolicy } from './controller.ts';
-import { KubeEventRecorder } from './events.ts';
+import { KubeEventRecorder, type EventRecorder } from './events.ts';
 import { KubeClient } from './kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import type { ChangeType } from './kube/reflector.ts';
@@ -146,13 +146,28 @@ function registerControllers(mgr: Manager, o: OperatorOptions, c: Caches, deps: 
   );
 }
 
-/** The proxy replicas as a reconcile target. */
-function proxyTarget(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger): ReconcileTarget {
+/**
+ * The proxy replicas as a reconcile target. A replica that stops answering is reported within
+ * seconds: a log line, `mcp_gitops_operator_proxy_replica_up{replica} 0`, and (with
+ * `--proxy-service`) a Warning `ReplicaUnresponsive` on the Service; answering again is a Normal
+ * `ReplicaResponsive`.
+ */
+function proxyTarget(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger, events: EventRecorder): ReconcileTarget {
   const token = adminTokenOf(o);
   const replicas: ReplicaSource = o.proxyService
     ? new EndpointSliceReplicas({ client, service: o.proxyService, token, portName: o.proxyAdminPortName, adminPort: o.proxyAdminPort, log })
     : new StaticReplicas(o.proxyUrl, token);
-  return new ProxyReplicasTarget({ replicas, onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource) });
+  const [svcNamespace, svcName] = (o.proxyService ?? '').split('/');
+  const service = svcNamespace && svcName ? { apiVersion: 'v1', kind: 'Service', metadata: { namespace: svcNamespace, name: svcName } } : undefined;
+  return new ProxyReplicasTarget({
+    replicas,
+    onWrite: (verb, resource) => countProxyWrite(metrics, verb, resource),
+    onMemberHealth: (replica, up, lastError) => {
+      metrics.replicaUp.set({ replica }, up ? 1 : 0);
+      log(up ? 'info' : 'warn', up ? 'proxy replica answers again' : 'proxy replica does not answer; its circuit is open', { replica, lastError });
+      if (service) events.record(service, up ? 'Normal' : 'Warning', up ? 'ReplicaResponsive' : 'ReplicaUnresponsive', up ? `proxy replica ${replica} answers again` : `proxy replica ${replica} does not answer (${lastError}); resources report it in status.replicas until it does`);
+    },
+  });
 }
 
 function managerOf(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger, extras: RunOperatorExtras): Manager {
@@ -187,7 +202,8 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const metrics = createMetrics();
   let kubeWrites = 0;
   const client = KubeClient.load(o.kubeconfig, { onWrite: () => kubeWrites++ });
-  const targets = [proxyTarget(o, client, metrics, log)];
+  const events = new KubeEventRecorder(client);
+  const targets = [proxyTarget(o, client, metrics, log, events)];
   const mgr = managerOf(o, client, metrics, log, extras);
   const c = caches(mgr, o.namespace);
   const sync = new TargetSync({
@@ -200,7 +216,6 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     log,
     ...(o.namespace ? { namespace: o.namespace } : {}),
   });
-  const events = new KubeEventRecorder(client);
   const deps: PipelineDeps = { client, targets, sync, events, metrics, log, now: () => new Date(), finalizerTimeoutMs: o.finalizerTimeout * 1000, progressMs: o.progressInterval * 1000, policies: extras.policies ?? [] };
   registerControllers(mgr, o, c, deps);
   for (const t of targets) mgr.add(t);

@@ -125,6 +125,12 @@ export interface MemberObservation<R> {
 export interface DeleteFailure {
   endpoint: string;
   error: string;
+  /**
+   * The member is known not to answer (refused, timed out, circuit open) rather than having
+   * answered with an error. A finalizer waits for such members only up to the finalizer timeout,
+   * then lets the resource go with a `RegistrationLeftBehind` event.
+   */
+  unreachable?: boolean;
 }
 
 /** One member's registrations as `observe()` found them. */

@@ -6,17 +6,33 @@
  * It remembers the spec hash each replica held at its last `observe()` plus its own writes since,
  * so `apply` can write at once when the hash is known to differ and skip the read; that memory is a
  * hint to skip a read, never a reason to skip a write.
+ *
+ * Every call to a replica goes through that replica's `ReplicaGuard` (bounded concurrency and
+ * queue, circuit breaker): a hung replica costs a reconcile at most one request timeout until its
+ * circuit opens, then nothing — its observations say at once that it does not answer, and deletes
+ * report it `unreachable` so a finalizer stops waiting for it after the finalizer timeout.
  */
-import type { StateRead } from '../../contract/wire.ts';
+import { AdminApiError } from '../../contract/client.ts';
+import type { GatewayRead, ServerRead, StateRead } from '../../contract/wire.ts';
 import type { DesiredRegistration } from '../../reconcile/desired.ts';
 import { shortError } from '../../reconcile/errors.ts';
 import type { BodyOf, DeleteFailure, MemberObservation, MemberState, ObservedOf, ReconcileTarget, RegistrationKind } from '../../reconcile/target.ts';
 import type { ProxyReplica, ReplicaSource } from '../replicas.ts';
+import { ReplicaGuard, ReplicaUnavailableError, type ReplicaGuardOptions } from './replica-guard.ts';
 
 export interface ProxyReplicasTargetOptions {
   replicas: ReplicaSource;
   /** Counts admin writes (verb, resource). */
   onWrite?: (verb: 'PUT' | 'DELETE' | 'POST', resource: string) => void;
+  /** A replica stopped answering (`up` false, with the last error) or answers again. */
+  onMemberHealth?: (endpoint: string, up: boolean, lastError: string) => void;
+  /** Per-replica isolation settings (replica-guard.ts). */
+  guard?: Omit<ReplicaGuardOptions, 'isUnanswered' | 'onStateChange'>;
+}
+
+/** The replica gave no answer (transport failure, timeout), as opposed to an HTTP error. */
+function unanswered(err: unknown): boolean {
+  return err instanceof AdminApiError && err.status === 0;
 }
 
 type Held = Record<RegistrationKind, Map<string, string>>;
@@ -26,9 +42,32 @@ export class ProxyReplicasTarget implements ReconcileTarget {
   readonly #o: ProxyReplicasTargetOptions;
   /** What each replica held at its last observe, updated by our own writes since. */
   readonly #held = new Map<string, Held>();
+  readonly #guards = new Map<string, ReplicaGuard>();
 
   constructor(options: ProxyReplicasTargetOptions) {
     this.#o = options;
+    options.replicas.onChange(() => this.#dropGone());
+  }
+
+  /** The guard of `endpoint`, made on first use. */
+  #guard(endpoint: string): ReplicaGuard {
+    let g = this.#guards.get(endpoint);
+    if (!g) {
+      g = new ReplicaGuard({ ...this.#o.guard, isUnanswered: unanswered, onStateChange: (open, lastError) => this.#o.onMemberHealth?.(endpoint, !open, lastError) });
+      this.#guards.set(endpoint, g);
+    }
+    return g;
+  }
+
+  #dropGone(): void {
+    const now = new Set(this.members());
+    for (const ep of this.#guards.keys()) if (!now.has(ep)) this.#guards.delete(ep);
+    for (const ep of this.#held.keys()) if (!now.has(ep)) this.#held.delete(ep);
+  }
+
+  /** Endpoints whose circuit is open (known not to answer). */
+  unreachable(): string[] {
+    return [...this.#guards].filter(([, g]) => g.open).map(([ep]) => ep);
   }
 
   members(): string[] {
@@ -44,10 +83,11 @@ export class ProxyReplicasTarget implements ReconcileTarget {
     try {
       const held = this.#held.get(endpoint);
       const knownToDiffer = held !== undefined && held[kind].get(desired.id) !== desired.hash;
-      let read = knownToDiffer ? undefined : await this.#get(replica, kind, desired.id);
+      const guard = this.#guard(endpoint);
+      let read = knownToDiffer ? undefined : await guard.run(() => this.#get(replica, kind, desired.id));
       if (!read || read.specHash !== desired.hash) {
         this.#o.onWrite?.('PUT', kind);
-        read = kind === 'gateway' ? await replica.admin.putGateway(desired.id, desired.body as BodyOf['gateway']) : await replica.admin.putServer(desired.id, desired.body as BodyOf['server']);
+        read = await guard.run(() => this.#put(replica, kind, desired.id, desired.body));
         this.#note(endpoint, kind, desired.id, read.specHash);
       }
       const observed = read as unknown as ObservedOf[K];
@@ -58,25 +98,29 @@ export class ProxyReplicasTarget implements ReconcileTarget {
     }
   }
 
-  #get(replica: ProxyReplica, kind: RegistrationKind, id: string) {
+  #get(replica: ProxyReplica, kind: RegistrationKind, id: string): Promise<GatewayRead | ServerRead | undefined> {
     return kind === 'gateway' ? replica.admin.getGateway(id) : replica.admin.getServer(id);
+  }
+
+  #put(replica: ProxyReplica, kind: RegistrationKind, id: string, body: unknown): Promise<GatewayRead | ServerRead> {
+    return kind === 'gateway' ? replica.admin.putGateway(id, body as BodyOf['gateway']) : replica.admin.putServer(id, body as BodyOf['server']);
   }
 
   async delete(kind: RegistrationKind, id: string, options: { onlyNamespace?: string } = {}): Promise<DeleteFailure[]> {
     const failures = await Promise.all(
       this.#o.replicas.list().map(async (r): Promise<DeleteFailure | undefined> => {
+        const guard = this.#guard(r.endpoint);
         try {
           if (options.onlyNamespace !== undefined) {
-            const read = await this.#get(r, kind, id);
+            const read = await guard.run(() => this.#get(r, kind, id));
             if (!read || read.namespace !== options.onlyNamespace) return undefined;
           }
           this.#o.onWrite?.('DELETE', kind);
-          if (kind === 'gateway') await r.admin.deleteGateway(id);
-          else await r.admin.deleteServer(id);
+          await guard.run(() => (kind === 'gateway' ? r.admin.deleteGateway(id) : r.admin.deleteServer(id)));
           this.#note(r.endpoint, kind, id, undefined);
           return undefined;
         } catch (err) {
-          return { endpoint: r.endpoint, error: shortError(err) };
+          return { endpoint: r.endpoint, error: shortError(err), unreachable: err instanceof ReplicaUnavailableError || unanswered(err) };
         }
       }),
     );
@@ -90,7 +134,7 @@ export class ProxyReplicasTarget implements ReconcileTarget {
   async #observeOne(replica: ProxyReplica): Promise<MemberState> {
     let state: StateRead;
     try {
-      state = await replica.admin.getState();
+      state = await this.#guard(replica.endpoint).probe(() => replica.admin.getState());
     } catch (err) {
       this.#held.delete(replica.endpoint);
       return { endpoint: replica.endpoint, error: shortError(err) };
@@ -103,7 +147,9 @@ export class ProxyReplicasTarget implements ReconcileTarget {
     const replica = this.#o.replicas.list().find((r) => r.endpoint === endpoint);
     if (!replica) return false;
     this.#o.onWrite?.('POST', 'state');
-    const r = await replica.admin.markSynced(digest).catch(() => undefined);
+    const r = await this.#guard(endpoint)
+      .run(() => replica.admin.markSynced(digest))
+      .catch(() => undefined); // not confirmed now: the next observe tries again
     return r?.synced ?? false;
   }
 

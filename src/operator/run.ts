@@ -96,6 +96,15 @@ function needsReconcile(type: ChangeType, obj: RawResource, old: RawResource | u
 
 const nsOf = (obj: { metadata: { namespace?: string } }): string => obj.metadata.namespace ?? 'default';
 
+/** The gateways a cached VirtualServer references; none while its spec is not even shaped right (it stalls). */
+function referencedGatewaysOf(obj: RawResource): string[] {
+  try {
+    return referencedGateways(obj as unknown as VirtualServer).filter((g) => typeof g === 'string');
+  } catch {
+    return []; // a malformed spec: the reconcile reports it (Stalled/InvalidSpec); it references nothing
+  }
+}
+
 /** The operator's caches and their indexes (who references a Secret, who uses a gateway, which registration ids exist). */
 function caches(mgr: Manager, namespace: string | undefined) {
   const gateways = mgr.informer<RawResource>('gateways', { path: collectionPath('McpGateway', namespace) });
@@ -107,7 +116,7 @@ function caches(mgr: Manager, namespace: string | undefined) {
   });
   gateways.addIndex('secrets', (o) => referencedSecrets(o as unknown as McpGateway).map((s) => `${nsOf(o)}/${s}`));
   gateways.addIndex('registration', (o) => [`gateway/${gatewayId(nsOf(o), o.metadata.name)}`]);
-  servers.addIndex('gateways', (o) => (Array.isArray((o.spec as VirtualServer['spec'] | undefined)?.tools) ? referencedGateways(o as unknown as VirtualServer).map((g) => `${nsOf(o)}/${g}`) : []));
+  servers.addIndex('gateways', (o) => referencedGatewaysOf(o).map((g) => `${nsOf(o)}/${g}`));
   servers.addIndex('registration', (o) => [`server/${serverId(nsOf(o), o.metadata.name)}`]);
   return { gateways, servers, secrets };
 }

@@ -1,5 +1,6 @@
 /**
- * Starts a server as a child process and waits for its `LISTENING <port>` line on stderr.
+ * Starts a server as a child process and waits for its `LISTENING <port>` line on stderr. `args`
+ * go to node, unless `command` names another program (a Python or Go server).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -10,8 +11,8 @@ export interface ChildServer {
   kill(): Promise<void>;
 }
 
-export async function startChild(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startChild(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, command = process.execPath): Promise<ChildServer> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child did not start within ${timeoutMs} ms: ${stderr.slice(-2000)}`)), timeoutMs);

@@ -13,7 +13,9 @@ export type UpstreamFailureCode =
   /** The user must consent first (per-user OAuth). */
   | 'ERR_CONSENT_REQUIRED'
   /** The upstream did not answer within the call deadline. */
-  | 'ERR_UPSTREAM_TIMEOUT';
+  | 'ERR_UPSTREAM_TIMEOUT'
+  /** A call's stream ended before its answer and could not be resumed (that call only; the gateway stays up). */
+  | 'ERR_UPSTREAM_STREAM_ENDED';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';

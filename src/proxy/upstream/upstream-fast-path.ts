@@ -9,12 +9,20 @@
  * reach the right agent request without guessing. Those requests are relayed through
  * `options.onrequest` and answered with a POST to the session; the upstream cancelling one, or the
  * call ending, aborts its relay (and nothing is answered).
+ *
+ * The SSE answer is read to the SSE standard (`sse-answer.ts`). A stream that ends before the
+ * answer after an event id (the 2025-11-25 polling pattern: the server closes it and expects the
+ * client to come back) is resumed with `GET` + `Last-Event-ID` after the server's `retry`. One that
+ * ends with nothing to resume from fails this call only (`ERR_UPSTREAM_STREAM_ENDED`): the session
+ * and the gateway stay up.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { JsonRpcError, toJsonRpcError } from '../jsonrpc-error.ts';
 import { RELAYED_METHODS, RELAY_FAILED, type ClientRequestRelay } from './client-requests.ts';
 import { UpstreamFailure } from './errors.ts';
 import { dispatcher, type LogSink } from './fetch.ts';
+import { readSseAnswer, type SseCursor, type SseMessage } from './sse-answer.ts';
 
 /** A non-2xx answer of the upstream's MCP endpoint. `code` is the HTTP status (as the SDK's errors). */
 export class UpstreamHttpError extends Error {
@@ -84,7 +92,8 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       await res.body.dump();
       throw new UpstreamHttpError(502, `unexpected content-type "${type.slice(0, 100)}" from the upstream`);
     }
-    return await readSse(res.body, (msg) => {
+    const cursor: SseCursor = { lastEventId: undefined, retryMs: undefined };
+    const onMessage = (msg: SseMessage): Record<string, unknown> | undefined => {
       if (msg.id === id && ('result' in msg || 'error' in msg)) return settle(msg);
       if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
         relays = relayRequest(target, headers, msg as RequestMessage, options.onrequest, relays);
@@ -98,7 +107,32 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
         relays.get(requestId as string | number)?.abort(msg.params?.reason ?? 'cancelled by the upstream');
       }
       return undefined;
-    });
+    };
+    let answer = await readSseAnswer(res.body, cursor, onMessage);
+    // The stream ended before the answer: resume it as the spec's client does (GET with
+    // Last-Event-ID after `retry`), as long as resumed streams keep delivering events.
+    let fruitless = 0;
+    while (answer === undefined) {
+      if (cursor.lastEventId === undefined) throw streamEnded(target, 'without an event id to resume from');
+      if (++fruitless > MAX_FRUITLESS_RESUMES) throw streamEnded(target, `and ${MAX_FRUITLESS_RESUMES} resumptions with Last-Event-ID brought nothing new`);
+      await sleep(cursor.retryMs ?? DEFAULT_RETRY_MS, undefined, signal ? { signal } : {});
+      const from = cursor.lastEventId;
+      const resumed = await request(target.url, {
+        method: 'GET',
+        headers: { ...resumeHeaders(headers), 'last-event-id': from },
+        dispatcher,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      if (resumed.statusCode !== 200 || !String(resumed.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        await resumed.body.dump();
+        throw streamEnded(target, `and resuming it with Last-Event-ID was refused (HTTP ${resumed.statusCode})`);
+      }
+      answer = await readSseAnswer(resumed.body, cursor, onMessage);
+      if (cursor.lastEventId !== from) fruitless = 0;
+    }
+    return answer;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
@@ -121,49 +155,20 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
   }
 }
 
-type SseMessage = Record<string, unknown> & { params?: Record<string, unknown> };
+/** Reconnection time when the upstream sent no `retry` (the SDK client's initial reconnection delay). */
+const DEFAULT_RETRY_MS = 1000;
+/** Resumptions in a row that may bring no new event before the call fails. */
+const MAX_FRUITLESS_RESUMES = 3;
 
-/**
- * Reads an SSE response, handing each event's JSON to `onMessage` until it returns a value (the
- * answer). The rest of the stream is drained, not destroyed (destroying costs an AbortError with
- * a stack trace per call). Rejects when the stream ends or fails without an answer.
- */
-function readSse(body: NodeJS.ReadableStream & { setEncoding(e: string): unknown }, onMessage: (m: SseMessage) => Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    let done = false;
-    body.setEncoding('utf8');
-    body.on('data', (chunk: string) => {
-      if (done) return;
-      buffer += chunk;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) !== -1) {
-        const raw = buffer.slice(0, end).replaceAll('\r', '');
-        buffer = buffer.slice(end + 2);
-        let data = '';
-        for (const line of raw.split('\n')) if (line.startsWith('data:')) data += (data ? '\n' : '') + line.slice(line.charCodeAt(5) === 32 ? 6 : 5);
-        if (!data) continue;
-        try {
-          const answer = onMessage(JSON.parse(data) as SseMessage);
-          if (answer !== undefined) {
-            done = true;
-            resolve(answer);
-            return;
-          }
-        } catch (err) {
-          done = true;
-          reject(err);
-          return;
-        }
-      }
-    });
-    body.once('end', () => {
-      if (!done) reject(new UpstreamHttpError(502, 'the upstream closed the response stream without answering'));
-    });
-    body.once('error', (err) => {
-      if (!done) reject(err);
-    });
-  });
+/** The call failed because its stream ended early: that call only; the gateway stays up. */
+function streamEnded(target: FastCallTarget, how: string): UpstreamFailure {
+  return new UpstreamFailure('ERR_UPSTREAM_STREAM_ENDED', target.gatewayName, `gateway ${target.gatewayName}: the upstream ended the tools/call stream before answering, ${how}`);
+}
+
+/** The session's headers for a GET (no body, so no content-type; SSE only). */
+function resumeHeaders(headers: Record<string, string>): Record<string, string> {
+  const { 'content-type': _c, ...rest } = headers;
+  return { ...rest, accept: 'text/event-stream' };
 }
 
 type RequestMessage = { id: string | number; method: string; params?: Record<string, unknown> };

@@ -3,7 +3,9 @@
  * serves many agents (static credentials), so one agent's level would change what all the others
  * receive. Instead each agent session keeps its own level, and the upstream's log lines relayed to
  * it are filtered here: only `notifications/message` at or above that level passes (RFC 5424
- * order, as the MCP spec's `LoggingLevel`). No level set = everything the upstream sends.
+ * order, as the MCP spec's `LoggingLevel`). No level set = everything the upstream sends. The proxy
+ * sets each upstream that declares `logging` to `debug` once per upstream session
+ * (upstream/session.ts), so every agent can choose from everything.
  */
 import { LoggingLevelSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 

@@ -153,6 +153,12 @@ export class UpstreamSession {
       void client.close().catch(() => {});
       throw this.#fail(err);
     }
+    if (client.getServerCapabilities()?.logging) {
+      // Every log line, filtered per agent by the proxy (mcp/log-level.ts): servers that send none
+      // until a level is set (the Go SDK's) would otherwise never log through the proxy. An upstream
+      // that refuses keeps its own default level; nothing else depends on it.
+      await client.setLoggingLevel('debug', { timeout: this.#opts.connectTimeoutMs ?? 10_000 }).catch(() => undefined);
+    }
     if (this.#closed) {
       void client.close().catch(() => {});
       throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', g.spec.name, `gateway ${g.spec.name}: session closed`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone (after `npm ci`): Node 24, the test control plane
-# (kube-apiserver, etcd, kubectl built from Go modules and cached), the type check, then vitest.
+# (kube-apiserver, etcd, kubectl built from Go modules and cached), the MCP servers on other SDKs
+# (Python mcp from PyPI, the Go SDK; hack/build-test-upstreams.sh, cached), the type check, then vitest.
 # Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +17,11 @@ hack/ensure-test-tools.sh
 # The container image the manifests deploy, built from the Dockerfile with podman (cached layers:
 # seconds when nothing changed); test/integration/image/ runs it.
 hack/image/build.sh >/dev/null
+if [ -z "${MCP_GITOPS_TEST_UPSTREAMS:-}" ]; then
+  MCP_GITOPS_TEST_UPSTREAMS="$(hack/build-test-upstreams.sh | tail -n 1)"
+fi
+export MCP_GITOPS_TEST_UPSTREAMS
+echo "test upstreams (Python mcp 1.x/2.x, Go SDK): $MCP_GITOPS_TEST_UPSTREAMS"
 npx tsc -p tsconfig.json --noEmit
 mkdir -p test-output
 set +e

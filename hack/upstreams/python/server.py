@@ -28,8 +28,10 @@ MAJOR = int(version("mcp").split(".")[0])
 
 if MAJOR >= 2:
     from mcp.server.mcpserver import Context, MCPServer as Server
+    from mcp.server.mcpserver.exceptions import ToolError
 else:
     from mcp.server.fastmcp import Context, FastMCP as Server
+    from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.streamable_http import EventMessage, EventStore
 
 
@@ -86,8 +88,8 @@ def add(a: float, b: float) -> Sum:
 
 @mcp.tool()
 def fail_tool() -> str:
-    """Answers an isError result."""
-    raise ValueError("tool failed as asked")
+    """Answers an isError result (ToolError: 2.x shows other exceptions' messages to no one)."""
+    raise ToolError("tool failed as asked")
 
 
 @mcp.tool()

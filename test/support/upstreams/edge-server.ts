@@ -6,7 +6,8 @@
  * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
  * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
- * `whoami` (the Authorization header it received); with `askClient`, `ask_client {kind, tag}` (a
+ * `whoami` (the Authorization header it received); with `dropStream`, `drop_stream` (ends its
+ * call's stream unanswered, with no event id to resume from); with `askClient`, `ask_client {kind, tag}` (a
  * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
  * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream, `withdraw` to cancel it at once; the
  * result reports the client's answer or error).
@@ -45,6 +46,12 @@ export const ASK_CLIENT_TOOL: Tool = {
   inputSchema: { type: 'object', properties: { kind: { type: 'string', enum: ['form', 'url', 'sample', 'roots', 'ping'] }, tag: { type: 'string' }, detached: { type: 'boolean' }, withdraw: { type: 'boolean' } } },
 };
 
+/**
+ * Listed only with `startEdgeServer({ dropStream: true })`: ends its call's SSE stream without an
+ * answer and without event ids (no event store), so a client has nothing to resume from.
+ */
+export const DROP_STREAM_TOOL: Tool = { name: 'drop_stream', description: "Ends its call's stream without answering.", inputSchema: { type: 'object' } };
+
 /** The request `ask_client` sends for `kind`, carrying `tag`. */
 export function askClientRequest(kind: string, tag: string): { method: string; params: Record<string, unknown> } {
   switch (kind) {
@@ -76,7 +83,7 @@ export interface EdgeServer {
   close(): Promise<void>;
 }
 
-function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }, tools: Tool[]): Server {
+function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }, tools: Tool[], closeStream: (requestId: string | number) => void): Server {
   const server = new Server({ name: 'edge', version: '1.0.0' }, { capabilities: { tools: {}, logging: {} } });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
@@ -124,6 +131,9 @@ function mcpServer(state: { cancelled: string[]; authorizations: (string | undef
         } catch (err) {
           return { content: [{ type: 'text', text: `client refused: ${(err as Error).message}` }] };
         }
+      case 'drop_stream':
+        closeStream(extra.requestId);
+        return new Promise(() => {}); // the answer never comes
       case 'whoami':
         return { content: [{ type: 'text', text: state.authorizations.at(-1) ?? '' }] };
       default:
@@ -140,8 +150,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
-export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean } = {}): Promise<EdgeServer> {
-  const tools = options.askClient ? [...EDGE_TOOLS, ASK_CLIENT_TOOL] : EDGE_TOOLS;
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean } = {}): Promise<EdgeServer> {
+  const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : [])];
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const edge = { hung: false } as EdgeServer;
@@ -175,7 +185,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
       transport.onclose = () => {
         if (transport.sessionId) transports.delete(transport.sessionId);
       };
-      await mcpServer(state, tools).connect(transport);
+      await mcpServer(state, tools, (id) => transport.closeSSEStream(id)).connect(transport);
       await transport.handleRequest(req, res, body);
     } catch (err) {
       if (!res.headersSent) res.writeHead(500).end(String(err));

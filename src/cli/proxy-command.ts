@@ -127,6 +127,9 @@ export async function run(argv: string[]): Promise<number> {
     adminToken,
     agentAuth: await agentAuth(flags),
     requireSync: flags.requireSync,
+    // Any replica serves any agent session: replicas share the vault keyring, so they share this key.
+    sessionKeys: keyring.deriveKeys('agent-session'),
+    shutdownGraceMs: 15_000,
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
   });

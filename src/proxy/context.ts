@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from './catalog/catalog.ts';
 import type { AgentAuthenticator } from './mcp/agent-auth.ts';
 import type { ToolCalls } from './mcp/tool-call.ts';
+import type { AgentSessionIds } from './mcp/session-id.ts';
 import type { SessionTable } from './mcp/sessions.ts';
 import type { ProxyMetrics } from './observe/metrics.ts';
 import type { RegistrationStore } from './registry/store.ts';
@@ -19,6 +20,8 @@ export interface ProxyContext {
   /** The tool-call core every entry point hands `tools/call` to. */
   readonly toolCalls: ToolCalls;
   readonly sessions: SessionTable;
+  /** Mints and opens the sealed agent session ids any replica can serve. */
+  readonly sessionIds: AgentSessionIds;
   readonly agentAuth: AgentAuthenticator;
   readonly credentials: UpstreamCredentials;
   readonly logger: Logger;

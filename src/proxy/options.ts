@@ -34,8 +34,17 @@ export interface ProxyOptions {
   wwwAuthenticate?: (serverId: string | undefined) => string;
   /** Upper bound of concurrent agent sessions. Defaults to 10000. */
   maxSessions?: number;
-  /** Agent sessions idle this long are closed. Defaults to 30 min. */
+  /** A replica frees an agent session idle this long (its next request rebuilds it from the id). Defaults to 30 min. */
   sessionIdleMs?: number;
+  /**
+   * Keys (32 bytes each) sealing agent session ids, so that any replica serves any session
+   * (docs/proxy.md, "Sessions any replica serves"). Replicas behind one Service must share them;
+   * the first seals, all open (rotation). `mcp-gitops proxy` derives them from the vault keyring.
+   * Defaults to one random key: sessions then live as long as this process.
+   */
+  sessionKeys?: readonly Uint8Array[];
+  /** An agent session id is valid this long after `initialize`, on every replica. Defaults to 24 h. */
+  sessionMaxAgeMs?: number;
   /**
    * SSRF guard for upstream URLs: when set, an upstream resolving to a loopback, private or
    * link-local address is refused (shown as the gateway's `lastError`, its tools fail fast) unless
@@ -49,6 +58,12 @@ export interface ProxyOptions {
    * long. Defaults to 300000 (5 min).
    */
   upstreamCallTimeoutMs?: number;
+  /**
+   * On `close()`, requests in flight get this long to finish after the listeners stop accepting
+   * (GET streams are ended at once: their agents reconnect to another replica). Defaults to 0
+   * (close at once); `mcp-gitops proxy` uses 15 s, inside Kubernetes' 30 s grace period.
+   */
+  shutdownGraceMs?: number;
 }
 
 export interface ProxyHandle {
@@ -65,6 +80,6 @@ export interface ProxyHandle {
   registrations(): { gateways: GatewayRegistration[]; servers: Array<{ server: ServerRegistration; gatewayIds: string[] }> };
   /** Re-lists a gateway's tools now; `asUser` for per-user OAuth gateways (e.g. right after consent). */
   refreshGateway(id: string, asUser?: AgentIdentity): Promise<void>;
-  /** Stops listening, closes agent and upstream sessions. */
+  /** Stops listening, lets requests in flight finish (`shutdownGraceMs`), closes agent and upstream sessions. */
   close(): Promise<void>;
 }

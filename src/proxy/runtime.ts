@@ -18,6 +18,7 @@ import { ToolCalls } from './mcp/tool-call.ts';
 import { handleInvoke } from './mcp/invoke.ts';
 import { ToolListAnnouncer } from './mcp/list-changed.ts';
 import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
+import { AgentSessionIds } from './mcp/session-id.ts';
 import { SessionTable } from './mcp/sessions.ts';
 import { handleSseMessage, handleSseStream } from './mcp/sse.ts';
 import { handleStreamableHttp } from './mcp/streamable.ts';
@@ -28,6 +29,7 @@ import type { ExtraRoute } from './http/extra-route.ts';
 import type { ProxyHandle, ProxyOptions } from './options.ts';
 import { staticCredentials } from './upstream/credentials.ts';
 import { UpstreamPool } from './upstream/pool.ts';
+import { SessionSealer } from './session-seal/sealer.ts';
 
 const SERVER_ROUTE = /^\/(?:v1\/)?servers\/([^/]+)\/(mcp|sse|message)$/;
 
@@ -36,6 +38,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const metrics = new ProxyMetrics();
   const credentials = options.credentials ?? staticCredentials;
   const store = new RegistrationStore();
+  const sealer = options.sessionKeys?.length ? new SessionSealer(options.sessionKeys) : SessionSealer.ephemeral();
   const sessions = new SessionTable({
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
     ...(options.sessionIdleMs === undefined ? {} : { idleMs: options.sessionIdleMs }),
@@ -65,6 +68,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     catalog,
     toolCalls: new ToolCalls({ store, catalog, pool, audit, logger }),
     sessions,
+    sessionIds: new AgentSessionIds(sealer, options.sessionMaxAgeMs === undefined ? {} : { maxAgeMs: options.sessionMaxAgeMs }),
     agentAuth,
     credentials,
     logger,
@@ -81,7 +85,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const shared = adminPort === port && port !== 0 ? true : options.adminPort === undefined;
   const extra = options.extraRoutes ?? [];
 
-  const agentServer = createServer((req, res) => void route(ctx, req, res, { agent: true, admin: shared, extra }));
+  const inflight = new InflightRequests();
+  const agentServer = createServer((req, res) => {
+    inflight.track(req, res);
+    void route(ctx, req, res, { agent: true, admin: shared, extra });
+  });
   const adminServer = shared ? agentServer : createServer((req, res) => void route(ctx, req, res, { agent: false, admin: true, extra: [] }));
   const agentUrl = await listen(agentServer, port, host);
   const adminUrl = shared ? agentUrl : await listen(adminServer, adminPort, host);
@@ -102,9 +110,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       await pool.get(id)?.refresh(asUser);
     },
     close: async () => {
+      const closed = Promise.all([closeServer(agentServer, inflight, options.shutdownGraceMs ?? 0), shared ? undefined : closeServer(adminServer, undefined, 0)]);
+      inflight.endStreams();
+      await closed;
       await sessions.closeAll();
       await pool.close();
-      await Promise.all([closeServer(agentServer), shared ? undefined : closeServer(adminServer)]);
       logger.flush?.();
     },
   };
@@ -157,9 +167,47 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+/** Responses not finished yet on one listener: GET event streams (open-ended) apart from the rest. */
+class InflightRequests {
+  readonly #streams = new Set<ServerResponse>();
+  #open = 0;
+  #idle: (() => void) | undefined;
+
+  track(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' && req.headers.accept?.includes('text/event-stream')) {
+      this.#streams.add(res);
+      res.once('close', () => this.#streams.delete(res));
+      return;
+    }
+    this.#open++;
+    res.once('close', () => {
+      if (--this.#open === 0) this.#idle?.();
+    });
+  }
+
+  /** Ends every GET event stream now (its agent reconnects, to another replica). */
+  endStreams(): void {
+    for (const res of this.#streams) res.end();
+  }
+
+  /** Resolves when no other response is open, or after `ms`. */
+  settled(ms: number): Promise<void> {
+    if (this.#open === 0 || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+/** Stops accepting, closes idle keep-alive connections, waits up to `graceMs` for open responses, then closes the rest. */
+async function closeServer(server: Server, inflight: InflightRequests | undefined, graceMs: number): Promise<void> {
+  const done = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if (inflight) await inflight.settled(graceMs);
+  server.closeAllConnections();
+  await done;
 }

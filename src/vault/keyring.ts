@@ -103,6 +103,14 @@ export class Keyring {
     return new Uint8Array(hkdfSync('sha256', this.active.key, Buffer.alloc(0), `mcp-gitops.dev/${purpose}`, 32));
   }
 
+  /**
+   * {@link deriveKey} for every key of the ring, the active key's first: what seals with the first
+   * and opens with any (values sealed before a rotation keep opening until the old key is dropped).
+   */
+  deriveKeys(purpose: string): Uint8Array[] {
+    return [this.active, ...this.#entries().filter((k) => k.kid !== this.active.kid)].map((k) => new Uint8Array(hkdfSync('sha256', k.key, Buffer.alloc(0), `mcp-gitops.dev/${purpose}`, 32)));
+  }
+
   /** The serialized form (contains key material: write it only to a 0600 file or a Secret). */
   serialize(): string {
     const keys: Record<string, string> = {};

@@ -3,7 +3,9 @@
  * PKCE (S256), `state` and `nonce`, through `openid-client`. The provider is the issuer that signs
  * agents' tokens, so the page's user (`sub`) is the user whose agent calls the tools.
  *
- * A sign-in in progress is kept server-side under its single-use `state` and bound to the browser
+ * A sign-in in progress is kept server-side under its single-use `state` (a {@link PendingLogins}:
+ * the page shares it between replicas through the vault, since the callback may reach another
+ * replica than the start) and bound to the browser
  * that started it by a random value in a short-lived cookie (only its hash is stored), so a
  * callback URL planted in another browser signs no one in (login CSRF). The provider's tokens are
  * used once to read the ID token's claims and then dropped: the page keeps only `sub` and groups.
@@ -34,11 +36,45 @@ export interface OidcLoginOptions {
 /** Path of the redirect URI to register at the provider: `<publicUrl>/connections/login/callback`. */
 export const LOGIN_CALLBACK_PATH = '/connections/login/callback';
 
-interface PendingLogin {
+export interface PendingLogin {
   codeVerifier: string;
   nonce: string;
-  bindingHash: Buffer;
+  /** base64url SHA-256 of the login cookie's value */
+  bindingHash: string;
   expiresAt: number;
+}
+
+/** Sign-ins in progress, by `state`. `take` is single use: only one caller gets an entry. */
+export interface PendingLogins {
+  put(state: string, pending: PendingLogin): Promise<void>;
+  take(state: string): Promise<PendingLogin | undefined>;
+}
+
+/** Sign-ins in progress in this process only, bounded (the oldest dropped), expired ones swept. */
+export class MemoryPendingLogins implements PendingLogins {
+  readonly #pending = new Map<string, PendingLogin>();
+  readonly #max: number;
+
+  constructor(max = 1000) {
+    this.#max = max;
+  }
+
+  async put(state: string, pending: PendingLogin): Promise<void> {
+    const now = Date.now();
+    for (const [k, p] of this.#pending) if (p.expiresAt <= now) this.#pending.delete(k);
+    while (this.#pending.size >= this.#max) {
+      const oldest = this.#pending.keys().next().value;
+      if (oldest === undefined) break;
+      this.#pending.delete(oldest);
+    }
+    this.#pending.set(state, pending);
+  }
+
+  async take(state: string): Promise<PendingLogin | undefined> {
+    const p = this.#pending.get(state);
+    this.#pending.delete(state);
+    return p;
+  }
 }
 
 export interface SignedInUser {
@@ -52,16 +88,17 @@ function sha256(value: string): Buffer {
 
 export class OidcLogin {
   readonly #o: OidcLoginOptions;
-  readonly #pending = new Map<string, PendingLogin>();
+  readonly #pending: PendingLogins;
   #config: Promise<client.Configuration> | undefined;
 
-  constructor(options: OidcLoginOptions) {
+  constructor(options: OidcLoginOptions, pending: PendingLogins = new MemoryPendingLogins(options.maxPending)) {
     const issuer = new URL(options.issuer);
     if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname))) {
       throw new TypeError(`connections login: issuer ${issuer.origin} must use https (plain http is accepted only on loopback)`);
     }
     if (options.clientId === '') throw new TypeError('connections login: clientId is required');
     this.#o = options;
+    this.#pending = pending;
   }
 
   /**
@@ -70,17 +107,11 @@ export class OidcLogin {
    */
   async begin(publicUrl: string): Promise<{ url: string; binding: string }> {
     const config = await this.#configuration();
-    this.#sweep();
-    while (this.#pending.size >= (this.#o.maxPending ?? 1000)) {
-      const oldest = this.#pending.keys().next().value;
-      if (oldest === undefined) break;
-      this.#pending.delete(oldest);
-    }
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const binding = randomBytes(32).toString('base64url');
-    this.#pending.set(state, { codeVerifier, nonce, bindingHash: sha256(binding), expiresAt: Date.now() + (this.#o.ttlMs ?? 600_000) });
+    await this.#pending.put(state, { codeVerifier, nonce, bindingHash: sha256(binding).toString('base64url'), expiresAt: Date.now() + (this.#o.ttlMs ?? 600_000) });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri(publicUrl),
       scope: (this.#o.scopes ?? ['openid']).join(' '),
@@ -98,12 +129,12 @@ export class OidcLogin {
    */
   async complete(publicUrl: string, query: URLSearchParams, binding: string | undefined): Promise<SignedInUser> {
     const state = query.get('state');
-    const pending = state === null ? undefined : this.#pending.get(state);
-    if (state !== null) this.#pending.delete(state);
+    const pending = state === null ? undefined : await this.#pending.take(state);
     if (pending === undefined || pending.expiresAt <= Date.now()) {
       throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in is unknown, expired or was already used; sign in again');
     }
-    if (binding === undefined || !timingSafeEqual(sha256(binding), pending.bindingHash)) {
+    const expected = Buffer.from(String(pending.bindingHash), 'base64url');
+    if (binding === undefined || expected.length !== 32 || !timingSafeEqual(sha256(binding), expected)) {
       throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in was started in another browser; sign in again here');
     }
     const providerError = query.get('error');
@@ -145,11 +176,6 @@ export class OidcLogin {
     return this.#config.catch((error: unknown) => {
       throw new ProxyError('ERR_CONNECTIONS_LOGIN_FAILED', `the identity provider ${new URL(this.#o.issuer).origin} could not be reached or described itself wrongly; try again later`, { cause: error });
     });
-  }
-
-  #sweep(): void {
-    const now = Date.now();
-    for (const [state, p] of this.#pending) if (p.expiresAt <= now) this.#pending.delete(state);
   }
 }
 

@@ -19,8 +19,10 @@ import { DEV_LOGIN_PATH, DevLoginLinks, type DevLoginOptions } from './login-dev
 import { OidcLogin, type OidcLoginOptions } from './login-oidc.ts';
 import type { RegistrationsView } from './model.ts';
 import { connectionsRoutes } from './routes.ts';
-import { MemorySessionStore, type SessionStoreOptions } from './session-store.ts';
+import type { SessionStoreOptions } from './session-store.ts';
 import { browserSignIn } from './sign-in.ts';
+import { VaultPendingLogins } from './vault-pending-logins.ts';
+import { VaultSessionStore } from './vault-session-store.ts';
 import { PATHS } from './view.ts';
 
 export interface ConnectionsPageOptions {
@@ -32,7 +34,10 @@ export interface ConnectionsPageOptions {
    * one-time links printed by `mcp-gitops dev`.
    */
   login: { oidc: OidcLoginOptions } | { dev: DevLoginOptions };
-  /** Session idle timeout (default 15 min), absolute lifetime (default 8 h) and bound (default 10 000). */
+  /**
+   * Session idle timeout (default 15 min), absolute lifetime (default 8 h) and bound (default
+   * 10 000). Sessions are vault documents, shared by every replica (`vault-session-store.ts`).
+   */
   sessions?: SessionStoreOptions;
   logger?: Logger;
 }
@@ -65,9 +70,9 @@ export function createConnectionsPage(options: ConnectionsPageOptions): Connecti
     if (binding === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_READY', 'the connections page is starting; try again in a moment');
     return binding;
   };
-  const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc) } : { dev: new DevLoginLinks(options.login.dev) };
+  const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc, new VaultPendingLogins(options.vault)) } : { dev: new DevLoginLinks(options.login.dev) };
   const base = () => bound().publicUrl.replace(/\/$/, '');
-  const sessions = new MemorySessionStore(options.sessions);
+  const sessions = new VaultSessionStore(options.vault, options.sessions);
   return {
     routes: connectionsRoutes({ vault: options.vault, relay: options.relay, sessions, login, logger: options.logger, bound }),
     signIn: browserSignIn(sessions, () => bound().publicUrl),

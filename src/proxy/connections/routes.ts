@@ -29,7 +29,7 @@ import { LOGIN_CALLBACK_PATH, type OidcLogin, type SignedInUser } from './login-
 import { isPerUserOAuth, loadConnections, reachableGateways, tokenRef, type RegistrationsView } from './model.ts';
 import { readForm, redirect, securityHeaders, sendPage, styleHash } from './respond.ts';
 import { revokeAtProvider, type RevocationOutcome } from './revoke.ts';
-import type { MemorySessionStore, Session } from './session-store.ts';
+import type { Session, SessionStore } from './session-store.ts';
 import { pendingReturn } from './sign-in.ts';
 import { STYLE } from './style.ts';
 import { connectionsPage, errorPage, PATHS, signedOutPage } from './view.ts';
@@ -38,7 +38,7 @@ import type { ConsentRelay } from './consent-relay.ts';
 export interface RouteDeps {
   vault: TokenVault;
   relay: ConsentRelay;
-  sessions: MemorySessionStore;
+  sessions: SessionStore;
   login: { oidc: OidcLogin } | { dev: DevLoginLinks };
   logger: Logger | undefined;
   /** Throws `ERR_CONNECTIONS_NOT_READY` before `bind()`. */
@@ -69,9 +69,9 @@ async function guarded(deps: RouteDeps, res: ServerResponse, body: () => Promise
   }
 }
 
-function current(deps: RouteDeps, req: IncomingMessage, names: CookieNames): { id: string; session: Session } | undefined {
+async function current(deps: RouteDeps, req: IncomingMessage, names: CookieNames): Promise<{ id: string; session: Session } | undefined> {
   const id = readCookie(req, names.session);
-  const session = deps.sessions.get(id);
+  const session = await deps.sessions.get(id);
   return session === undefined || id === undefined ? undefined : { id, session };
 }
 
@@ -84,13 +84,16 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
   const names = cookieNames(publicUrl);
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (path === PATHS.page) {
-    const signedIn = current(deps, req, names);
+    const signedIn = await current(deps, req, names);
     if (signedIn === undefined) return sendPage(res, 200, signedOutPage(), HEADERS);
-    const { session } = signedIn;
+    const { id, session } = signedIn;
     const now = Date.now();
     const rows = await loadConnections(deps.vault, registrations(), identity(session), now);
     const flash = session.flash;
-    session.flash = undefined;
+    if (flash !== undefined) {
+      session.flash = undefined;
+      await deps.sessions.save(id, session);
+    }
     return sendPage(res, 200, connectionsPage({ user: session.user, csrfToken: session.csrfToken, rows, flash, now }), HEADERS);
   }
   if (path === PATHS.login) {
@@ -102,11 +105,11 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
   }
   if (path === LOGIN_CALLBACK_PATH && 'oidc' in deps.login) {
     const user = await deps.login.oidc.complete(publicUrl, url.searchParams, readCookie(req, names.login));
-    return startSession(deps, req, res, names, user, [setCookie(names, names.login, undefined)]);
+    return await startSession(deps, req, res, names, user, [setCookie(names, names.login, undefined)]);
   }
   if (path.startsWith(`${PATHS.connect}/`)) {
     checkNotCrossSite(req);
-    const signedIn = current(deps, req, names);
+    const signedIn = await current(deps, req, names);
     if (signedIn === undefined) return redirect(res, PATHS.page);
     const { session } = signedIn;
     const wanted = path.slice(PATHS.connect.length + 1); // gateway ids are 32 hex: nothing to decode
@@ -117,7 +120,7 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
     return redirect(res, link);
   }
   if (path === DEV_LOGIN_PATH && 'dev' in deps.login) {
-    return startSession(deps, req, res, names, deps.login.dev.redeem(url.searchParams.get('token')), []);
+    return await startSession(deps, req, res, names, deps.login.dev.redeem(url.searchParams.get('token')), []);
   }
   throw new ProxyError('ERR_CONNECTIONS_NOT_FOUND', `there is no page at ${path.slice(0, 100)}`);
 }
@@ -126,9 +129,9 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
  * A new session id on every sign-in (no fixation); a previous session of this browser ends. The
  * browser goes back to the consent link that sent it here, if any, else to the page.
  */
-function startSession(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, names: CookieNames, user: SignedInUser, cookies: string[]): void {
-  deps.sessions.destroy(readCookie(req, names.session));
-  const { id } = deps.sessions.create(user.user, user.groups);
+async function startSession(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, names: CookieNames, user: SignedInUser, cookies: string[]): Promise<void> {
+  await deps.sessions.destroy(readCookie(req, names.session));
+  const { id } = await deps.sessions.create(user.user, user.groups);
   deps.logger?.info({ user: user.user }, 'connections page: signed in');
   const back = pendingReturn(req, names);
   const clearBack = back === undefined && readCookie(req, names.returnTo) === undefined ? [] : [setCookie(names, names.returnTo, undefined)];
@@ -144,13 +147,13 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   }
   checkSameOrigin(req, new URL(publicUrl).origin);
   const form = await readForm(req);
-  const signedIn = current(deps, req, names);
+  const signedIn = await current(deps, req, names);
   if (signedIn === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_SIGNED_IN', 'your session has ended, so nothing was changed; sign in again');
   const { id, session } = signedIn;
   checkCsrfToken(form, session.csrfToken);
 
   if (path === PATHS.logout) {
-    deps.sessions.destroy(id);
+    await deps.sessions.destroy(id);
     deps.logger?.info({ user: session.user }, 'connections page: signed out');
     return redirect(res, PATHS.page, [setCookie(names, names.session, undefined)]);
   }
@@ -160,6 +163,7 @@ async function post(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, 
   const gateway = view.gateways.find((g) => g.id === gatewayIdValue && isPerUserOAuth(g));
   if (gateway === undefined) throw notYours(gatewayIdValue);
   session.flash = await disconnect(deps, gateway, session.user);
+  await deps.sessions.save(id, session);
   return redirect(res, `${PATHS.page}#gateway-${gateway.id}`);
 }
 

@@ -1,5 +1,7 @@
 /**
- * Server-side sessions of the connections page, in memory and bounded.
+ * Server-side sessions of the connections page, bounded: the {@link SessionStore} contract, and
+ * {@link MemorySessionStore} (one process's memory; `vault-session-store.ts` is the one every
+ * replica shares, used by the page).
  *
  * - The cookie carries only a random 256-bit id; the store keys sessions by its SHA-256, so a
  *   heap dump or a log line with a key does not give a usable cookie.
@@ -8,8 +10,6 @@
  * - At most `maxSessions` (default 10 000); the least recently used is dropped first.
  * - Each session has its own CSRF token (synchronizer pattern), minted at sign-in.
  *
- * One replica's memory: with several proxy replicas, give `/connections` session affinity (a user
- * whose request lands on another replica is simply asked to sign in again).
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -36,11 +36,23 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
-function key(id: string): string {
+/** What the page's routes need from a session store. Every method may reach a shared store. */
+export interface SessionStore {
+  /** Starts a session for a signed-in user; returns the cookie value (the only copy of the id). */
+  create(user: string, groups: readonly string[]): Promise<{ id: string; session: Session }>;
+  /** The live session for a cookie value (and marks it used), or undefined when absent or expired. */
+  get(id: string | undefined): Promise<Session | undefined>;
+  /** Stores a change to a session read with `get` (its `flash`). */
+  save(id: string, session: Session): Promise<void>;
+  destroy(id: string | undefined): Promise<void>;
+}
+
+export function key(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
-export class MemorySessionStore {
+/** Sessions in this process only (a user whose request reaches another replica must sign in again). */
+export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, Session>();
   readonly #idleMs: number;
   readonly #maxAgeMs: number;
@@ -58,8 +70,7 @@ export class MemorySessionStore {
     return this.#sessions.size;
   }
 
-  /** Starts a session for a signed-in user; returns the cookie value (the only copy of the id). */
-  create(user: string, groups: readonly string[]): { id: string; session: Session } {
+  async create(user: string, groups: readonly string[]): Promise<{ id: string; session: Session }> {
     const now = this.#now();
     while (this.#sessions.size >= this.#maxSessions) {
       const oldest = this.#sessions.keys().next().value;
@@ -72,8 +83,7 @@ export class MemorySessionStore {
     return { id, session };
   }
 
-  /** The live session for a cookie value (and marks it used), or undefined when absent or expired. */
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
     if (id === undefined || id.length === 0 || id.length > 128) return undefined;
     const k = key(id);
     const session = this.#sessions.get(k);
@@ -90,7 +100,11 @@ export class MemorySessionStore {
     return session;
   }
 
-  destroy(id: string | undefined): void {
+  async save(): Promise<void> {
+    // The session object is the stored one.
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
     if (id !== undefined) this.#sessions.delete(key(id));
   }
 }

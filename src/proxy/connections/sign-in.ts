@@ -12,7 +12,7 @@ import { cookieNames, readCookie, setCookie, type CookieNames } from './cookies.
 import { checkCsrfToken, checkSameOrigin } from './csrf.ts';
 import { ProxyError } from '../errors.ts';
 import { readForm } from './respond.ts';
-import type { MemorySessionStore } from './session-store.ts';
+import type { SessionStore } from './session-store.ts';
 import { PATHS } from './view.ts';
 
 /** Consent links the page sends a browser back to after sign-in. */
@@ -38,10 +38,10 @@ export function pendingReturn(req: IncomingMessage, names: CookieNames): string 
   return isConsentReturnPath(value) ? value : undefined;
 }
 
-export function browserSignIn(sessions: MemorySessionStore, publicUrl: () => string): BrowserSignIn {
+export function browserSignIn(sessions: SessionStore, publicUrl: () => string): BrowserSignIn {
   const names = () => cookieNames(publicUrl());
-  const current = (req: IncomingMessage) => {
-    const session = sessions.get(readCookie(req, names().session));
+  const current = async (req: IncomingMessage) => {
+    const session = await sessions.get(readCookie(req, names().session));
     return session === undefined ? undefined : { user: session.user, csrfToken: session.csrfToken };
   };
   return {
@@ -59,7 +59,7 @@ export function browserSignIn(sessions: MemorySessionStore, publicUrl: () => str
     async readForm(req) {
       checkSameOrigin(req, new URL(publicUrl()).origin);
       const form = await readForm(req);
-      const user = current(req);
+      const user = await current(req);
       if (user === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_SIGNED_IN', 'your session has ended, so nothing was started; sign in again and open the link again');
       checkCsrfToken(form, user.csrfToken);
       return { form, user };

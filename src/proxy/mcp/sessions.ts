@@ -7,7 +7,12 @@
  * older than the idle limit is swept first; if none, the new session is refused (503).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { ProxyError } from '../errors.ts';
+
+function endedKey(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
 
 export interface AgentSession {
   readonly id: string;
@@ -25,6 +30,8 @@ export interface AgentSession {
 
 export class SessionTable {
   readonly #sessions = new Map<string, AgentSession>();
+  /** Ended session ids (by hash) → when they expire anyway. */
+  readonly #ended = new Map<string, number>();
   readonly #max: number;
   readonly #idleMs: number;
   readonly #timer: NodeJS.Timeout;
@@ -66,6 +73,28 @@ export class SessionTable {
     if (!s) return;
     this.#sessions.delete(id);
     this.#onCountChanged(s.transport, -1);
+  }
+
+  /**
+   * Records that the agent ended session `id` (`DELETE`) here, so this replica answers it 404 from
+   * now on; remembered until `expiresAt` (the id's own expiry), at most `maxSessions` ids (oldest
+   * forgotten first). Other replicas do not learn of it (session-id.ts).
+   */
+  end(id: string, expiresAt: number): void {
+    const k = endedKey(id);
+    this.#ended.delete(k);
+    this.#ended.set(k, expiresAt);
+    while (this.#ended.size > this.#max) this.#ended.delete(this.#ended.keys().next().value!);
+  }
+
+  /** Whether the agent ended session `id` here. */
+  ended(id: string): boolean {
+    const k = endedKey(id);
+    const until = this.#ended.get(k);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#ended.delete(k);
+    return false;
   }
 
   /** Sessions of one server (to announce tool list changes). */

@@ -1,18 +1,25 @@
 /**
  * MCP Streamable HTTP for agents at `/servers/{id}/mcp` (POST, GET, DELETE): one SDK
- * `StreamableHTTPServerTransport` + `Server` per agent session, bound to the virtual server and
- * the user that initialized it. Requests carrying an unknown session id get 404 (the spec's "start
- * a new session"); a session used by another user or on another server is unknown to them.
+ * `StreamableHTTPServerTransport` + `Server` per agent session held by this replica, bound to the
+ * virtual server and the user that initialized it.
+ *
+ * The session id is the session's sealed state (`session-id.ts`): a request whose id this replica
+ * does not hold — initialized on another replica, or freed here after idling — is served by
+ * rebuilding the session from the id, with no new `initialize`. An id that does not open, has
+ * expired, or belongs to another user or server gets 404 (the spec's "start a new session").
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
+import type { AgentIdentity } from '../registry/types.ts';
 import { createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
+import { restoreInitializedSession } from './sdk-session-restore.ts';
+import type { AgentSessionClaims } from './session-id.ts';
+import type { AgentSession } from './sessions.ts';
 
 /** Largest JSON-RPC message accepted from an agent. 4 MiB, the SDK's default. */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -23,37 +30,56 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   const body = req.method === 'POST' ? await readJson(req, MAX_MESSAGE_BYTES) : undefined;
 
   if (typeof sid === 'string') {
-    const session = ctx.sessions.get(sid);
-    if (!session || session.serverId !== server.id || session.user !== identity.user || session.transport !== 'streamable-http') return sessionNotFound(res);
+    // The sealed id is the authority (user, server, expiry); the table only holds what is live here.
+    const claims = ctx.sessionIds.open(sid, server.id, identity.user);
+    if (!claims || ctx.sessions.ended(sid)) return sessionNotFound(res);
+    if (req.method === 'DELETE') ctx.sessions.end(sid, ctx.sessionIds.expiresAt(claims));
+    let session = ctx.sessions.get(sid);
+    if (!session) {
+      if (req.method === 'DELETE') {
+        // Nothing held here to close. Other replicas still accept the id until it expires (session-id.ts).
+        res.writeHead(200).end();
+        return;
+      }
+      ctx.sessions.reserve();
+      session = await openSession(ctx, identity, claims, sid);
+    }
     return session.handle(req, res, body);
   }
   if (req.method !== 'POST') return badRequest(res, 'Bad Request: Mcp-Session-Id header is required');
   if (!isInitializeRequest(body)) return badRequest(res, 'Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
 
   ctx.sessions.reserve();
+  const claims = ctx.sessionIds.claimsFor(server.id, identity.user, body.params);
+  const session = await openSession(ctx, identity, claims, undefined);
+  await session.handle(req, res, body);
+}
+
+/**
+ * The SDK server + transport of one session, added to the table. `restoreId` set: the session was
+ * initialized before (the id carries `claims`); unset: `initialize` is the request about to be handled.
+ */
+async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: AgentSessionClaims, restoreId: string | undefined): Promise<AgentSession> {
   const state: AgentSessionState = { logLevel: undefined };
-  const mcp = createAgentServer(ctx, server.id, identity, 'streamable-http', state);
+  const mcp = createAgentServer(ctx, claims.serverId, identity, 'streamable-http', state);
   const fast = new AgentFastPathState(() => mcp.getClientCapabilities(), state);
-  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: randomUUID,
-    onsessioninitialized: (id) => {
-      ctx.sessions.add({
-        id,
-        serverId: server.id,
-        user: identity.user,
-        transport: 'streamable-http',
-        lastSeen: Date.now(),
-        handle: async (rq, rs, b) => {
-          if (!(await tryAgentFastPath(ctx, fast, server.id, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
-        },
-        notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
-        close: () => transport.close(),
-      });
+  const id = restoreId ?? ctx.sessionIds.mint(claims);
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+  const session: AgentSession = {
+    id,
+    serverId: claims.serverId,
+    user: claims.user,
+    transport: 'streamable-http',
+    lastSeen: Date.now(),
+    handle: async (rq, rs, b) => {
+      if (!(await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
     },
-  });
-  transport.onclose = () => {
-    if (transport.sessionId) ctx.sessions.delete(transport.sessionId);
+    notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
+    close: () => transport.close(),
   };
+  transport.onclose = () => ctx.sessions.delete(id);
   await mcp.connect(transport);
-  await transport.handleRequest(req, res, body);
+  if (restoreId !== undefined) restoreInitializedSession(mcp, transport, restoreId, claims);
+  ctx.sessions.add(session);
+  return session;
 }

@@ -16,7 +16,7 @@ export interface BrowserSignIn {
   /** Whether the public URL is https (cookies then carry `Secure` and the `__Host-` prefix). */
   readonly secure: boolean;
   /** The signed-in user of the request's browser, or undefined without a live session. */
-  current(req: IncomingMessage): BrowserUser | undefined;
+  current(req: IncomingMessage): Promise<BrowserUser | undefined>;
   /**
    * Sends a browser without a session to sign in; after signing in it is sent to `returnTo` (a
    * same-origin path). Returns where to redirect and the cookies to set.

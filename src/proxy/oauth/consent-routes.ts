@@ -106,7 +106,7 @@ async function authorize(req: IncomingMessage, res: ServerResponse, url: URL, op
   const ticket = await verifyTicket(ticketText, options.relayKey, gateway.id);
   const provider = await options.resolver.resolve(gateway);
   const signIn = signInOf(options);
-  const browser = signIn.current(req);
+  const browser = await signIn.current(req);
   if (browser === undefined) {
     const { location, cookies } = signIn.signIn(`${url.pathname}${url.search}`);
     return sendRedirect(res, location, cookies, 303);

@@ -141,9 +141,13 @@ describe('connections page with dev sign-in links', () => {
   });
 
   it('sessions are bounded: past the limit the least recently used one is dropped', async () => {
+    // Sessions are shared vault documents: "least recently used" is by their last-use time.
     const first = await signedIn('u1');
+    now += 1000;
     await signedIn('u2');
+    now += 1000;
     await signedIn('u3');
+    now += 1000;
     await signedIn('u4'); // limit 3: u1's session is dropped
     expect(await first.page(`${base()}/connections`)).toContain('>Sign in</a>');
   });

@@ -1,0 +1,100 @@
+/**
+ * The connections page's sessions, shared by every proxy replica: each session is a sealed vault
+ * document (a file in dev, a Secret in-cluster — stores the cluster already has), so a browser
+ * whose requests an ingress spreads over replicas stays signed in, and signing out ends the
+ * session on every replica at once.
+ *
+ * Same rules as {@link MemorySessionStore}: the cookie carries a random 256-bit id and the document
+ * is named by its SHA-256; idle timeout (default 15 min) and absolute lifetime (default 8 h); at
+ * most `maxSessions` (default 10 000), the least recently used dropped first. Costs per page view:
+ * one document read, plus one write when the session was last marked used over a minute ago (so
+ * the idle timeout is exact to a minute) or its notice changed.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TokenVault } from '../../vault/index.ts';
+import { key, type Session, type SessionStore, type SessionStoreOptions } from './session-store.ts';
+
+/** Where sessions live in the vault: a pseudo-gateway no registration can have (ids are 32 hex). */
+export const SESSIONS_NAMESPACE = 'mcp-gitops';
+export const SESSIONS_GATEWAY = 'connections-sessions';
+const TOUCH_EVERY_MS = 60_000;
+const SWEEP_EVERY_MS = 60_000;
+
+export class VaultSessionStore implements SessionStore {
+  readonly #vault: TokenVault;
+  readonly #idleMs: number;
+  readonly #maxAgeMs: number;
+  readonly #maxSessions: number;
+  readonly #now: () => number;
+  /** Sessions created since the last sweep counted them (an upper bound of the stored count). */
+  #estimate = 0;
+  #lastSweep = 0;
+
+  constructor(vault: TokenVault, options: SessionStoreOptions = {}) {
+    this.#vault = vault;
+    this.#idleMs = options.idleMs ?? 15 * 60_000;
+    this.#maxAgeMs = options.maxAgeMs ?? 8 * 3600_000;
+    this.#maxSessions = options.maxSessions ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async create(user: string, groups: readonly string[]): Promise<{ id: string; session: Session }> {
+    if (this.#estimate + 1 > this.#maxSessions || this.#now() - this.#lastSweep > SWEEP_EVERY_MS) await this.sweep(this.#maxSessions - 1);
+    const now = this.#now();
+    const id = randomBytes(32).toString('base64url');
+    const session: Session = { user, groups: Object.freeze([...groups]), csrfToken: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now };
+    await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id), session, { ifVersion: null });
+    this.#estimate++;
+    return { id, session };
+  }
+
+  async get(id: string | undefined): Promise<Session | undefined> {
+    if (id === undefined || id.length === 0 || id.length > 128) return undefined;
+    const name = documentName(id);
+    const doc = await this.#vault.getDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name);
+    const session = doc?.value as Session | undefined;
+    if (session === undefined || typeof session.lastSeenAt !== 'number' || typeof session.createdAt !== 'number') return undefined;
+    const now = this.#now();
+    if (this.#expired(session, now)) {
+      await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name);
+      return undefined;
+    }
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      session.lastSeenAt = now;
+      await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name, session);
+    }
+    return session;
+  }
+
+  async save(id: string, session: Session): Promise<void> {
+    await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id), { ...session, lastSeenAt: this.#now() });
+  }
+
+  async destroy(id: string | undefined): Promise<void> {
+    if (id !== undefined && id.length > 0 && id.length <= 128) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id));
+  }
+
+  /** Deletes expired sessions, then the least recently used beyond `keep`. */
+  async sweep(keep = this.#maxSessions): Promise<void> {
+    this.#lastSweep = this.#now();
+    const now = this.#now();
+    const live: Array<{ name: string; lastSeenAt: number }> = [];
+    for (const doc of await this.#vault.listDocuments(SESSIONS_NAMESPACE, SESSIONS_GATEWAY)) {
+      const s = doc.value as Partial<Session> | undefined;
+      if (typeof s?.lastSeenAt !== 'number' || typeof s.createdAt !== 'number' || this.#expired(s as Session, now)) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, doc.name);
+      else live.push({ name: doc.name, lastSeenAt: s.lastSeenAt });
+    }
+    live.sort((a, b) => a.lastSeenAt - b.lastSeenAt);
+    while (live.length > keep) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, live.shift()!.name);
+    this.#estimate = live.length;
+  }
+
+  #expired(s: Session, now: number): boolean {
+    return now - s.lastSeenAt > this.#idleMs || now - s.createdAt > this.#maxAgeMs;
+  }
+}
+
+/** The cookie value never names a stored document: a hash of it does. */
+function documentName(id: string): string {
+  return `session:${key(id)}`;
+}

@@ -117,5 +117,5 @@ trap - EXIT
 log "built $OUT in $((SECONDS - start))s:"
 "$OUT/kube-apiserver" --version >&2
 "$OUT/kubectl" version --client >&2
-"$OUT/etcd" --version | head -1 >&2
+"$OUT/etcd" --version >&2 # all of it: `| head -1` would SIGPIPE etcd and, under pipefail, fail a cold build
 echo "$OUT"

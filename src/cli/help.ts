@@ -29,6 +29,9 @@ API the operator converges, the per-user OAuth relay, /health, /ready and /metri
   --require-sync              answer /ready 503 until the operator has converged this replica
   --public-url URL            external base URL (endpoints, consent links, OAuth redirect_uri)
   --allowed-origin ORIGIN     an Origin allowed to call MCP endpoints from a browser (repeatable)
+  --allowed-host HOST         a Host name agents may reach MCP endpoints by (exact, *.suffix, or *
+                              for any; repeatable; default: loopback names, the --public-url host,
+                              IP literals and in-cluster names; others get 403: DNS rebinding)
   --vault secret|file         where user tokens are stored (default secret in-cluster, else file)
   --vault-namespace NS        namespace of token Secrets (default: the pod's namespace)
   --vault-key-file FILE       the key ring (JSON, mode 0600) for AES-256-GCM token encryption

@@ -22,6 +22,7 @@ export const ProxyFlags = z.object({
   requireSync: z.boolean().default(false),
   publicUrl: z.url().optional(),
   allowedOrigin: z.array(z.string()).optional(),
+  allowedHost: z.array(z.string()).optional(),
   vault: z.enum(['secret', 'file']).optional(),
   vaultNamespace: z.string().optional(),
   vaultKeyFile: z.string().optional(),
@@ -47,6 +48,7 @@ export const proxyFlagSpec = {
   'require-sync': { type: 'boolean' },
   'public-url': { type: 'string' },
   'allowed-origin': { type: 'string', multiple: true },
+  'allowed-host': { type: 'string', multiple: true },
   vault: { type: 'string' },
   'vault-namespace': { type: 'string' },
   'vault-key-file': { type: 'string' },
@@ -132,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
     shutdownGraceMs: 15_000,
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(flags.allowedOrigin ? { allowedOrigins: flags.allowedOrigin } : {}),
+    ...(flags.allowedHost ? { allowedHosts: flags.allowedHost } : {}),
   });
   publicUrl ||= proxy.url;
   relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), ...(page ? { signIn: page.signIn } : {}) });

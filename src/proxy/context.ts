@@ -30,6 +30,8 @@ export interface ProxyContext {
   readonly checkAdmin: (req: IncomingMessage) => void;
   /** Throws 403 for a disallowed `Origin`. */
   readonly checkOrigin: (req: IncomingMessage) => void;
+  /** Throws 403 for a `Host` that is not an allowed host (DNS rebinding). */
+  readonly checkHost: (req: IncomingMessage) => void;
   readonly requireSync: boolean;
   /** Call after a registration change: invalidates the catalog and tells agents whose tool list changed. */
   readonly registrationsChanged: () => void;

@@ -22,8 +22,11 @@ const PROXY = {
   ERR_UNAUTHENTICATED: { status: 401 },
   ERR_FORBIDDEN: { status: 403, rpc: -32003 },
   ERR_ORIGIN_NOT_ALLOWED: { status: 403 },
+  /** The `Host` is not an allowed host of the MCP endpoints (DNS rebinding protection). */
+  ERR_HOST_NOT_ALLOWED: { status: 403 },
   ERR_NOT_FOUND: { status: 404 },
-  ERR_SESSION_NOT_FOUND: { status: 404 },
+  /** An unknown, expired or ended `Mcp-Session-Id` (the SDK's own code: the client starts over). */
+  ERR_SESSION_NOT_FOUND: { status: 404, rpc: -32001 },
   ERR_METHOD_NOT_ALLOWED: { status: 405 },
   ERR_CONFLICT: { status: 409 },
   ERR_DIGEST_MISMATCH: { status: 409 },

@@ -22,6 +22,14 @@ export interface ProxyOptions {
    * `Origin` are allowed. Defaults to loopback origins (`http://localhost:*`, `http://127.0.0.1:*`).
    */
   allowedOrigins?: string[];
+  /**
+   * Host names agents may reach the MCP endpoints and `/tools/invoke` by (`Host` header, port
+   * ignored): exact names, `*.example.com`, or `*` for no check. A request under any other name is
+   * refused with 403 even without an `Origin` (DNS rebinding). Defaults to loopback names and the
+   * `publicUrl`'s host, plus IP literals and in-cluster names when `host` is not loopback
+   * (mcp/host-guard.ts).
+   */
+  allowedHosts?: string[];
   /** Defaults to a pino logger at `info` on stdout. */
   logger?: Logger;
   /** Upstream credentials. Defaults to `staticCredentials` (OAuth gateways then fail with ERR_OAUTH_NOT_CONFIGURED). */

@@ -18,6 +18,8 @@ import { ToolCalls } from './mcp/tool-call.ts';
 import { handleInvoke } from './mcp/invoke.ts';
 import { ToolListAnnouncer } from './mcp/list-changed.ts';
 import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
+import { defaultAllowedHosts, hostGuard } from './mcp/host-guard.ts';
+import { sendMcpHttpError } from './mcp/http-error.ts';
 import { AgentSessionIds } from './mcp/session-id.ts';
 import { SessionTable } from './mcp/sessions.ts';
 import { handleSseMessage, handleSseStream } from './mcp/sse.ts';
@@ -75,6 +77,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     metrics,
     checkAdmin: adminGuard(options.adminToken),
     checkOrigin: originGuard(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS),
+    checkHost: hostGuard(options.allowedHosts ?? defaultAllowedHosts(options.host ?? '127.0.0.1', options.publicUrl)),
     requireSync: options.requireSync ?? false,
     registrationsChanged,
   };
@@ -121,6 +124,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 }
 
 async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, on: { agent: boolean; admin: boolean; extra: ExtraRoute[] }): Promise<void> {
+  let mcpEndpoint = false; // its errors answer with a JSON-RPC body (mcp/http-error.ts)
   try {
     const url = requestUrl(req);
     const path = url.pathname;
@@ -140,11 +144,13 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
       for (const r of on.extra) if (r.method === method && path.startsWith(r.pathPrefix)) return await r.handler(req, res, url);
       const m = SERVER_ROUTE.exec(path);
       if (m) {
+        mcpEndpoint = true;
         const ref = decodePathSegment(m[1] as string);
         if (m[2] === 'mcp' && (method === 'POST' || method === 'GET' || method === 'DELETE')) return await handleStreamableHttp(ctx, req, res, ref);
         if (m[2] === 'sse' && method === 'GET') return await handleSseStream(ctx, req, res, ref);
         if (m[2] === 'message' && method === 'POST') return await handleSseMessage(ctx, req, res, ref, url);
-        throw new ProxyError('ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
+        const allow = m[2] === 'mcp' ? 'GET, POST, DELETE' : m[2] === 'sse' ? 'GET' : 'POST';
+        throw new ProxyError('ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allow})`, { headers: { allow } });
       }
       if ((path === '/tools/invoke' || path === '/v1/tools/invoke') && method === 'POST') return await handleInvoke(ctx, req, res);
     }
@@ -152,7 +158,8 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
     throw new ProxyError('ERR_NOT_FOUND', `no route for ${method} ${path.slice(0, 200)}`);
   } catch (err) {
     if (!(err instanceof ProxyError)) ctx.logger.error({ err, method: req.method, path: req.url?.split('?')[0] }, 'request failed');
-    sendError(res, err);
+    if (mcpEndpoint) sendMcpHttpError(res, err);
+    else sendError(res, err);
   }
 }
 

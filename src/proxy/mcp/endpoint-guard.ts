@@ -1,9 +1,9 @@
 /**
- * What every agent MCP request goes through before a session sees it: Origin check, agent
+ * What every agent MCP request goes through before a session sees it: Host and Origin checks, agent
  * authentication, virtual server lookup, access list. Leaves the identity on `req.auth` where the
  * SDK transports hand it to request handlers (as `authInfo.extra.identity`; the token is not kept).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity, ServerRegistration } from '../registry/types.ts';
@@ -11,6 +11,7 @@ import { mayAccess } from './agent-auth.ts';
 import { setRequestIdentity } from './request-identity.ts';
 
 export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, serverRef: string): Promise<{ identity: AgentIdentity; server: ServerRegistration }> {
+  ctx.checkHost(req);
   ctx.checkOrigin(req);
   const identity = await ctx.agentAuth.authenticate(req, serverRef);
   const server = ctx.store.findServer(serverRef);
@@ -25,14 +26,10 @@ export async function admitAgent(ctx: ProxyContext, req: IncomingMessage, server
 }
 
 /** The MCP spec's answer to an unknown or expired `Mcp-Session-Id`: 404, and the client starts over. */
-export function sessionNotFound(res: ServerResponse): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
-  res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+export function sessionNotFound(): ProxyError {
+  return new ProxyError('ERR_SESSION_NOT_FOUND', 'Session not found');
 }
 
-export function badRequest(res: ServerResponse, message: string): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
-  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+export function badRequest(message: string): ProxyError {
+  return new ProxyError('ERR_BAD_REQUEST', message);
 }

@@ -12,6 +12,7 @@ import { parseBody, readJson, sendJson } from '../http/io.ts';
 import { JsonRpcError } from '../jsonrpc-error.ts';
 
 export async function handleInvoke(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  ctx.checkHost(req);
   ctx.checkOrigin(req);
   const identity = await ctx.agentAuth.authenticate(req);
   const body = parseBody(ToolInvoke, await readJson(req), 'tools/invoke body');

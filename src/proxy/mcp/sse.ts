@@ -34,9 +34,9 @@ export async function handleSseStream(ctx: ProxyContext, req: IncomingMessage, r
 export async function handleSseMessage(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, serverRef: string, url: URL): Promise<void> {
   const { identity, server } = await admitAgent(ctx, req, serverRef);
   const sid = url.searchParams.get('sessionId');
-  if (!sid) return badRequest(res, 'Bad Request: the sessionId query parameter is required');
+  if (!sid) throw badRequest('Bad Request: the sessionId query parameter is required');
   const body = await readJson(req, 4 * 1024 * 1024);
   const session = ctx.sessions.get(sid);
-  if (!session || session.serverId !== server.id || session.user !== identity.user || session.transport !== 'sse') return sessionNotFound(res);
+  if (!session || session.serverId !== server.id || session.user !== identity.user || session.transport !== 'sse') throw sessionNotFound();
   await session.handle(req, res, body);
 }

@@ -32,7 +32,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   if (typeof sid === 'string') {
     // The sealed id is the authority (user, server, expiry); the table only holds what is live here.
     const claims = ctx.sessionIds.open(sid, server.id, identity.user);
-    if (!claims || ctx.sessions.ended(sid)) return sessionNotFound(res);
+    if (!claims || ctx.sessions.ended(sid)) throw sessionNotFound();
     if (req.method === 'DELETE') ctx.sessions.end(sid, ctx.sessionIds.expiresAt(claims));
     let session = ctx.sessions.get(sid);
     if (!session) {
@@ -46,8 +46,8 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
     }
     return session.handle(req, res, body);
   }
-  if (req.method !== 'POST') return badRequest(res, 'Bad Request: Mcp-Session-Id header is required');
-  if (!isInitializeRequest(body)) return badRequest(res, 'Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
+  if (req.method !== 'POST') throw badRequest('Bad Request: Mcp-Session-Id header is required');
+  if (!isInitializeRequest(body)) throw badRequest('Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
 
   ctx.sessions.reserve();
   const claims = ctx.sessionIds.claimsFor(server.id, identity.user, body.params);

@@ -255,7 +255,7 @@ describe('MCP endpoint protocol guards', () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await agentToken('alice')}` };
     const evil = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers: { ...headers, origin: 'https://evil.example' }, body: JSON.stringify(init) });
     expect(evil.status).toBe(403);
-    expect(((await evil.json()) as { code: string }).code).toBe('ERR_ORIGIN_NOT_ALLOWED');
+    expect(((await evil.json()) as { error: { data: { code: string } } }).error.data.code).toBe('ERR_ORIGIN_NOT_ALLOWED');
     const local = await fetch(`${proxy.url}/servers/${VS}/mcp`, { method: 'POST', headers: { ...headers, origin: 'http://localhost:6274' }, body: JSON.stringify(init) });
     expect(local.status).toBe(200);
     await local.body?.cancel();

@@ -27,7 +27,7 @@ describe('a replica before its first sync', () => {
     const before = await initialize();
     expect(before.status).toBe(503);
     expect(before.headers.get('retry-after')).toBe('1');
-    expect(((await before.json()) as { code: string }).code).toBe('ERR_NOT_SYNCED');
+    expect(((await before.json()) as { error: { data: { code: string } } }).error.data.code).toBe('ERR_NOT_SYNCED');
 
     const synced = await proxy.admin('/v1/state/synced', { method: 'POST', body: { digest: stateDigest([]) } });
     expect(synced.status).toBe(200);

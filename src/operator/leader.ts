@@ -7,7 +7,10 @@
  * - every write carries the Lease's resourceVersion, so two candidates never both win;
  * - the leader renews every `retryPeriodMs`; if it cannot renew for `renewDeadlineMs` it stops
  *   leading (`onStoppedLeading`) — the caller must stop acting at once;
- * - `stop()` releases the Lease (empty holder), so a successor takes over without waiting it out.
+ * - `stop()` releases the Lease (empty holder), so a successor takes over without waiting it out;
+ * - a candidate watches the Lease and tries at once when it sees it released (or deleted), so a
+ *   graceful handover (rolling update of the operator, SIGTERM) takes one round trip, not a
+ *   retry period.
  *
  * Defaults are controller-runtime's: lease 15 s, renew deadline 10 s, retry period 2 s.
  */
@@ -15,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isConflict, isNotFound } from './kube/client.ts';
 import type { KubeClient } from './kube/client.ts';
+import { Reflector } from './kube/reflector.ts';
 
 export interface LeaderElectionOptions {
   client: KubeClient;
@@ -57,6 +61,9 @@ export class LeaderElector {
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  /** A release seen while an attempt was in flight: try again without sleeping. */
+  #poked = false;
+  readonly #watch: Reflector<Lease>;
 
   constructor(options: LeaderElectionOptions) {
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
@@ -71,6 +78,17 @@ export class LeaderElector {
       onStoppedLeading: options.onStoppedLeading,
       log: options.log,
     };
+    this.#watch = new Reflector<Lease>({
+      client: options.client,
+      path: this.#path,
+      fieldSelector: `metadata.name=${this.#o.name}`,
+      onChange: (type, lease) => {
+        if (this.#leading || (type !== 'DELETED' && lease.spec?.holderIdentity)) return;
+        this.#poked = true;
+        this.#wake?.();
+      },
+      ...(options.log ? { log: (level, msg, fields) => options.log?.(level === 'warn' || level === 'error' ? 'warn' : 'info', msg, fields) } : {}),
+    });
   }
 
   get isLeader(): boolean {
@@ -80,6 +98,7 @@ export class LeaderElector {
   /** Starts campaigning in the background. */
   start(): void {
     this.#loop ??= this.#run();
+    void this.#watch.start();
   }
 
   /** Stops campaigning; a leader releases the Lease first. */
@@ -88,6 +107,7 @@ export class LeaderElector {
     clearTimeout(this.#timer);
     this.#wake?.();
     await this.#loop;
+    await this.#watch.stop();
     if (this.#leading) {
       await this.#release().catch(() => undefined);
       this.#setLeading(false);
@@ -116,10 +136,15 @@ export class LeaderElector {
         this.#o.log?.('warn', 'leader election lost: could not renew within the renew deadline', { renewDeadlineMs: this.#o.renewDeadlineMs });
         this.#setLeading(false);
       }
+      if (this.#poked && !this.#leading) {
+        this.#poked = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         this.#timer = setTimeout(resolve, this.#o.retryPeriodMs * (this.#leading ? 1 : 0.8 + Math.random() * 0.4));
       });
+      this.#poked = false;
     }
   }
 

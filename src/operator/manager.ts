@@ -79,6 +79,8 @@ export class Manager {
   readonly #listeners: Listener[] = [];
   #elector: LeaderElector | undefined;
   #leading = false;
+  /** stop() was called: losing the Lease from here on is our own doing, not a loss. */
+  #stopping = false;
   #depthTimer: NodeJS.Timeout | undefined;
   metricsUrl: string | undefined;
   probesUrl: string | undefined;
@@ -175,10 +177,12 @@ export class Manager {
       ...le,
       log: this.#o.log,
       onStartedLeading: () => {
+        if (this.#stopping) return;
         this.#o.log('info', 'became leader', { lease: le.name });
         void this.#startLeading();
       },
       onStoppedLeading: () => {
+        if (this.#stopping) return;
         void this.#stopLeading();
         this.#o.onLostLeadership?.();
       },
@@ -217,11 +221,16 @@ export class Manager {
     await Promise.all([this.#queue.stop(), ...this.#runnables.filter((r) => r.leaderOnly).map((r) => r.stop())]);
   }
 
-  /** Releases the Lease (a leader), stops the workers, then the runnables, caches and listeners. */
+  /**
+   * Stops the workers (reconciles in flight finish) and the leader-only runnables, then releases the
+   * Lease — so a successor never overlaps with our last writes and need not wait the Lease out —
+   * then stops the other runnables, caches and listeners.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#depthTimer);
-    await this.#elector?.stop();
     await this.#stopLeading();
+    await this.#elector?.stop();
     await Promise.all(this.#runnables.filter((r) => !r.leaderOnly).map((r) => r.stop()));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
     await Promise.all(this.#listeners.map((l) => l.close()));

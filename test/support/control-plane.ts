@@ -81,6 +81,12 @@ export interface ControlPlane {
   userKubeconfig(user: string, groups?: string[]): Promise<string>;
   /** Kills both processes (SIGTERM, then SIGKILL after the grace period) and removes the temp dir. */
   stop(): Promise<void>;
+  /**
+   * Restarts kube-apiserver (SIGTERM, then the same binary and flags on the same port; etcd and its
+   * data stay) and resolves once `/readyz` answers 200 again — what clients see in a control-plane
+   * upgrade. `downMs` keeps it down that long before starting it again.
+   */
+  restartApiServer(options?: { downMs?: number }): Promise<void>;
 }
 
 /** The Kubernetes version pinned in hack/build-control-plane.sh (e.g. `v1.35.4`). */
@@ -474,34 +480,29 @@ async function startOnce(
       return r.status === 200 && /"health":\s*"true"/.test(r.body);
     });
 
-    const apiServer = startProcess(
-      'kube-apiserver',
-      path.join(assets, 'kube-apiserver'),
-      mergeFlags(
-        [
-          `--etcd-servers=${etcdUrl}`,
-          `--cert-dir=${certs}`,
-          `--tls-cert-file=${path.join(certs, 'apiserver.crt')}`,
-          `--tls-private-key-file=${path.join(certs, 'apiserver.key')}`,
-          `--client-ca-file=${path.join(certs, 'client-ca.crt')}`,
-          `--secure-port=${apiPort}`,
-          '--bind-address=127.0.0.1',
-          // keeps the API server from looking for a default route (offline machines)
-          '--advertise-address=127.0.0.1',
-          '--service-cluster-ip-range=10.0.0.0/24',
-          '--allow-privileged=true',
-          // no controller-manager creates the `default` ServiceAccount, so pods would be rejected
-          '--disable-admission-plugins=ServiceAccount',
-          '--authorization-mode=RBAC',
-          `--service-account-issuer=${server}/`,
-          `--service-account-key-file=${path.join(certs, 'sa.pub')}`,
-          `--service-account-signing-key-file=${path.join(certs, 'sa.key')}`,
-        ],
-        opts.apiServerArgs ?? [],
-      ),
-      logs.apiServer,
-      dir,
+    const apiServerArgs = mergeFlags(
+      [
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${certs}`,
+        `--tls-cert-file=${path.join(certs, 'apiserver.crt')}`,
+        `--tls-private-key-file=${path.join(certs, 'apiserver.key')}`,
+        `--client-ca-file=${path.join(certs, 'client-ca.crt')}`,
+        `--secure-port=${apiPort}`,
+        '--bind-address=127.0.0.1',
+        // keeps the API server from looking for a default route (offline machines)
+        '--advertise-address=127.0.0.1',
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--allow-privileged=true',
+        // no controller-manager creates the `default` ServiceAccount, so pods would be rejected
+        '--disable-admission-plugins=ServiceAccount',
+        '--authorization-mode=RBAC',
+        `--service-account-issuer=${server}/`,
+        `--service-account-key-file=${path.join(certs, 'sa.pub')}`,
+        `--service-account-signing-key-file=${path.join(certs, 'sa.key')}`,
+      ],
+      opts.apiServerArgs ?? [],
     );
+    let apiServer = startProcess('kube-apiserver', path.join(assets, 'kube-apiserver'), apiServerArgs, logs.apiServer, dir);
     procs.push(apiServer);
 
     const tls = { ca: caPem, cert: adminCert, key: adminKey };
@@ -546,6 +547,14 @@ async function startOnce(
         const file = path.join(dir, `${name}.kubeconfig`);
         await writeFile(file, kubeconfigYaml(server, caPem, user, cert, key), { mode: 0o600 });
         return file;
+      },
+      async restartApiServer(ropts = {}) {
+        await stopProcess(apiServer, stopTimeoutMs);
+        procs.splice(procs.indexOf(apiServer), 1);
+        if (ropts.downMs) await sleep(ropts.downMs);
+        apiServer = startProcess('kube-apiserver', path.join(assets, 'kube-apiserver'), apiServerArgs, logs.apiServer, dir);
+        procs.push(apiServer);
+        await waitFor('kube-apiserver /readyz after restart', Date.now() + startTimeoutMs, procs, async () => (await httpGet(`${server}/readyz`, tls)).status === 200);
       },
       stop() {
         stopped ??= (async () => {

@@ -9,7 +9,9 @@
  *   so nothing is missed and nothing is replayed;
  * - 410 Gone / `Expired` (the resourceVersion was compacted away) relists; the relist diff emits a
  *   DELETED for every object that vanished meanwhile;
- * - any other failure reconnects after a jittered exponential backoff (0.5 s → 30 s);
+ * - an API server that is down or restarting (no answer, 5xx, 429) is retried every ≤ 1.25 s (jittered
+ *   0.25 s → 1 s), so a watch resumes within about a second of the server coming back; other
+ *   failures (403, 404, …) back off 0.5 s → 30 s, jittered;
  * - a watchdog aborts a watch that has received nothing (not even a bookmark) for `stallTimeoutMs`;
  * - a handler that throws is logged and never stops the reflector or the process.
  */
@@ -128,7 +130,7 @@ export class Reflector<T extends KubeObject> {
         }
         this.stats.errors++;
         failures++;
-        const delay = jitteredBackoff(failures);
+        const delay = jitteredBackoff(failures, serverUnavailable(err));
         this.#log('warn', 'list/watch failed; retrying', { path: this.#opts.path, error: (err as Error).message, retryInMs: Math.round(delay) });
         await sleep(delay, () => this.#stopped);
       }
@@ -254,10 +256,24 @@ export class Reflector<T extends KubeObject> {
   }
 }
 
-/** 0.5 s · 2^(n-1), capped at 30 s, with ±50 % jitter. */
-export function jitteredBackoff(failures: number): number {
-  const base = Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1));
-  return base * (0.5 + Math.random());
+/**
+ * The API server did not answer, answered 5xx, or 429 — which a (re)starting server answers with
+ * `retryAfterSeconds: 1` ("storage is (re)initializing"): it is coming back, not refusing us.
+ */
+function serverUnavailable(err: unknown): boolean {
+  return err instanceof KubeApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+}
+
+/**
+ * The delay before retry `failures` (1, 2, …). While the server is unavailable: 0.25 s · 2^(n-1)
+ * capped at 1 s, ±25 % jitter — a handful of watches retrying about once a second is nothing for an
+ * API server, and it bounds how long a change waits after a restart. Otherwise (the server refused):
+ * 0.5 s · 2^(n-1) capped at 30 s, ±50 % jitter.
+ */
+export function jitteredBackoff(failures: number, unavailable = false): number {
+  const n = Math.max(0, failures - 1);
+  if (unavailable) return Math.min(1_000, 250 * 2 ** n) * (0.75 + Math.random() * 0.5);
+  return Math.min(30_000, 500 * 2 ** n) * (0.5 + Math.random());
 }
 
 function sleep(ms: number, cancelled: () => boolean): Promise<void> {

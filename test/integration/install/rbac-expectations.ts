@@ -39,6 +39,7 @@ export const OPERATOR_ALLOWED: readonly Question[] = [
   ['get', 'leases.coordination.k8s.io/mcp-gitops-operator', SYS],
   ['create', 'leases.coordination.k8s.io', SYS],
   ['update', 'leases.coordination.k8s.io/mcp-gitops-operator', SYS],
+  ['watch', 'leases.coordination.k8s.io/mcp-gitops-operator', SYS],
 ];
 
 export const OPERATOR_DENIED: readonly Question[] = [

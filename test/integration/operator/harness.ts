@@ -102,16 +102,23 @@ export function condition(obj: { status?: { conditions?: Cond[] } }, type: strin
   return obj.status?.conditions?.find((c) => c.type === type);
 }
 
-/** The operator in a child process (so a test can SIGKILL it like a crashed pod). */
-export async function startOperatorProcess(cp: ControlPlane, options: Partial<OperatorOptionsInput>): Promise<{ kill(): Promise<void> }> {
+/**
+ * The operator in a child process, shut down as `mcp-gitops operator` is: `kill()` is SIGKILL (a
+ * crashed pod), `terminate()` is SIGTERM (a pod deleted in a rolling update: the CLI's signal
+ * handler stops it gracefully).
+ */
+export async function startOperatorProcess(cp: ControlPlane, options: Partial<OperatorOptionsInput>): Promise<{ kill(): Promise<void>; terminate(): Promise<number | null> }> {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const run = fileURLToPath(new URL('../../../src/operator/run.ts', import.meta.url));
+  const flags = fileURLToPath(new URL('../../../src/cli/flags.ts', import.meta.url));
   const opts = { kubeconfig: cp.kubeconfigPath, adminToken: ADMIN_TOKEN, metricsBindAddress: '0', healthProbeBindAddress: '0', ...options };
   const code = `
     import pino from 'pino';
     import { runOperator } from ${JSON.stringify(run)};
-    await runOperator(JSON.parse(process.env.TEST_OPERATOR_OPTIONS), { logger: pino({ level: 'silent' }) });
+    import { runUntilSignal } from ${JSON.stringify(flags)};
+    const op = await runOperator(JSON.parse(process.env.TEST_OPERATOR_OPTIONS), { logger: pino({ level: 'silent' }) });
+    await runUntilSignal({ close: () => op.stop() }, 'test operator');
     process.stdout.write('STARTED\\n');
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
@@ -136,6 +143,12 @@ export async function startOperatorProcess(cp: ControlPlane, options: Partial<Op
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
+      }),
+    terminate: () =>
+      new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
       }),
   };
 }

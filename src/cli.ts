@@ -12,7 +12,7 @@
  * Exit codes: 0 success, 1 the command failed (e.g. invalid manifests), 2 usage error.
  */
 import { commands, type CommandName } from './cli/commands.ts';
-import { UsageError } from './cli/flags.ts';
+import { UsageError } from './config/flags.ts';
 
 const usage = `Usage: mcp-gitops <command> [flags]
 

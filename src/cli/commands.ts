@@ -2,7 +2,7 @@
  * The CLI's commands. Each is loaded only when run, so `validate` in a CI pipeline does not load
  * the proxy or the Kubernetes client.
  */
-import { devHelp, operatorHelp, proxyHelp } from './help.ts';
+import { devHelp, keysHelp, operatorHelp, proxyHelp, tokenHelp, validateHelp } from './help.ts';
 
 export interface Command {
   summary: string;
@@ -33,35 +33,17 @@ export const commands = {
   ),
   validate: lazy(
     'check McpGateway/VirtualServer manifests offline (files or directories); exit 1 when invalid',
-    `Usage: mcp-gitops validate PATH...
-
-Checks every McpGateway and VirtualServer in the YAML files (directories are searched for *.yaml and
-*.yml) against the same schemas and cross-field rules the CRDs enforce. Prints one line per problem
-naming the file, the document, the field and what is wrong. Exit code 0 when all are valid, 1 otherwise.`,
+    validateHelp,
     () => import('./validate-command.ts'),
   ),
   keys: lazy(
     'print the Secrets an installation needs (vault key, admin token, agent JWT secret) as YAML',
-    `Usage: mcp-gitops keys [--namespace mcp-gitops-system] [--only vault|admin|agent]
-
-Prints Kubernetes Secret manifests with freshly generated random values, for
-'mcp-gitops keys | kubectl apply -f -'. Never commit the output.
-
-  --namespace NS   namespace of the Secrets (default mcp-gitops-system)
-  --only KIND      print only one of: vault (AES-256-GCM key ring), admin (admin API token),
-                   agent (HS256 secret for agent tokens)`,
+    keysHelp,
     () => import('./keys-command.ts'),
   ),
   token: lazy(
     'mint an HS256 agent token (shared-secret agent authentication)',
-    `Usage: mcp-gitops token --secret-file FILE --sub USER [--groups a,b] [--ttl 3600]
-
-Prints a JWT signed with the agent HS256 secret in FILE, for an agent acting as USER.
-
-  --secret-file FILE   the agent JWT secret (as written by 'mcp-gitops keys' or the dev data dir)
-  --sub USER           the user the agent acts for (the token's 'sub')
-  --groups LIST        comma-separated groups (the token's 'groups' claim)
-  --ttl SECONDS        lifetime (default 3600)`,
+    tokenHelp,
     () => import('./token-command.ts'),
   ),
 } satisfies Record<string, Command>;

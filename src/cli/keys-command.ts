@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import { keysOptions } from '../config/keys.ts';
+import { parseFlags } from '../config/flags.ts';
 import { Keyring, KEYRING_SECRET_KEY } from '../vault/index.ts';
-import { parseFlags } from './flags.ts';
 
 /** Names the manifests reference (manifests/); change both together. */
 export const SECRET_NAMES = {
@@ -10,11 +10,6 @@ export const SECRET_NAMES = {
   admin: 'mcp-gitops-admin-token',
   agent: 'mcp-gitops-agent-jwt',
 } as const;
-
-const Flags = z.object({
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('mcp-gitops-system'),
-  only: z.enum(['vault', 'admin', 'agent']).optional(),
-});
 
 function secret(name: string, namespace: string, stringData: Record<string, string>): Record<string, unknown> {
   return {
@@ -28,7 +23,7 @@ function secret(name: string, namespace: string, stringData: Record<string, stri
 
 /** `mcp-gitops keys`: prints freshly generated Secrets as multi-document YAML. */
 export async function run(argv: string[]): Promise<number> {
-  const { flags } = parseFlags(argv, { namespace: { type: 'string' }, only: { type: 'string' } }, Flags);
+  const { flags } = parseFlags(argv, keysOptions.spec, keysOptions.schema);
   const all = {
     vault: () => secret(SECRET_NAMES.vault, flags.namespace, { [KEYRING_SECRET_KEY]: Keyring.generate().serialize() }),
     admin: () => secret(SECRET_NAMES.admin, flags.namespace, { token: randomBytes(32).toString('base64url') }),

@@ -1,5 +1,5 @@
 import { validatePaths } from '../api/validate.ts';
-import { UsageError } from './flags.ts';
+import { UsageError } from '../config/flags.ts';
 
 /** `mcp-gitops validate PATH...`: exit 0 when every manifest is valid, 1 otherwise. */
 export async function run(argv: string[]): Promise<number> {

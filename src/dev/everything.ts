@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childEnvironment } from '../config/env.ts';
 
 export interface EverythingServer {
   /** The MCP endpoint, `http://127.0.0.1:<port>/mcp`. */
@@ -30,7 +31,7 @@ function everythingCli(): string {
  */
 export async function startEverything(port: number, options: { timeoutMs?: number; quiet?: boolean } = {}): Promise<EverythingServer> {
   const child = spawn(process.execPath, [everythingCli(), 'streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
+    env: childEnvironment({ PORT: String(port) }),
     stdio: ['ignore', options.quiet === false ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';

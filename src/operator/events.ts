@@ -29,7 +29,8 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #host: string;
   #pending: Promise<unknown> = Promise.resolve();
 
-  constructor(client: KubeClient, host = process.env.HOSTNAME ?? 'operator') {
+  /** `host` is the Events' `source.host`: this replica's pod name. */
+  constructor(client: KubeClient, host = 'operator') {
     this.#client = client;
     this.#host = host;
   }

@@ -10,9 +10,9 @@
  * await op.stop();
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pino, { type Logger as Pino } from 'pino';
 import { gatewayId, serverId } from '../api/ids.ts';
+import { SYSTEM_NAMESPACE } from '../config/env.ts';
 import type { Kind } from '../api/names.ts';
 import { referencedGateways, referencedSecrets } from '../reconcile/desired.ts';
 import type { McpGateway, VirtualServer } from '../reconcile/resources.ts';
@@ -64,24 +64,9 @@ export interface RunOperatorExtras {
   policies?: ResourcePolicy[];
 }
 
-function podNamespace(): string | undefined {
-  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
-  try {
-    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** The admin token: config/operator.ts reads it (file or environment); programmatic callers pass it. */
 function adminTokenOf(o: OperatorOptions): string {
   if (o.adminToken) return o.adminToken;
-  if (o.adminTokenFile) {
-    const t = readFileSync(o.adminTokenFile, 'utf8').trim();
-    if (!t) throw new Error(`--admin-token-file ${o.adminTokenFile} is empty`);
-    return t;
-  }
-  const env = process.env.MCP_GITOPS_ADMIN_TOKEN;
-  if (env) return env.trim();
   throw new Error('the proxy admin token is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
 }
 
@@ -146,7 +131,7 @@ function registerControllers(mgr: Manager, o: OperatorOptions, c: Caches, deps: 
       { informer: c.secrets, map: (_t: ChangeType, s: SecretObject) => keysBy('McpGateway', c.gateways, 'secrets', `${nsOf(s)}/${s.metadata.name}`) },
     ]),
   );
-  const servers = new VirtualServerAdapter({ gateways: c.gateways, resyncMs: o.resyncPeriod * 1000, ...(o.proxyPublicUrl ? { endpointBase: o.proxyPublicUrl } : {}) });
+  const servers = new VirtualServerAdapter({ gateways: c.gateways, resyncMs: o.resyncPeriod * 1000, endpointBase: o.proxyPublicUrl });
   mgr.register(
     controllerOf(servers, c.servers, deps, [
       selfWatch('VirtualServer', c.servers),
@@ -187,20 +172,18 @@ function managerOf(o: OperatorOptions, client: KubeClient, metrics: OperatorMetr
     concurrency: o.concurrent,
     metricsBindAddress: o.metricsBindAddress,
     healthProbeBindAddress: o.healthProbeBindAddress,
-    ...(extras.onLostLeadership ? { onLostLeadership: extras.onLostLeadership } : {}),
-    ...(o.leaderElect
+    onLostLeadership: extras.onLostLeadership,
+    leaderElection: o.leaderElect
       ? {
-          leaderElection: {
-            client,
-            namespace: o.leaderElectionNamespace ?? podNamespace() ?? o.namespace ?? 'default',
-            name: o.leaderElectionId,
-            leaseDurationSeconds: Math.ceil(o.leaderElectLeaseDuration),
-            renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
-            retryPeriodMs: o.leaderElectRetryPeriod * 1000,
-            ...(process.env.POD_NAME ? { identity: `${process.env.POD_NAME}_${randomUUID()}` } : {}),
-          },
+          client,
+          namespace: o.leaderElectionNamespace ?? SYSTEM_NAMESPACE,
+          name: o.leaderElectionId,
+          leaseDurationSeconds: Math.ceil(o.leaderElectLeaseDuration),
+          renewDeadlineMs: o.leaderElectRenewDeadline * 1000,
+          retryPeriodMs: o.leaderElectRetryPeriod * 1000,
+          identity: o.podName ? `${o.podName}_${randomUUID()}` : undefined,
         }
-      : {}),
+      : undefined,
   });
 }
 
@@ -210,8 +193,8 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const log: Logger = (level, msg, fields) => logger[level](fields ?? {}, msg);
   const metrics = createMetrics();
   let kubeWrites = 0;
-  const client = KubeClient.load(o.kubeconfig, { onWrite: () => kubeWrites++ });
-  const events = new KubeEventRecorder(client);
+  const client = KubeClient.load(o.kubeconfig, { inCluster: o.inCluster, onWrite: () => kubeWrites++ });
+  const events = new KubeEventRecorder(client, o.podName ?? 'operator');
   const targets = [proxyTarget(o, client, metrics, log, events)];
   const mgr = managerOf(o, client, metrics, log, extras);
   const c = caches(mgr, o.namespace);
@@ -223,7 +206,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     settled: () => mgr.settled(),
     pollIntervalMs: o.proxyPollInterval * 1000,
     log,
-    ...(o.namespace ? { namespace: o.namespace } : {}),
+    namespace: o.namespace,
   });
   const deps: PipelineDeps = { client, targets, sync, events, metrics, log, now: () => new Date(), finalizerTimeoutMs: o.finalizerTimeout * 1000, progressMs: o.progressInterval * 1000, policies: extras.policies ?? [] };
   registerControllers(mgr, o, c, deps);

@@ -70,13 +70,13 @@ export class KubeClient {
   }
 
   /**
-   * Loads `kubeconfigPath`, else the in-cluster service account, else the default (`$KUBECONFIG`,
-   * `~/.kube/config`).
+   * Loads `kubeconfigPath`, else (with `inCluster`, which the config loader sets in a pod) the
+   * service account, else the default (`$KUBECONFIG`, `~/.kube/config`).
    */
-  static load(kubeconfigPath?: string, options: { onWrite?: WriteCounter } = {}): KubeClient {
+  static load(kubeconfigPath?: string, options: { onWrite?: WriteCounter; inCluster?: boolean } = {}): KubeClient {
     const kc = new KubeConfig();
     if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else if (options.inCluster) kc.loadFromCluster();
     else kc.loadFromDefault();
     return new KubeClient(kc, options);
   }

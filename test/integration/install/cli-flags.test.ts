@@ -4,7 +4,7 @@
  * spec and schema (src/cli/*-command.ts). A flag the CLI does not know would crash-loop the pod.
  */
 import { describe, expect, it } from 'vitest';
-import { parseFlags } from '../../../src/cli/flags.ts';
+import { parseFlags } from '../../../src/config/flags.ts';
 import { expandedArgs, installConfig as config } from './deployment-args.ts';
 import { SYSTEM_NAMESPACE } from './rendered.ts';
 
@@ -26,7 +26,7 @@ describe('the Deployments start the CLI with flags it accepts', () => {
   it('mcp-gitops proxy (manifests/proxy/deployment.yaml)', async () => {
     const args = expandedArgs('proxy/deployment.yaml');
     expect(args[0]).toBe('proxy');
-    const { proxyFlagSpec, ProxyFlags } = await import('../../../src/cli/proxy-command.ts');
+    const { proxyFlagSpec, ProxyFlags } = await import('../../../src/config/proxy.ts');
     for (const flag of Object.keys(PENDING.proxy ?? {})) {
       if (flag in proxyFlagSpec) console.warn(`cli-flags.test.ts: --${flag} has landed in the proxy CLI; remove it from PENDING`);
     }

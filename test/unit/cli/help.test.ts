@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { devFlagSpec } from '../../../src/cli/dev-command.ts';
+import { devFlagSpec } from '../../../src/config/dev.ts';
 import { devHelp, operatorHelp, proxyHelp } from '../../../src/cli/help.ts';
-import { proxyFlagSpec } from '../../../src/cli/proxy-command.ts';
+import { proxyFlagSpec } from '../../../src/config/proxy.ts';
 import { operatorFlagSpec } from '../../../src/operator/options.ts';
 
 const commands = { dev: [devFlagSpec, devHelp], proxy: [proxyFlagSpec, proxyHelp], operator: [operatorFlagSpec, operatorHelp] } as const;

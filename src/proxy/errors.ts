@@ -29,6 +29,8 @@ const PROXY = {
   ERR_SESSION_NOT_FOUND: { status: 404, rpc: -32001 },
   ERR_METHOD_NOT_ALLOWED: { status: 405 },
   ERR_CONFLICT: { status: 409 },
+  /** A bare name several namespaces use: the caller must say which (id or `namespace/name`). */
+  ERR_AMBIGUOUS_NAME: { status: 409, rpc: -32602 },
   ERR_DIGEST_MISMATCH: { status: 409 },
   ERR_BODY_TOO_LARGE: { status: 413 },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415 },

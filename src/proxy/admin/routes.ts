@@ -160,8 +160,7 @@ async function postServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   const { server: spec } = parseBody(ServerCreate, raw, 'server');
   const id = spec.id ?? defaultServerId(spec.namespace, spec.name);
   if (ctx.store.servers.has(id)) throw new ProxyError('ERR_CONFLICT', `Server already exists with name: ${spec.name} (id ${id}); use PUT /servers/${id} to replace it`);
-  const clash = ctx.store.findServer(spec.name);
-  if (clash) throw new ProxyError('ERR_CONFLICT', `Server already exists with name: ${spec.name} (id ${clash.id})`);
+  refuseNameClash(ctx, spec, id);
   checkAssociatedIds(ctx, spec);
   const { registration } = ctx.store.putServer(id, spec, specHash(bodyOf(bodyOf(raw).server)));
   ctx.registrationsChanged();
@@ -173,9 +172,16 @@ async function putServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRes
   const raw = await readJson(req);
   const spec = parseBody(ServerUpdate, raw, 'server');
   if (spec.id !== undefined && spec.id !== id) throw new ProxyError('ERR_VALIDATION', `id in the body (${spec.id}) differs from the path id (${id})`, { details: [{ path: 'id', message: 'must equal the path id' }] });
+  refuseNameClash(ctx, spec, id);
   const { registration, created } = ctx.store.putServer(id, { ...spec, id }, specHash(bodyOf(raw)));
   ctx.registrationsChanged();
   sendJson(res, created ? 201 : 200, serverRead(registration, ctx.catalog.resolve(registration)));
+}
+
+/** A server name is unique within its namespace (POST and PUT alike); other namespaces may reuse it. */
+function refuseNameClash(ctx: ProxyContext, spec: ServerSpec, id: string): void {
+  const clash = ctx.store.serverNamed(spec.namespace, spec.name, id);
+  if (clash) throw new ProxyError('ERR_CONFLICT', `Server already exists with name: ${spec.namespace}/${spec.name} (id ${clash.id})`, { details: [{ path: 'name', message: `namespace ${spec.namespace} already has a server ${spec.name} (id ${clash.id})` }] });
 }
 
 /**

@@ -7,7 +7,17 @@
 import { slugify } from '../../api/ids.ts';
 import type { GatewayCreate, ServerSpec } from '../../contract/wire.ts';
 import { stateDigest } from '../../contract/digest.ts';
+import { ProxyError } from '../errors.ts';
 import type { GatewayRegistration, ServerRegistration } from './types.ts';
+
+/** The one match, none, or `ERR_AMBIGUOUS_NAME` listing every `namespace/name` that matched. */
+function onlyOne<T extends GatewayRegistration | ServerRegistration>(kind: string, ref: string, matches: T[]): T | undefined {
+  if (matches.length <= 1) return matches[0];
+  const candidates = matches.map((m) => `${m.spec.namespace}/${m.spec.name}`).sort();
+  throw new ProxyError('ERR_AMBIGUOUS_NAME', `${kind} name ${ref.slice(0, 100)} is used in ${matches.length} namespaces (${candidates.join(', ')}): use the id or namespace/name`, {
+    details: candidates.map((c) => ({ path: kind, message: `candidate ${c}` })),
+  });
+}
 
 export class RegistrationStore {
   readonly gateways = new Map<string, GatewayRegistration>();
@@ -32,13 +42,15 @@ export class RegistrationStore {
     return this.gateways.delete(id);
   }
 
-  /** By id, then by exact name, then by slug (ContextForge's lookup order). */
+  /**
+   * By id, then by exact name, then by slug (ContextForge's lookup order) — a name or slug only
+   * when one gateway has it; several throw `ERR_AMBIGUOUS_NAME` (as `findServer`).
+   */
   findGateway(idOrName: string): GatewayRegistration | undefined {
     const byId = this.gateways.get(idOrName.toLowerCase());
     if (byId) return byId;
-    for (const g of this.gateways.values()) if (g.spec.name === idOrName) return g;
-    for (const g of this.gateways.values()) if (g.slug === idOrName) return g;
-    return undefined;
+    const all = [...this.gateways.values()];
+    return onlyOne('gateway', idOrName, all.filter((g) => g.spec.name === idOrName)) ?? onlyOne('gateway', idOrName, all.filter((g) => g.slug === idOrName));
   }
 
   putServer(id: string, spec: ServerSpec, hash: string): { registration: ServerRegistration; created: boolean } {
@@ -55,11 +67,28 @@ export class RegistrationStore {
     return this.servers.delete(id);
   }
 
-  /** By id, then by exact name. */
-  findServer(idOrName: string): ServerRegistration | undefined {
-    const byId = this.servers.get(idOrName.toLowerCase());
+  /**
+   * The server a caller's reference names (docs/proxy.md, "Addressing a virtual server"): its id,
+   * or `namespace/name`, or a bare name only when exactly one namespace has a server of that name.
+   * Never the first of several: a bare name two namespaces use throws `ERR_AMBIGUOUS_NAME` naming
+   * the candidates, so a tenant who adds `team-b/jira` cannot take over `jira` from `team-a`.
+   */
+  findServer(ref: string): ServerRegistration | undefined {
+    const byId = this.servers.get(ref.toLowerCase());
     if (byId) return byId;
-    for (const s of this.servers.values()) if (s.spec.name === idOrName) return s;
+    const slash = ref.indexOf('/');
+    if (slash > 0) {
+      const namespace = ref.slice(0, slash);
+      const name = ref.slice(slash + 1);
+      for (const s of this.servers.values()) if (s.spec.namespace === namespace && s.spec.name === name) return s;
+      return undefined;
+    }
+    return onlyOne('server', ref, [...this.servers.values()].filter((s) => s.spec.name === ref));
+  }
+
+  /** Another registration (not `id`) with this namespace and name: what a write must not create. */
+  serverNamed(namespace: string, name: string, exceptId: string): ServerRegistration | undefined {
+    for (const s of this.servers.values()) if (s.id !== exceptId && s.spec.namespace === namespace && s.spec.name === name) return s;
     return undefined;
   }
 

@@ -2,8 +2,8 @@
  * `startProxy` (contract in start.ts): builds the parts, binds the listeners, routes requests.
  *
  * Agent listener: extra routes, `/servers/{id}/mcp`, `/servers/{id}/sse`, `/servers/{id}/message`,
- * `/tools/invoke`, `/health`, `/ready`, `/metrics`. Admin listener: the admin API, `/health`,
- * `/ready`, `/metrics`. One listener serves all when the ports are equal.
+ * `/tools/invoke`, `/health`, `/ready`. Admin listener: the admin API, `/health`, `/ready`,
+ * `/metrics`. One listener serves all when the ports are equal (`dev`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -134,7 +134,8 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
       const ready = !ctx.requireSync || ctx.store.synced;
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'waiting for the first full sync', digest: ctx.store.digest() });
     }
-    if (path === '/metrics' && method === 'GET') {
+    // Metrics are for the platform, not for agents: the admin listener only (issue 11 #3).
+    if (path === '/metrics' && method === 'GET' && on.admin) {
       const body = await ctx.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
       res.end(body);

@@ -4,6 +4,7 @@
  * tokens.
  */
 import type { Logger } from 'pino';
+import { capped, LabelValues, UNKNOWN_TOOL_LABEL } from './label-values.ts';
 import type { ProxyMetrics } from './metrics.ts';
 
 export type CallOutcome = 'ok' | 'tool_error' | 'rpc_error' | 'unknown_tool' | 'unavailable' | 'consent_required' | 'auth_error' | 'timeout' | 'cancelled' | 'forbidden';
@@ -32,24 +33,36 @@ interface ToolSeries {
   labels: { server: string; gateway: string; tool: string };
 }
 
+/** Distinct tool label values a proxy keeps (served names; more than any catalog here holds). */
+const MAX_TOOL_LABELS = 10_000;
+/** Distinct error-code label values (the proxy's codes plus JSON-RPC codes upstreams answer). */
+const MAX_CODE_LABELS = 200;
+
 export class Audit {
   readonly #log: Logger;
   readonly #metrics: ProxyMetrics;
   readonly #series = new Map<string, ToolSeries>();
+  readonly #tools = new LabelValues(MAX_TOOL_LABELS);
+  readonly #codes = new LabelValues(MAX_CODE_LABELS);
 
   constructor(logger: Logger, metrics: ProxyMetrics) {
     this.#log = logger.child({ component: 'audit' });
     this.#metrics = metrics;
   }
 
+  /**
+   * Logs the call and counts it. The tool label is the served name (capped) only when the call
+   * resolved a served tool (`upstreamTool` set); any name an agent makes up is `(unknown)`.
+   */
   record(r: AuditRecord): void {
-    this.#log.info({ event: 'tool_call', ...r, durationMs: Math.round(r.durationMs * 1000) / 1000 }, 'tool call');
-    const series = this.#seriesOf(r.server, r.gateway ?? '', r.tool);
+    this.#log.info({ event: 'tool_call', ...r, tool: capped(r.tool), durationMs: Math.round(r.durationMs * 1000) / 1000 }, 'tool call');
+    const tool = r.upstreamTool === undefined ? UNKNOWN_TOOL_LABEL : this.#tools.of(r.tool);
+    const series = this.#seriesOf(r.server, r.gateway ?? '', tool);
     let calls = series.calls.get(r.outcome);
     if (!calls) series.calls.set(r.outcome, (calls = this.#metrics.toolCalls.labels({ ...series.labels, outcome: r.outcome })));
     calls.inc();
     series.latency.observe(r.durationMs / 1000);
-    if (r.outcome !== 'ok') this.#metrics.toolErrors.inc({ ...series.labels, code: r.code ?? r.outcome });
+    if (r.outcome !== 'ok') this.#metrics.toolErrors.inc({ ...series.labels, code: this.#codes.of(r.code ?? r.outcome) });
   }
 
   #seriesOf(server: string, gateway: string, tool: string): ToolSeries {
@@ -58,7 +71,6 @@ export class Audit {
     if (!s) {
       const labels = { server, gateway, tool };
       s = { calls: new Map(), latency: this.#metrics.toolLatency.labels(labels), labels };
-      if (this.#series.size > 50_000) this.#series.clear();
       this.#series.set(key, s);
     }
     return s;

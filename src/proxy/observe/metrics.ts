@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics of one proxy (its own registry, so two proxies in one process do not collide).
- * Labels are bounded by registrations: server and gateway names, served tool names.
+ * Labels are bounded: server and gateway names come from registrations, tool names only from the
+ * served catalog (`(unknown)` for any other name an agent sends), capped in length and in count
+ * (`label-values.ts`). Served on the admin listener only, never the agent port (`runtime.ts`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 

@@ -65,7 +65,7 @@ describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)',
     expect(containerPorts.map((c) => [c.name, c.containerPort])).toEqual([['http', 4444], ['admin', 4445]]);
   });
 
-  it('the NetworkPolicy admits the admin port from the operator’s pods only, the agent port from anywhere', () => {
+  it('the NetworkPolicy admits the admin port (admin API, /metrics) from the operator’s pods and labelled monitoring namespaces only, the agent port from anywhere', () => {
     const np = find('NetworkPolicy', 'mcp-gitops-proxy').spec as {
       podSelector: { matchLabels: Labels };
       policyTypes: string[];
@@ -79,11 +79,19 @@ describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)',
     for (const rule of adminRules) {
       expect(rule.from?.length, 'an admin rule must name its sources').toBeGreaterThan(0);
       for (const peer of rule.from ?? []) {
-        expect(peer.namespaceSelector ?? peer.ipBlock, 'same-namespace pods only').toBeUndefined();
+        expect(peer.ipBlock, 'no address ranges').toBeUndefined();
+        if (peer.namespaceSelector) {
+          // Prometheus: only namespaces the platform labelled, never every namespace.
+          expect(peer).toEqual({ namespaceSelector: { matchLabels: { 'mcp-gitops.dev/metrics-scraper': 'true' } } });
+          continue;
+        }
         expect(matches(peer.podSelector?.matchLabels ?? {}, operator().metadata.labels)).toBe(true);
         expect(matches(peer.podSelector?.matchLabels ?? {}, proxy().metadata.labels)).toBe(false);
       }
     }
+    // The scrape annotations point at the admin port: the agent port serves no /metrics.
+    const annotations = (deployment(objects, 'mcp-gitops-proxy').spec.template as unknown as { metadata: { annotations?: Labels } }).metadata.annotations;
+    expect(annotations).toMatchObject({ 'prometheus.io/port': '4445', 'prometheus.io/path': '/metrics' });
     expect(admitting('http').some((r) => r.from === undefined)).toBe(true);
   });
 

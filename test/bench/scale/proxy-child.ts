@@ -1,0 +1,83 @@
+/**
+ * One proxy process for the scale benchmark, built from the source tree given as its argument (this
+ * checkout, or the baseline commit extracted by `baseline.ts`), so "before" and "after" run side by
+ * side in one bench run. Agent auth (HS256) and the audit log are on, as in production; logs go to
+ * /dev/null asynchronously.
+ *
+ *   node proxy-child.ts <source root>      (forked by `startProxyChild`)
+ *
+ * IPC: `cpu` → `{ cpuMicros }` (user + system); `heap` → `{ heapUsed, rss }` after two full GCs.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+export const AGENT_SECRET = 'bench-agent-secret-0123456789abcdef0123456789';
+
+export interface ProxyChild {
+  readonly label: string;
+  readonly url: string;
+  readonly pid: number;
+  ask(what: 'cpu' | 'heap'): Promise<{ cpuMicros: number; heapUsed: number; rss: number }>;
+  /** Admin API call; throws on a non-2xx answer. */
+  admin(method: string, path: string, body?: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function startProxyChild(label: string, sourceRoot: string, execArgv: string[] = []): Promise<ProxyChild> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [sourceRoot], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`proxy ${label} exited ${code}: ${stderr}`)));
+  });
+  let queue = Promise.resolve();
+  const ask = (what: string) => {
+    const answer = queue.then(() => new Promise<{ cpuMicros: number; heapUsed: number; rss: number }>((resolve) => {
+      child.once('message', (m) => resolve(m as { cpuMicros: number; heapUsed: number; rss: number }));
+      child.send(what);
+    }));
+    queue = answer.then(() => undefined);
+    return answer;
+  };
+  return {
+    label,
+    url,
+    pid: child.pid!,
+    ask,
+    admin: async (method, path, body) => {
+      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${label}: ${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+      return text ? JSON.parse(text) : undefined;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }),
+  };
+}
+
+async function serve(sourceRoot: string): Promise<void> {
+  const { startProxy } = (await import(pathToFileURL(join(sourceRoot, 'src/proxy/start.ts')).href)) as typeof import('../../../src/proxy/start.ts');
+  const { pino } = await import('pino');
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 }));
+  const proxy = await startProxy({ port: 0, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: AGENT_SECRET }, logger, maxSessions: 1_000_000 });
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpuMicros: u.user + u.system });
+    } else if (m === 'heap') {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      const mem = process.memoryUsage();
+      process.send!({ heapUsed: mem.heapUsed, rss: mem.rss });
+    }
+  });
+  process.send!({ url: proxy.url });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) await serve(process.argv[2]);

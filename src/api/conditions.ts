@@ -25,6 +25,11 @@ export const ConditionType = {
   ToolsResolved: 'ToolsResolved',
   /** VirtualServer: every referenced McpGateway exists and is Ready. */
   GatewaysReady: 'GatewaysReady',
+  /**
+   * Both kinds, informational: every proxy replica — ready, starting or not ready — holds the
+   * current spec. Never holds `Ready` back (that is about the replicas that serve).
+   */
+  ReplicasSynced: 'ReplicasSynced',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 

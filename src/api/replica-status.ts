@@ -9,7 +9,11 @@ import { mapListOf, timestamp } from './fields.ts';
 export const ReplicaStatus = z
   .object({
     endpoint: z.string().min(1).max(2048).describe('The proxy replica, as the operator reaches it (URL).'),
-    synced: z.boolean().describe('Whether this replica serves the current spec.'),
+    synced: z.boolean().describe('Whether this replica holds the current spec.'),
+    ready: z
+      .boolean()
+      .optional()
+      .describe("Whether the replica is in the proxy Service's rotation (EndpointSlice condition ready). A replica that is starting or not ready does not hold the resource's Ready condition back."),
     lastSyncTime: timestamp('When this replica was last brought in sync.').optional(),
     message: z.string().max(4096).optional().describe('Why the replica is not in sync; never contains secrets.'),
   })

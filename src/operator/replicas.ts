@@ -1,7 +1,8 @@
 /**
  * Which proxy replicas the operator converges: every endpoint of the proxy Service, found through
  * its EndpointSlices (ready or not — a replica that is not ready yet is exactly the one that needs
- * its first sync), or a fixed list of admin URLs (`--proxy-url`).
+ * its first sync — each with whether it is ready, i.e. serves agents), or a fixed list of admin URLs
+ * (`--proxy-url`, all counted as serving).
  */
 import { AdminClient } from '../contract/client.ts';
 import type { KubeClient } from './kube/client.ts';
@@ -12,6 +13,8 @@ export interface ProxyReplica {
   /** Admin base URL, e.g. `http://10.0.0.7:4445`; also its name in status. */
   endpoint: string;
   admin: AdminClient;
+  /** In the Service's rotation (EndpointSlice `ready`); absent = serving (a fixed list). */
+  ready?: boolean;
 }
 
 export interface ReplicaSource {
@@ -20,7 +23,7 @@ export interface ReplicaSource {
   /** Resolves once the first list is known. */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Called after the set of replicas changed. */
+  /** Called after the set of replicas, or the readiness of one, changed. */
   onChange(listener: () => void): void;
 }
 
@@ -53,9 +56,9 @@ class ClientPool {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Sets the endpoints; returns true when the set changed. */
-  set(endpoints: string[]): boolean {
-    const want = new Set(endpoints);
+  /** Sets the endpoints (and whether each is ready); returns true when either changed. */
+  set(endpoints: ReplicaEndpoint[]): boolean {
+    const want = new Map(endpoints.map((e) => [e.endpoint, e.ready]));
     let changed = false;
     for (const [ep, r] of this.#clients) {
       if (!want.has(ep)) {
@@ -64,9 +67,13 @@ class ClientPool {
         changed = true;
       }
     }
-    for (const ep of want) {
-      if (!this.#clients.has(ep)) {
-        this.#clients.set(ep, { endpoint: ep, admin: new AdminClient({ baseUrl: connectUrl(ep), token: this.#token, timeoutMs: this.#timeoutMs }) });
+    for (const [ep, ready] of want) {
+      const have = this.#clients.get(ep);
+      if (!have) {
+        this.#clients.set(ep, { endpoint: ep, ready, admin: new AdminClient({ baseUrl: connectUrl(ep), token: this.#token, timeoutMs: this.#timeoutMs }) });
+        changed = true;
+      } else if (have.ready !== ready) {
+        have.ready = ready;
         changed = true;
       }
     }
@@ -89,7 +96,7 @@ export class StaticReplicas implements ReplicaSource {
 
   constructor(urls: string[], token: string, timeoutMs = ADMIN_TIMEOUT_MS) {
     this.#pool = new ClientPool(token, timeoutMs);
-    this.#pool.set(urls.map((u) => new URL(u).origin));
+    this.#pool.set(urls.map((u) => ({ endpoint: new URL(u).origin, ready: true })));
   }
 
   list(): ProxyReplica[] {
@@ -131,20 +138,30 @@ export interface EndpointSliceReplicasOptions {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
+/** One replica endpoint and whether it is in the Service's rotation. */
+export interface ReplicaEndpoint {
+  endpoint: string;
+  ready: boolean;
+}
+
 /**
- * The admin URLs of every endpoint of the Service's EndpointSlices, ready or not; terminating
- * endpoints are left out (they are going away and will not serve agents again).
+ * The admin URLs of every endpoint of the Service's EndpointSlices, ready or not, sorted;
+ * terminating endpoints are left out (they are going away and will not serve agents again).
+ * `ready` is the endpoint's condition (unset means ready, as the EndpointSlice API says).
  */
-export function endpointsOf(slices: EndpointSlice[], portName = 'admin', fallbackPort = 4445): string[] {
-  const out = new Set<string>();
+export function endpointsOf(slices: EndpointSlice[], portName = 'admin', fallbackPort = 4445): ReplicaEndpoint[] {
+  const out = new Map<string, boolean>();
   for (const s of slices) {
     const port = s.ports?.find((p) => p.name === portName)?.port ?? fallbackPort;
     for (const e of s.endpoints ?? []) {
       if (e.conditions?.terminating) continue;
-      for (const a of e.addresses) out.add(`http://${s.addressType === 'IPv6' ? `[${a}]` : a}:${port}`);
+      for (const a of e.addresses) {
+        const endpoint = `http://${s.addressType === 'IPv6' ? `[${a}]` : a}:${port}`;
+        out.set(endpoint, (out.get(endpoint) ?? false) || e.conditions?.ready !== false);
+      }
     }
   }
-  return [...out].sort();
+  return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([endpoint, ready]) => ({ endpoint, ready }));
 }
 
 export class EndpointSliceReplicas implements ReplicaSource {
@@ -170,7 +187,7 @@ export class EndpointSliceReplicas implements ReplicaSource {
   #refresh(): void {
     const endpoints = endpointsOf(this.#reflector.list(), this.#o.portName, this.#o.adminPort);
     if (this.#pool.set(endpoints)) {
-      this.#o.log?.('info', 'proxy replicas changed', { replicas: endpoints });
+      this.#o.log?.('info', 'proxy replicas changed', { replicas: endpoints.map((e) => `${e.endpoint}${e.ready ? '' : ' (not ready)'}`) });
       for (const l of this.#listeners) l();
     }
   }

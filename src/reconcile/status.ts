@@ -63,7 +63,8 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
   }
   conditions = removeCondition(conditions, ConditionType.Stalled);
   status.replicas = replicaStatuses(obs.replicas);
-  const reads = obs.replicas.flatMap((r) => (r.read ? [r.read] : []));
+  set(replicasSynced(obs.replicas));
+  const reads = servingReads(obs.replicas);
   const first = reads[0];
   if (first) {
     status.toolCount = Math.max(...reads.map((r) => r.toolCount));
@@ -82,10 +83,11 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
   // Domain conditions from what the replicas observe of the upstream.
   if (reads.length > 0) {
     const unreachable = reads.find((r) => !r.reachable && r.lastCheck !== null);
-    const unchecked = reads.some((r) => r.lastCheck === null && !r.reachable);
+    // A replica that has not checked yet (just joined) does not make a checked upstream unknown.
+    const unchecked = reads.every((r) => r.lastCheck === null && !r.reachable);
     if (unreachable) set({ type: ConditionType.Reachable, status: 'False', reason: Reason.Unreachable, message: unreachable.lastError ?? 'the upstream does not answer' });
     else if (unchecked) set({ type: ConditionType.Reachable, status: 'Unknown', reason: Reason.Progressing, message: 'waiting for the first health check' });
-    else set({ type: ConditionType.Reachable, status: 'True', reason: Reason.Succeeded, message: `the upstream answers (${reads.length} replica${reads.length === 1 ? '' : 's'})` });
+    else set({ type: ConditionType.Reachable, status: 'True', reason: Reason.Succeeded, message: 'the upstream answers' });
 
     const rejected = reads.find((r) => r.lastError !== null && /\b(401|403)\b|unauthori[sz]ed|forbidden/i.test(r.lastError));
     if (authType === 'None') set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: 'no credentials required' });
@@ -108,12 +110,12 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
     set({ type: ConditionType.Ready, status: 'False', reason: sync.reason, message: sync.message });
     set({ type: ConditionType.Reconciling, status: 'True', reason: sync.reason, message: sync.message });
   } else if (consentFlow && authorizedUsers === 0 && reachable?.status !== 'True') {
-    const message = `registered on ${sync.total}/${sync.total} proxy replicas; waiting for the first user consent`;
+    const message = 'registered on every ready proxy replica; waiting for the first user consent';
     set({ type: ConditionType.Ready, status: 'True', reason: Reason.ConsentRequired, message });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else if (reachable?.status === 'True') {
     const tools = status.toolCount ?? 0;
-    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by ${sync.total}/${sync.total} proxy replicas` });
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready proxy replica` });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else if (reachable?.status === 'False') {
     set({ type: ConditionType.Ready, status: 'False', reason: Reason.Unreachable, message: reachable.message });
@@ -146,6 +148,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
   if (obs.desiredError) return stalled(status, conditions, obs.desiredError, generation, now);
   conditions = removeCondition(conditions, ConditionType.Stalled);
   status.replicas = replicaStatuses(obs.replicas);
+  set(replicasSynced(obs.replicas));
 
   const missing = obs.gateways.filter((g) => !g.exists);
   const notReady = obs.gateways.filter((g) => g.exists && !g.ready);
@@ -157,8 +160,9 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     set({ type: ConditionType.GatewaysReady, status: 'True', reason: Reason.Succeeded, message: `${obs.gateways.length} gateway${obs.gateways.length === 1 ? '' : 's'} Ready` });
   }
 
-  const reads = obs.replicas.flatMap((r) => (r.read ? [r.read] : []));
-  const read = reads[0];
+  // The most complete answer of a serving replica: one that joined a moment ago may still be
+  // discovering the gateways' tools, and must not make a served selector look unmatched.
+  const read = servingReads(obs.replicas).sort((a, b) => a.unmatched.length - b.unmatched.length || b.toolCount - a.toolCount)[0];
   let toolsBlocking = false;
   if (read) {
     status.endpoint = obs.endpointBase ? `${obs.endpointBase.replace(/\/$/, '')}${read.endpoint}` : read.endpoint;
@@ -207,7 +211,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else {
     const tools = status.toolCount ?? 0;
-    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by ${sync.total}/${sync.total} proxy replicas at ${status.endpoint ?? 'its endpoint'}` });
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready proxy replica at ${status.endpoint ?? 'its endpoint'}` });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   }
   status.conditions = conditions;
@@ -244,19 +248,52 @@ interface SyncSummary {
   message: string;
 }
 
+/** A member serves agents unless its target says it does not (EndpointSlice `ready: false`). */
+const serves = (r: ReplicaObservation<unknown>): boolean => r.serving !== false;
+
+/**
+ * What the serving members report (before any serves: what every member reports, so a first
+ * install with only starting replicas still shows the upstream's state).
+ */
+function servingReads<R>(replicas: ReplicaObservation<R>[]): R[] {
+  const live = replicas.filter((r) => serves(r) && r.read).map((r) => r.read as R);
+  return live.length > 0 ? live : replicas.flatMap((r) => (r.read ? [r.read] : []));
+}
+
+/**
+ * Whether the members that serve agents hold the current spec — what `Ready` is about. Members
+ * that are starting or not ready (EndpointSlice) do not count: they are in `status.replicas` and in
+ * `ReplicasSynced`, never in `Ready`, so a proxy rollout flips nothing.
+ */
 function syncSummary(replicas: ReplicaObservation<unknown>[]): SyncSummary {
   const total = replicas.length;
   if (total === 0) return { ok: false, total, reason: Reason.NoReplicas, message: 'no proxy replica found to register on' };
-  const behind = replicas.filter((r) => !r.synced);
-  if (behind.length === 0) return { ok: true, total, reason: Reason.Succeeded, message: '' };
+  const live = replicas.filter(serves);
+  if (live.length === 0) return { ok: false, total, reason: Reason.NoReplicas, message: `no proxy replica is ready yet (${total} starting or not ready)` };
+  const behind = live.filter((r) => !r.synced);
+  if (behind.length === 0) return { ok: true, total: live.length, reason: Reason.Succeeded, message: '' };
   const detail = behind.map((r) => `${r.endpoint}: ${r.error ?? 'not in sync'}`).join('; ');
-  return { ok: false, total, reason: Reason.ReplicasNotSynced, message: `${total - behind.length}/${total} proxy replicas in sync; ${detail}` };
+  return { ok: false, total: live.length, reason: Reason.ReplicasNotSynced, message: `${live.length - behind.length}/${live.length} ready proxy replicas in sync; ${detail}` };
+}
+
+/**
+ * `ReplicasSynced`: every member, serving or not, holds the current spec. Informational and
+ * non-blocking (Argo CD's health check and kstatus ignore it): a replica that is starting and not
+ * yet synced makes it False without touching `Ready`. Its messages carry no counts, so a healthy
+ * rollout (members come and go, each synced before it serves) leaves it as it was.
+ */
+function replicasSynced(replicas: ReplicaObservation<unknown>[]): ConditionInput {
+  if (replicas.length === 0) return { type: ConditionType.ReplicasSynced, status: 'False', reason: Reason.NoReplicas, message: 'no proxy replica found to register on' };
+  const behind = replicas.filter((r) => !r.synced);
+  if (behind.length === 0) return { type: ConditionType.ReplicasSynced, status: 'True', reason: Reason.Succeeded, message: 'every proxy replica holds the current spec' };
+  const detail = behind.map((r) => `${r.endpoint}${serves(r) ? '' : ' (not ready)'}: ${r.error ?? 'not in sync'}`).join('; ');
+  return { type: ConditionType.ReplicasSynced, status: 'False', reason: Reason.ReplicasNotSynced, message: `not yet on ${detail}` };
 }
 
 function replicaStatuses(replicas: ReplicaObservation<unknown>[]): ReplicaStatus[] {
   return replicas
     .map((r) => {
-      const s: ReplicaStatus = { endpoint: r.endpoint, synced: r.synced };
+      const s: ReplicaStatus = { endpoint: r.endpoint, synced: r.synced, ready: serves(r) };
       if (!r.synced && r.error) s.message = r.error;
       return s;
     })

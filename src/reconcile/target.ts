@@ -47,7 +47,7 @@
  *    pipeline then re-queues everything). `start()` resolves once the first member list is known.
  *
  * Several targets may be configured at once; the pipeline applies every registration to each, and
- * a resource is Ready when every member of every target holds it.
+ * a resource is Ready when every serving member of every target holds it.
  *
  * @example
  * const obs = await target.apply('gateway', desiredGateway(gw, secrets));
@@ -115,6 +115,12 @@ export interface MemberObservation<R> {
   endpoint: string;
   /** The member holds the desired hash. */
   synced: boolean;
+  /**
+   * The member serves agents now (a proxy replica the Service's EndpointSlices mark ready).
+   * `false` for one that is starting or not ready: its state is reported but does not decide
+   * `Ready`. Absent means serving (a product without the notion).
+   */
+  serving?: boolean;
   /** Why it does not (transport failure, API error, circuit open); never a secret. */
   error?: string;
   /** What the member reports for the registration, when it answered. */

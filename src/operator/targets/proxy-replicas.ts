@@ -80,6 +80,7 @@ export class ProxyReplicasTarget implements ReconcileTarget {
 
   async #applyOne<K extends RegistrationKind>(replica: ProxyReplica, kind: K, desired: DesiredRegistration<BodyOf[K]>): Promise<MemberObservation<ObservedOf[K]>> {
     const endpoint = replica.endpoint;
+    const serving = replica.ready !== false;
     try {
       const held = this.#held.get(endpoint);
       const knownToDiffer = held !== undefined && held[kind].get(desired.id) !== desired.hash;
@@ -91,10 +92,10 @@ export class ProxyReplicasTarget implements ReconcileTarget {
         this.#note(endpoint, kind, desired.id, read.specHash);
       }
       const observed = read as unknown as ObservedOf[K];
-      if (read.specHash === desired.hash) return { endpoint, synced: true, read: observed };
-      return { endpoint, synced: false, read: observed, error: 'the replica holds another spec (concurrent writer?)' };
+      if (read.specHash === desired.hash) return { endpoint, serving, synced: true, read: observed };
+      return { endpoint, serving, synced: false, read: observed, error: 'the replica holds another spec (concurrent writer?)' };
     } catch (err) {
-      return { endpoint, synced: false, error: shortError(err) };
+      return { endpoint, serving, synced: false, error: shortError(err) };
     }
   }
 

@@ -198,6 +198,15 @@ describe.skipIf(!available)('install on a real API server', () => {
     let adminToken: string;
     let mounts: string;
     let readyBeforeOperator: number;
+    /** The proxy replica's EndpointSlice, as the EndpointSlice controller writes it. */
+    const proxySlice = (port: number, ready: boolean) => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'mcp-gitops-proxy-test', namespace: SYSTEM_NAMESPACE, labels: { 'kubernetes.io/service-name': 'mcp-gitops-proxy' } },
+      addressType: 'FQDN',
+      endpoints: [{ addresses: ['proxy-0.localhost'], conditions: { ready } }],
+      ports: [{ name: 'admin', port, protocol: 'TCP' }],
+    });
 
     /** A key of a Secret the install references (created by `mcp-gitops keys` above). */
     const secretValue = async (name: string, key: string) =>
@@ -223,16 +232,8 @@ describe.skipIf(!available)('install on a real API server', () => {
 
       // The replica as the operator finds it: an EndpointSlice of Service mcp-gitops-proxy. The API
       // server refuses loopback IPs in slices; an FQDN under .localhost (RFC 6761) is loopback.
-      const slice = {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: 'mcp-gitops-proxy-test', namespace: SYSTEM_NAMESPACE, labels: { 'kubernetes.io/service-name': 'mcp-gitops-proxy' } },
-        addressType: 'FQDN',
-        endpoints: [{ addresses: ['proxy-0.localhost'], conditions: { ready: false } }],
-        ports: [{ name: 'admin', port: proxy.adminPort, protocol: 'TCP' }],
-      };
       // (The API server warns that FQDN slices are deprecated; the warning is expected here.)
-      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(slice), check: true });
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(proxySlice(proxy.adminPort, false)), check: true });
 
       // The operator: in-process, with the options its Deployment's flags give, under its service account.
       op = await startTestOperator(cp, {
@@ -280,6 +281,10 @@ describe.skipIf(!available)('install on a real API server', () => {
       await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
       // Server-side apply, as the example Argo CD Applications sync (ServerSideApply=true).
       await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], teamManifests());
+      // --require-sync: the replica turns ready once the operator has pushed everything to it; then
+      // the kubelet's readiness probe puts it into the Service's rotation, which `Ready` waits for.
+      await eventually(async () => (await fetch(`${proxy!.url}/ready`)).status === 200, 30_000, 'the proxy turns ready');
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(proxySlice(proxy!.adminPort, true)), check: true });
 
       const gw = await eventually(async () => {
         const o = await get('mcpgateway', 'edge');
@@ -289,8 +294,6 @@ describe.skipIf(!available)('install on a real API server', () => {
       await eventually(async () => ready(await get('virtualserver', 'tools')), 30_000, 'VirtualServer tools Ready');
       const registered = (await (await adminGet(`/gateways/${gatewayId(NS, 'edge')}`)).json()) as { reachable: boolean };
       expect(registered.reachable).toBe(true);
-      // --require-sync: the replica turned ready once the operator had pushed everything to it.
-      expect((await fetch(`${proxy!.url}/ready`)).status).toBe(200);
 
       const lease = JSON.parse(await kubectlOk(cp, ['get', '-n', SYSTEM_NAMESPACE, 'lease', 'mcp-gitops-operator', '-o', 'json'])) as { spec: { holderIdentity?: string } };
       expect(lease.spec.holderIdentity).toBeTruthy();

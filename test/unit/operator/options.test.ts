@@ -27,12 +27,16 @@ describe('OperatorOptions', () => {
 });
 
 describe('proxy replicas from EndpointSlices', () => {
-  it('takes every endpoint, ready or not, except terminating ones, with the admin port of its slice', () => {
+  it('takes every endpoint, ready or not (and says which), except terminating ones, with the admin port of its slice', () => {
     const slices = [
       { metadata: { name: 'a', namespace: 'n' }, addressType: 'IPv4' as const, ports: [{ name: 'http', port: 4444 }, { name: 'admin', port: 4445 }], endpoints: [{ addresses: ['10.0.0.2'], conditions: { ready: false } }, { addresses: ['10.0.0.1'], conditions: { ready: true } }, { addresses: ['10.0.0.9'], conditions: { terminating: true } }] },
       { metadata: { name: 'b', namespace: 'n' }, addressType: 'IPv6' as const, ports: [{ name: 'admin', port: 9000 }], endpoints: [{ addresses: ['fd00::1'] }] },
     ];
-    expect(endpointsOf(slices)).toEqual(['http://10.0.0.1:4445', 'http://10.0.0.2:4445', 'http://[fd00::1]:9000']);
+    expect(endpointsOf(slices)).toEqual([
+      { endpoint: 'http://10.0.0.1:4445', ready: true },
+      { endpoint: 'http://10.0.0.2:4445', ready: false },
+      { endpoint: 'http://[fd00::1]:9000', ready: true },
+    ]);
   });
 
   it('connects to names under .localhost on loopback (RFC 6761)', () => {

@@ -26,11 +26,33 @@ describe('gatewayStatus', () => {
     const s = gatewayStatus(gw(), { replicas: [{ endpoint: 'http://p1', synced: true, read: gread() }, { endpoint: 'http://p0', synced: true, read: gread() }] }, t0);
     expect(s.observedGeneration).toBe(2);
     expect(s.toolCount).toBe(12);
-    expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded', observedGeneration: 2, message: '12 tools served by 2/2 proxy replicas' });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'True', reason: 'Succeeded', observedGeneration: 2, message: '12 tools served by every ready proxy replica' });
     expect(cond(s, 'Reachable')).toMatchObject({ status: 'True' });
     expect(cond(s, 'ToolsDiscovered')).toMatchObject({ status: 'True' });
     expect(cond(s, 'Reconciling')).toBeUndefined();
-    expect(s.replicas).toEqual([{ endpoint: 'http://p0', synced: true }, { endpoint: 'http://p1', synced: true }]);
+    expect(s.replicas).toEqual([{ endpoint: 'http://p0', synced: true, ready: true }, { endpoint: 'http://p1', synced: true, ready: true }]);
+    expect(cond(s, 'ReplicasSynced')).toMatchObject({ status: 'True' });
+  });
+
+  it('a replica that is starting (not ready) and not synced yet does not flip Ready; ReplicasSynced and status.replicas say so', () => {
+    const ready = { endpoint: 'http://p0', synced: true, read: gread() };
+    const before = gatewayStatus(gw(), { replicas: [ready] }, t0);
+    const starting = { endpoint: 'http://p1', synced: false, serving: false, error: 'connect ECONNREFUSED', read: gread({ reachable: false, lastCheck: null, toolCount: 0 }) };
+    const during = gatewayStatus({ ...gw(), status: before }, { replicas: [ready, starting] }, t1);
+    expect(cond(during, 'Ready')).toEqual(cond(before, 'Ready'));
+    expect(cond(during, 'Reachable')).toEqual(cond(before, 'Reachable'));
+    expect(cond(during, 'Reconciling')).toBeUndefined();
+    expect(cond(during, 'ReplicasSynced')).toMatchObject({ status: 'False', reason: 'ReplicasNotSynced', message: 'not yet on http://p1 (not ready): connect ECONNREFUSED' });
+    expect(during.replicas).toEqual([{ endpoint: 'http://p0', synced: true, ready: true }, { endpoint: 'http://p1', synced: false, ready: false, message: 'connect ECONNREFUSED' }]);
+    // Synced and serving, before its first health check: nothing but the replica list differs from before it came.
+    const joined = { endpoint: 'http://p1', synced: true, serving: true, read: gread({ lastCheck: null, reachable: false, toolCount: 0 }) };
+    const after = gatewayStatus({ ...gw(), status: before }, { replicas: [ready, joined] }, t1);
+    expect(statusEqual({ ...after, replicas: undefined }, { ...before, replicas: undefined })).toBe(true);
+  });
+
+  it('is Ready=False NoReplicas while no replica is ready', () => {
+    const s = gatewayStatus(gw(), { replicas: [{ endpoint: 'http://p0', synced: true, serving: false, read: gread() }] }, t0);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'NoReplicas', message: 'no proxy replica is ready yet (1 starting or not ready)' });
   });
 
   it('computes an identical status on an unchanged second pass (no write, no new transition time)', () => {
@@ -103,5 +125,17 @@ describe('serverStatus', () => {
     expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'SelectorsUnmatched' });
     const c = serverStatus(vs, { replicas: [{ endpoint: 'http://p0', synced: true, read: sread({ conflicts: [{ name: 'echo', candidates: ['g1/echo', 'g2/echo'] }] }) }], gateways: ready }, t0);
     expect(cond(c, 'ToolsResolved')).toMatchObject({ status: 'False', reason: 'NameConflict' });
+  });
+
+  it('a starting replica still discovering the gateway\'s tools does not make a served selector unmatched', () => {
+    const served = { endpoint: 'http://p0', synced: true, read: sread() };
+    const before = serverStatus(vs, { replicas: [served], gateways: ready }, t0);
+    const discovering = sread({ toolCount: 0, associatedTools: [], unmatched: ['everything: no tools'] });
+    for (const serving of [false, true]) {
+      const s = serverStatus({ ...vs, status: before }, { replicas: [served, { endpoint: 'http://p1', synced: true, serving, read: discovering }], gateways: ready }, t1);
+      expect(cond(s, 'Ready')).toEqual(cond(before, 'Ready'));
+      expect(cond(s, 'ToolsResolved')).toEqual(cond(before, 'ToolsResolved'));
+      expect(s.toolCount).toBe(2);
+    }
   });
 });

@@ -5,6 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Catalog } from './catalog/catalog.ts';
 import type { AgentAuthenticator } from './mcp/agent-auth.ts';
+import type { CatalogRequests } from './mcp/catalog-requests.ts';
+import type { ListPages } from './mcp/list-pages.ts';
+import type { ResourceSubscriptions } from './mcp/resource-subscriptions.ts';
 import type { ToolCalls } from './mcp/tool-call.ts';
 import type { AgentSessionIds } from './mcp/session-id.ts';
 import type { SessionTable } from './mcp/sessions.ts';
@@ -19,6 +22,12 @@ export interface ProxyContext {
   readonly catalog: Catalog;
   /** The tool-call core every entry point hands `tools/call` to. */
   readonly toolCalls: ToolCalls;
+  /** The core of prompt, resource and completion requests (`mcp/catalog-requests.ts`). */
+  readonly catalogRequests: CatalogRequests;
+  /** Pages of the lists agents read, with sealed cursors. */
+  readonly listPages: ListPages;
+  /** Agents' resource subscriptions, shared per upstream session. */
+  readonly resourceSubscriptions: ResourceSubscriptions;
   readonly sessions: SessionTable;
   /** Mints and opens the sealed agent session ids any replica can serve. */
   readonly sessionIds: AgentSessionIds;
@@ -33,6 +42,6 @@ export interface ProxyContext {
   /** Throws 403 for a `Host` that is not an allowed host (DNS rebinding). */
   readonly checkHost: (req: IncomingMessage) => void;
   readonly requireSync: boolean;
-  /** Call after a registration change: invalidates the catalog and tells agents whose tool list changed. */
+  /** Call after a registration change: invalidates the catalog and tells agents whose lists changed. */
   readonly registrationsChanged: () => void;
 }

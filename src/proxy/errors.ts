@@ -42,12 +42,16 @@ const PROXY = {
   ERR_INTERNAL: { status: 500, rpc: -32603 },
 } as const satisfies Record<string, Answer>;
 
-/** A tool call (`mcp/tool-call.ts`), whichever entry point it came through. */
+/** A tool call (`mcp/tool-call.ts`), whichever entry point it came through, and the other requests an agent makes of a virtual server (`mcp/catalog-requests.ts`). */
 const TOOL_CALL = {
   /** The session's virtual server was deleted while the session lived. */
   ERR_SERVER_GONE: { status: 404, rpc: -32001 },
   /** The virtual server serves no tool of this name (MCP: "Unknown tool: <name>", `-32602`). */
   ERR_UNKNOWN_TOOL: { status: 404, rpc: -32602 },
+  /** The virtual server serves no prompt of this name (`prompts/get`, prompt completions; MCP: `-32602`). */
+  ERR_UNKNOWN_PROMPT: { status: 404, rpc: -32602 },
+  /** The virtual server serves no resource at this URI, or two gateways' templates claim it (MCP: `-32002` Resource not found). */
+  ERR_UNKNOWN_RESOURCE: { status: 404, rpc: -32002 },
 } as const satisfies Record<string, Answer>;
 
 /** The OAuth relay (consent routes, token requests, provider discovery). */

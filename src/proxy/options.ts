@@ -40,6 +40,11 @@ export interface ProxyOptions {
   extraRoutes?: ExtraRoute[];
   /** `WWW-Authenticate` value on agent 401s. Defaults to `Bearer realm="mcp-gitops"`. */
   wwwAuthenticate?: (serverId: string | undefined) => string;
+  /**
+   * Items per page of the lists agents read (`tools/list`, `prompts/list`, `resources/list`,
+   * `resources/templates/list`). Defaults to 100.
+   */
+  listPageSize?: number;
   /** Upper bound of concurrent agent sessions. Defaults to 10000. */
   maxSessions?: number;
   /** A replica frees an agent session idle this long (its next request rebuilds it from the id). Defaults to 30 min. */

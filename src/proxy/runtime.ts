@@ -14,9 +14,12 @@ import type { ProxyContext } from './context.ts';
 import { ProxyError } from './errors.ts';
 import { decodePathSegment, requestUrl, sendError, sendJson } from './http/io.ts';
 import { adminGuard, AgentAuthenticator } from './mcp/agent-auth.ts';
+import { CatalogRequests } from './mcp/catalog-requests.ts';
+import { ListPages } from './mcp/list-pages.ts';
+import { ResourceSubscriptions } from './mcp/resource-subscriptions.ts';
 import { ToolCalls } from './mcp/tool-call.ts';
 import { handleInvoke } from './mcp/invoke.ts';
-import { ToolListAnnouncer } from './mcp/list-changed.ts';
+import { ListAnnouncer } from './mcp/list-changed.ts';
 import { DEFAULT_ALLOWED_ORIGINS, originGuard } from './mcp/origin.ts';
 import { defaultAllowedHosts, hostGuard } from './mcp/host-guard.ts';
 import { sendMcpHttpError } from './mcp/http-error.ts';
@@ -47,28 +50,34 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     onCountChanged: (transport, delta) => metrics.agentSessions.inc({ transport }, delta),
   });
   // The pool reports changes before the catalog (which reads the pool) exists: announce lazily.
-  let announcer: ToolListAnnouncer | undefined;
+  let announcer: ListAnnouncer | undefined;
   const registrationsChanged = (): void => announcer?.changed();
+  const resourceSubscriptions = new ResourceSubscriptions();
   const pool = new UpstreamPool({
     credentials,
     logger,
     onCatalogChanged: registrationsChanged,
+    onResourceUpdated: (_gatewayId, session, uri) => resourceSubscriptions.updated(session, uri),
     onReachabilityChanged: (g, up) => metrics.upstreamUp.set({ gateway: g.spec.name }, up ? 1 : 0),
     onGatewayRemoved: (g) => metrics.upstreamUp.remove({ gateway: g.spec.name }),
     ...(options.upstreamUrlPolicy ? { urlPolicy: options.upstreamUrlPolicy } : {}),
     ...(options.upstreamCallTimeoutMs === undefined ? {} : { callTimeoutMs: options.upstreamCallTimeoutMs }),
   });
   const catalog = new Catalog(() => pool.catalogView());
-  announcer = new ToolListAnnouncer(store, catalog, sessions);
+  announcer = new ListAnnouncer(store, catalog, sessions);
   const wwwAuthenticate = options.wwwAuthenticate ?? (() => 'Bearer realm="mcp-gitops"');
   const agentAuth = new AgentAuthenticator(options.agentAuth, options.adminToken, wwwAuthenticate);
   if (agentAuth.insecure) logger.warn({ insecureNoAgentAuth: true }, 'AGENT AUTHENTICATION IS DISABLED: anyone who can reach this proxy can call every tool as user "anonymous". Use only for local development.');
   const audit = new Audit(logger, metrics);
+  const toolCalls = new ToolCalls({ store, catalog, pool, audit, logger });
   const ctx: ProxyContext = {
     store,
     pool,
     catalog,
-    toolCalls: new ToolCalls({ store, catalog, pool, audit, logger }),
+    toolCalls,
+    catalogRequests: new CatalogRequests({ toolCalls, catalog, pool, audit, logger }),
+    listPages: new ListPages(sealer, options.listPageSize),
+    resourceSubscriptions,
     sessions,
     sessionIds: new AgentSessionIds(sealer, options.sessionMaxAgeMs === undefined ? {} : { maxAgeMs: options.sessionMaxAgeMs }),
     agentAuth,

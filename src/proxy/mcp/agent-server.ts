@@ -1,23 +1,33 @@
 /**
  * The MCP server one agent session talks to: the SDK's low-level `Server`, serving a virtual
- * server's tools from the catalog and handing `tools/call` to the tool-call core (`tool-call.ts`).
+ * server's catalog — tools (`tools/call` to the tool-call core, `tool-call.ts`), prompts,
+ * resources and completions (`prompt-requests.ts`, `resource-requests.ts`,
+ * `completion-requests.ts`, through the catalog-request core) — with paginated lists
+ * (`list-pages.ts`).
  *
  * `tools/call` and `logging/setLevel` are installed with `setRawRequestHandler` (see
  * `sdk-raw-handler.ts`): results are the upstream's, passed through verbatim. The upstream's
  * requests during a call (elicitation, sampling, roots) are sent to the agent as requests related
  * to the call (the SDK routes them to the call's stream).
  *
- * Declared to agents, exactly what is served: `tools` (with `listChanged`) and `logging` (the
- * upstream's log lines relayed per call, filtered by the session's `logging/setLevel`, see
- * `log-level.ts`). No resources, prompts or completions.
+ * Declared to agents (`agent-offer.ts`), exactly what is served: `tools` (with `listChanged`),
+ * `logging` (the upstream's log lines relayed per call, filtered by the session's
+ * `logging/setLevel`, see `log-level.ts`), and `prompts`, `resources` (with `subscribe` when an
+ * upstream offers it) and `completions` as the selected upstreams declare them; `instructions`:
+ * the server's description and the selected upstreams' own, each labelled with its gateway.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, LoggingLevelSchema, McpError, type LoggingLevel, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, LoggingLevelSchema, McpError, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ProxyContext } from '../context.ts';
-import { toJsonRpcError } from '../jsonrpc-error.ts';
 import type { AgentIdentity } from '../registry/types.ts';
+import { agentOffer, PROXY_CAPABILITIES, type AgentOffer } from './agent-offer.ts';
+import { installList, type AgentScope } from './catalog-handlers.ts';
+import { installCompletionRequests } from './completion-requests.ts';
+import { installPromptRequests } from './prompt-requests.ts';
 import { handlerIdentity } from './request-identity.ts';
+import { installResourceRequests } from './resource-requests.ts';
+import type { ResourceSubscriber } from './resource-subscriptions.ts';
 import { setRawRequestHandler } from './sdk-raw-handler.ts';
 import type { CallTransport } from './tool-call.ts';
 
@@ -42,21 +52,16 @@ export interface AgentSessionState {
 }
 
 export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: Exclude<CallTransport, 'invoke'>, session: AgentSessionState = { logLevel: undefined }): Server {
-  const mcp = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, logging: {} },
-    instructions: undefined,
-  });
+  const offer = offerOf(ctx, serverId);
+  const mcp = new Server(SERVER_INFO, offer);
+  const scope: AgentScope = { ctx, mcp, serverId, owner, transport };
 
-  mcp.setRequestHandler(ListToolsRequestSchema, async () => {
-    let server;
-    try {
-      server = ctx.toolCalls.server(serverId);
-    } catch (err) {
-      throw toJsonRpcError(err);
-    }
-    const tools: Tool[] = ctx.catalog.resolve(server).tools.map((e) => ({ ...e.tool, name: e.name }) as Tool);
-    return { tools };
-  });
+  installList(scope, 'tools/list', 'tools', (s) => s.tools, (e) => e.name, (e) => ({ ...e.tool, name: e.name }));
+  installPromptRequests(scope, offer.capabilities.prompts);
+  const subscriber: ResourceSubscriber = { resourceUpdated: (uri) => void mcp.sendResourceUpdated({ uri }).catch(() => {}) };
+  installResourceRequests(scope, offer.capabilities.resources, subscriber);
+  installCompletionRequests(scope, offer.capabilities.completions);
+  mcp.onclose = () => ctx.resourceSubscriptions.closed(subscriber);
 
   setRawRequestHandler(mcp, SetLevelLoose, async (request) => {
     const level = LoggingLevelSchema.safeParse(request.params.level);
@@ -82,4 +87,20 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
     });
   });
   return mcp;
+}
+
+/** What the session's server offers now; only the proxy's own capabilities when the server is gone. */
+function offerOf(ctx: ProxyContext, serverId: string): AgentOffer {
+  const server = ctx.store.servers.get(serverId);
+  if (!server) return { capabilities: PROXY_CAPABILITIES, instructions: undefined };
+  return agentOffer(server, ctx.catalog.resolve(server), (id) => {
+    const runtime = ctx.pool.get(id);
+    return runtime && { name: runtime.registration.spec.name, capabilities: runtime.offer.capabilities, instructions: runtime.offer.instructions };
+  });
+}
+
+/** Tells the agent of `mcp` that one of its server's lists changed (when it declared that kind). */
+export function announceListChanged(mcp: Server, list: 'tools' | 'prompts' | 'resources'): void {
+  const sent = list === 'tools' ? mcp.sendToolListChanged() : list === 'prompts' ? mcp.sendPromptListChanged() : mcp.sendResourceListChanged();
+  void sent.catch(() => {});
 }

@@ -14,6 +14,9 @@ function endedKey(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
 
+/** The lists whose changes agents are told of (`notifications/<list>/list_changed`). */
+export type AgentListName = 'tools' | 'prompts' | 'resources';
+
 export interface AgentSession {
   readonly id: string;
   readonly serverId: string;
@@ -22,8 +25,8 @@ export interface AgentSession {
   lastSeen: number;
   /** Serves one HTTP request of this session (`body` already parsed for POST). */
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
-  /** Tells the agent the server's tool list changed. */
-  notifyToolsChanged(): void;
+  /** Tells the agent one of the server's lists changed. */
+  notifyListChanged(list: AgentListName): void;
   /** Closes the session's transport and server. */
   close(): Promise<void>;
 }
@@ -97,7 +100,7 @@ export class SessionTable {
     return false;
   }
 
-  /** Sessions of one server (to announce tool list changes). */
+  /** Sessions of one server (to announce list changes). */
   *ofServer(serverId: string): Iterable<AgentSession> {
     for (const s of this.#sessions.values()) if (s.serverId === serverId) yield s;
   }

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
-import { createAgentServer } from './agent-server.ts';
+import { announceListChanged, createAgentServer } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 
 export async function handleSseStream(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, serverRef: string): Promise<void> {
@@ -23,7 +23,7 @@ export async function handleSseStream(ctx: ProxyContext, req: IncomingMessage, r
     transport: 'sse',
     lastSeen: Date.now(),
     handle: (rq, rs, b) => transport.handlePostMessage(rq, rs, b),
-    notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
+    notifyListChanged: (list) => announceListChanged(mcp, list),
     close: () => mcp.close(),
   });
   transport.onclose = () => ctx.sessions.delete(id);

@@ -14,7 +14,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
 import type { AgentIdentity } from '../registry/types.ts';
-import { createAgentServer, type AgentSessionState } from './agent-server.ts';
+import { announceListChanged, createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
 import { restoreInitializedSession } from './sdk-session-restore.ts';
@@ -74,7 +74,7 @@ async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: A
     handle: async (rq, rs, b) => {
       if (!(await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
     },
-    notifyToolsChanged: () => void mcp.sendToolListChanged().catch(() => {}),
+    notifyListChanged: (list) => announceListChanged(mcp, list),
     close: () => transport.close(),
   };
   transport.onclose = () => ctx.sessions.delete(id);

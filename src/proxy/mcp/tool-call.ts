@@ -20,7 +20,6 @@
  *   `JsonRpcError` `-32042` (URLElicitationRequired) carrying it.
  * - the caller cancelled (`signal` aborted) → rejects with the abort reason; nothing is answered.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClientCapabilities, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -35,6 +34,7 @@ import { UpstreamFailure } from '../upstream/errors.ts';
 import type { UpstreamPool } from '../upstream/pool.ts';
 import { mayAccess } from './agent-auth.ts';
 import { refusalFor } from './agent-requests.ts';
+import { acceptsUrlElicitation, urlElicitationRequired } from './consent-elicitation.ts';
 import { logFilter } from './log-level.ts';
 
 export type CallTransport = 'streamable-http' | 'sse' | 'invoke';
@@ -155,12 +155,7 @@ export class ToolCalls {
     if (err instanceof JsonRpcError) return { outcome: 'rpc_error', code: String(err.code), error: err, result: {} };
     if (err instanceof ConsentRequiredError) {
       const gateway = gatewayName ?? err.gatewayId;
-      if ((req.clientCapabilities?.()?.elicitation as { url?: object } | undefined)?.url) {
-        // MCP URL elicitation (2025-11-25): the client shows the link and the user retries.
-        const message = `Connect your account for ${gateway}: approve access, then retry.`;
-        const error = new JsonRpcError(-32042, `Authorization required for gateway ${gateway}`, { elicitations: [{ mode: 'url', elicitationId: randomUUID(), url: err.consentUrl, message }] });
-        return { outcome: 'consent_required', code: err.code, error, result: {} };
-      }
+      if (acceptsUrlElicitation(req.clientCapabilities?.())) return { outcome: 'consent_required', code: err.code, error: urlElicitationRequired(gateway, err.consentUrl), result: {} };
       const text = `Authorization required: gateway ${gateway} needs your consent before its tools can act for you. Open ${err.consentUrl} , approve access, then retry this call.`;
       return { outcome: 'consent_required', code: err.code, result: errorResult(text, { code: err.code, consentUrl: err.consentUrl }) };
     }

@@ -1,5 +1,6 @@
 /**
- * The audit trail: one structured log line per tool invocation, and the matching metrics.
+ * The audit trail: one structured log line per tool invocation (and per prompt, resource or
+ * completion request), and the matching metrics.
  * Contains who, where, which tool, the outcome and the duration — never argument values, never
  * tokens.
  */
@@ -24,6 +25,28 @@ export interface AuditRecord {
   code?: string;
   durationMs: number;
   transport: 'streamable-http' | 'sse' | 'invoke';
+}
+
+/** How a prompt, resource or completion request ended (`mcp/catalog-requests.ts`). */
+export type RequestOutcome = 'ok' | 'rpc_error' | 'unknown_name' | 'unavailable' | 'consent_required' | 'auth_error' | 'timeout' | 'cancelled' | 'forbidden';
+
+/** One prompt, resource or completion request an agent made through a virtual server. */
+export interface RequestAuditRecord {
+  user: string;
+  serverId: string;
+  server: string;
+  gatewayId: string | undefined;
+  gateway: string | undefined;
+  /** The MCP method, e.g. `resources/read`. */
+  method: string;
+  /** What it named as served: a prompt name, a resource URI or URI template (at most 200 characters). */
+  name: string;
+  /** The upstream's name for it (a prompt's original name). */
+  upstreamName: string | undefined;
+  outcome: RequestOutcome;
+  code?: string;
+  durationMs: number;
+  transport: 'streamable-http' | 'sse';
 }
 
 /** The metric children of one (server, gateway, tool), resolved once: label hashing is per call otherwise. */
@@ -63,6 +86,14 @@ export class Audit {
     calls.inc();
     series.latency.observe(r.durationMs / 1000);
     if (r.outcome !== 'ok') this.#metrics.toolErrors.inc({ ...series.labels, code: this.#codes.of(r.code ?? r.outcome) });
+  }
+
+  /** Audits a prompt, resource or completion request (log line + `mcp_gitops_requests_total` and its duration). */
+  request(r: RequestAuditRecord): void {
+    this.#log.info({ event: 'mcp_request', ...r, durationMs: Math.round(r.durationMs * 1000) / 1000 }, 'mcp request');
+    const labels = { server: r.server, gateway: r.gateway ?? '', method: r.method };
+    this.#metrics.requests.inc({ ...labels, outcome: r.outcome });
+    this.#metrics.requestLatency.observe(labels, r.durationMs / 1000);
   }
 
   #seriesOf(server: string, gateway: string, tool: string): ToolSeries {

@@ -124,10 +124,23 @@ export class GatewayRuntime {
    * disabled or its session is down; `ConsentRequiredError` when the user must consent first.
    */
   async callTool(user: AgentIdentity | undefined, params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> }, options: CallOptions): Promise<Record<string, unknown>> {
+    return this.requestSession(user).callTool(params, { ...options, timeoutMs: options.timeoutMs ?? this.callTimeoutMs });
+  }
+
+  /**
+   * The session `user`'s requests go through (prompts, resources, completions, subscriptions, as
+   * tool calls): fails fast with `UpstreamFailure` when the gateway is disabled or removed.
+   */
+  requestSession(user: AgentIdentity | undefined): UpstreamSession {
     const name = this.registration.spec.name;
     if (!this.registration.spec.enabled) throw new UpstreamFailure('ERR_GATEWAY_DISABLED', name, `gateway ${name} is disabled`);
     if (this.#closed) throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', name, `gateway ${name} was removed`);
-    return this.sessionFor(user).callTool(params, { ...options, timeoutMs: options.timeoutMs ?? this.#opts.callTimeoutMs ?? 300_000 });
+    return this.sessionFor(user);
+  }
+
+  /** Deadline of a request without upstream activity, ms. */
+  get callTimeoutMs(): number {
+    return this.#opts.callTimeoutMs ?? 300_000;
   }
 
   /**

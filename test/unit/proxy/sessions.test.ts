@@ -9,7 +9,7 @@ afterEach(async () => {
 });
 
 function session(id: string, lastSeen = Date.now()): AgentSession & { closed: boolean } {
-  const s = { id, serverId: 'vs', user: 'u', transport: 'streamable-http' as const, lastSeen, closed: false, handle: async () => {}, notifyToolsChanged: () => {}, close: async () => void (s.closed = true) };
+  const s = { id, serverId: 'vs', user: 'u', transport: 'streamable-http' as const, lastSeen, closed: false, handle: async () => {}, notifyListChanged: () => {}, close: async () => void (s.closed = true) };
   return s;
 }
 

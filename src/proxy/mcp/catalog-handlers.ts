@@ -1,0 +1,76 @@
+/**
+ * The two shapes of agent request handler the catalog methods share, installed on an agent
+ * session's SDK `Server` with `setRawRequestHandler` (params read here, results verbatim):
+ * - `installList`: a paginated list of what the virtual server serves (`list-pages.ts`).
+ * - `installForward`: a request routed to the one gateway that owns what it names, through the
+ *   catalog-request core (`catalog-requests.ts`: access, identity, audit, error model).
+ * Malformed params are answered `-32602` naming the field.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { z } from 'zod';
+import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
+import type { ProxyContext } from '../context.ts';
+import { ProxyError } from '../errors.ts';
+import type { AgentIdentity } from '../registry/types.ts';
+import type { CatalogRequest } from './catalog-requests.ts';
+import type { ListName } from './list-pages.ts';
+import { handlerIdentity } from './request-identity.ts';
+import { setRawRequestHandler, type RawHandlerExtra } from './sdk-raw-handler.ts';
+
+/** One agent session, as its handlers see it. */
+export interface AgentScope {
+  readonly ctx: ProxyContext;
+  readonly mcp: Server;
+  readonly serverId: string;
+  readonly owner: AgentIdentity;
+  readonly transport: 'streamable-http' | 'sse';
+}
+
+type Params = Record<string, unknown>;
+
+/** The request's params as an object (absent = `{}`); `-32602` when they are something else. */
+function paramsOf(request: { params?: unknown }): Params {
+  const p = request.params ?? {};
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new ProxyError('ERR_VALIDATION', 'params: must be an object');
+  return p as Params;
+}
+
+/** `params[field]` as a non-empty string, or `-32602` naming the field. */
+export function stringParam(params: Params, field: string, where = field): string {
+  const v = params[field];
+  if (typeof v !== 'string' || v === '') throw new ProxyError('ERR_VALIDATION', `${where}: required, a non-empty string`);
+  return v;
+}
+
+const methodSchema = (method: string) => z.looseObject({ method: z.literal(method), params: z.unknown().optional() });
+
+/** Installs `method` answering one page of `items(served)` in a field named `list`. */
+export function installList<T>(scope: AgentScope, method: string, list: ListName, items: (served: ResolvedCatalogServer) => readonly T[], key: (item: T) => string, show: (item: T) => unknown): void {
+  setRawRequestHandler(scope.mcp, methodSchema(method), async (request) => {
+    const params = paramsOf(request);
+    const server = scope.ctx.toolCalls.server(scope.serverId);
+    const all = items(scope.ctx.catalog.resolve(server));
+    const { page, nextCursor } = scope.ctx.listPages.page(server.id, list, all, key, params.cursor);
+    return { [list]: page.map(show), ...(nextCursor === undefined ? {} : { nextCursor }) };
+  });
+}
+
+/** What a forwarded request names and how it is routed (`CatalogRequest` without the session's part). */
+export type Forwarded = Pick<CatalogRequest, 'name' | 'route'> & Partial<Pick<CatalogRequest, 'exchange'>>;
+
+/** Installs `method` forwarding to the gateway `forwarded(params)` routes it to. */
+export function installForward(scope: AgentScope, method: string, forwarded: (params: Params, extra: RawHandlerExtra) => Forwarded): void {
+  setRawRequestHandler(scope.mcp, methodSchema(method), async (request, extra) => {
+    const params = paramsOf(request);
+    return scope.ctx.catalogRequests.forward({
+      serverId: scope.serverId,
+      identity: handlerIdentity(extra, scope.owner),
+      transport: scope.transport,
+      method,
+      signal: extra.signal,
+      notify: (n) => extra.sendNotification(n as never),
+      clientCapabilities: () => scope.mcp.getClientCapabilities(),
+      ...forwarded(params, extra),
+    });
+  });
+}

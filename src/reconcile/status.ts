@@ -93,7 +93,11 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
     if (authType === 'None') set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: 'no credentials required' });
     else if (consentFlow) {
       if (authorizedUsers > 0) set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: `${authorizedUsers} user${authorizedUsers === 1 ? ' has' : 's have'} consented` });
-      else set({ type: ConditionType.Authorized, status: 'False', reason: Reason.ConsentRequired, message: 'no user has consented yet; tools are discovered after the first consent' });
+      else {
+        // The proxy says why no stored consent is usable (e.g. users must reconnect after a retarget).
+        const reconnect = reads.find((r) => r.lastError !== null && /must reconnect/.test(r.lastError))?.lastError;
+        set({ type: ConditionType.Authorized, status: 'False', reason: Reason.ConsentRequired, message: reconnect ?? 'no user has consented yet; tools are discovered after the first consent' });
+      }
     } else if (rejected) set({ type: ConditionType.Authorized, status: 'False', reason: Reason.Unauthorized, message: rejected.lastError ?? 'credentials rejected' });
     else if (!unreachable && !unchecked) set({ type: ConditionType.Authorized, status: 'True', reason: Reason.Succeeded, message: 'credentials accepted' });
     else set({ type: ConditionType.Authorized, status: 'Unknown', reason: Reason.Progressing, message: 'not checked yet' });

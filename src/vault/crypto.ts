@@ -5,16 +5,20 @@
  *
  * Sealed format (one line, ASCII, dot separated, base64url without padding):
  *
- *     v1.<kid>.<iv 12 bytes>.<ciphertext>.<tag 16 bytes>
+ *     v2.<kid>.<generation>.<iv 12 bytes>.<ciphertext>.<tag 16 bytes>
  *
- * The version and key id are authenticated too (they are prefixed to the AAD), so a record cannot be
- * relabelled to another key or format.
+ * The format, key id and generation are authenticated too (they are part of the AAD), so a record
+ * cannot be relabelled to another key, format or generation. The generation (a decimal counter the
+ * vault raises on every write of a record) lets the vault refuse an older ciphertext written back
+ * over a newer one. Records of the first format, `v1.<kid>.<iv>.<ciphertext>.<tag>` (AAD without a
+ * generation), still open, as generation 0; every write produces `v2`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { VaultError } from './errors.ts';
 import type { Keyring } from './keyring.ts';
 
-const FORMAT = 'v1';
+const FORMAT = 'v2';
+const LEGACY_FORMAT = 'v1';
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -28,34 +32,54 @@ export interface SealContext {
   purpose: string;
 }
 
-function aadFor(kid: string, context: SealContext): Buffer {
+function aadFor(format: string, kid: string, generation: number, context: SealContext): Buffer {
   // JSON of an array: unambiguous for any characters in the parts (no separator injection).
-  return Buffer.from(
-    JSON.stringify([FORMAT, kid, context.purpose, context.namespace, context.gatewayId, context.user]),
-    'utf8',
-  );
+  const head = format === LEGACY_FORMAT ? [format, kid] : [format, kid, generation];
+  return Buffer.from(JSON.stringify([...head, context.purpose, context.namespace, context.gatewayId, context.user]), 'utf8');
+}
+
+/** The parts of a sealed value, either format; undefined when it is neither. */
+function partsOf(sealed: string): { format: string; kid: string; generation: number; iv: string; ciphertext: string; tag: string } | undefined {
+  const parts = sealed.split('.');
+  if (parts.length === 5 && parts[0] === LEGACY_FORMAT) {
+    const [format, kid, iv, ciphertext, tag] = parts as [string, string, string, string, string];
+    return { format, kid, generation: 0, iv, ciphertext, tag };
+  }
+  if (parts.length === 6 && parts[0] === FORMAT && /^(0|[1-9][0-9]{0,14})$/.test(parts[2]!)) {
+    const [format, kid, generation, iv, ciphertext, tag] = parts as [string, string, string, string, string, string];
+    return { format, kid, generation: Number(generation), iv, ciphertext, tag };
+  }
+  return undefined;
 }
 
 /**
- * Encrypts `plaintext` with the keyring's active key.
+ * Encrypts `plaintext` with the keyring's active key as generation `generation` (default 0) of its record.
  *
  * @example
- *   const sealed = seal(keyring, Buffer.from(json), { namespace, gatewayId, user, purpose: 'tokens' });
+ *   const sealed = seal(keyring, Buffer.from(json), { namespace, gatewayId, user, purpose: 'tokens' }, 7);
  */
-export function seal(keyring: Keyring, plaintext: Uint8Array, context: SealContext): string {
+export function seal(keyring: Keyring, plaintext: Uint8Array, context: SealContext, generation = 0): string {
+  if (!Number.isSafeInteger(generation) || generation < 0) throw new RangeError(`seal: generation must be a non-negative integer, got ${generation}`);
   const { kid, key } = keyring.active;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(aadFor(kid, context));
+  cipher.setAAD(aadFor(FORMAT, kid, generation, context));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return [FORMAT, kid, iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
+  return [FORMAT, kid, String(generation), iv.toString('base64url'), ciphertext.toString('base64url'), tag.toString('base64url')].join('.');
 }
 
 /** The key id a sealed value names, without opening it (for lazy re-sealing decisions). */
 export function sealedKid(sealed: string): string | undefined {
-  const parts = sealed.split('.');
-  return parts.length === 5 && parts[0] === FORMAT ? parts[1] : undefined;
+  return partsOf(sealed)?.kid;
+}
+
+/**
+ * The generation a sealed value names (0 for the first format), without opening it. Authentic only
+ * once {@link open} has succeeded on the same value.
+ */
+export function sealedGeneration(sealed: string): number | undefined {
+  return partsOf(sealed)?.generation;
 }
 
 /**
@@ -65,15 +89,16 @@ export function sealedKid(sealed: string): string | undefined {
  * `where` names the record in error messages (never the content).
  */
 export function open(keyring: Keyring, sealed: string, context: SealContext, where: string): Buffer {
-  const parts = sealed.split('.');
-  if (parts.length !== 5 || parts[0] !== FORMAT) {
+  const parsed = partsOf(sealed);
+  if (parsed === undefined) {
+    const parts = sealed.split('.');
     throw new VaultError(
       'ERR_VAULT_RECORD_MALFORMED',
-      `token record ${where}: expected "${FORMAT}.<kid>.<iv>.<ciphertext>.<tag>", got ${parts.length} parts` +
-        (parts[0] === FORMAT ? '' : ` with an unknown format tag`),
+      `token record ${where}: expected "${FORMAT}.<kid>.<generation>.<iv>.<ciphertext>.<tag>" (or "${LEGACY_FORMAT}.<kid>.<iv>.<ciphertext>.<tag>"), got ${parts.length} parts` +
+        (parts[0] === FORMAT || parts[0] === LEGACY_FORMAT ? '' : ` with an unknown format tag`),
     );
   }
-  const [, kid, ivText, ciphertextText, tagText] = parts as [string, string, string, string, string];
+  const { format, kid, generation, iv: ivText, ciphertext: ciphertextText, tag: tagText } = parsed;
   const key = keyring.get(kid);
   if (key === undefined) {
     throw new VaultError(
@@ -91,7 +116,7 @@ export function open(keyring: Keyring, sealed: string, context: SealContext, whe
   }
   try {
     const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(aadFor(kid, context));
+    decipher.setAAD(aadFor(format, kid, generation, context));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertextText, 'base64url')), decipher.final()]);
   } catch (cause) {

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { open, seal, sealedKid } from './crypto.ts';
+import { open, seal, sealedGeneration, sealedKid } from './crypto.ts';
 import { isVaultError, VaultError } from './errors.ts';
 import type { Keyring } from './keyring.ts';
 import type { RecordLocation, RecordStore, SealedRecord, VersionedRecord } from './record-store.ts';
@@ -44,6 +44,8 @@ export class EncryptedTokenVault implements TokenVault {
   readonly #inFlight = new Map<string, Promise<TokenEntry | undefined>>();
   readonly #readCacheMs: number;
   readonly #cache = new Map<string, { entry: TokenEntry; until: number }>();
+  /** Highest generation read or written per record: an older ciphertext written back is refused. */
+  readonly #seen = new Map<string, number>();
 
   constructor(options: EncryptedTokenVaultOptions) {
     this.#store = options.store;
@@ -67,12 +69,23 @@ export class EncryptedTokenVault implements TokenVault {
   async put(ref: TokenRef, tokens: StoredTokenSetInput, options: PutOptions = {}): Promise<TokenEntry> {
     const location = locate(ref);
     const parsed = StoredTokenSet.parse(tokens);
-    const record = this.#seal(ref, location, parsed);
+    const current = options.ifVersion === null ? undefined : await this.#store.read(location);
+    const generation = nextGeneration(current === undefined ? 0 : (sealedGeneration(current.tokens) ?? 0), this.#seen.get(cacheKey(ref)) ?? 0);
+    const record = this.#seal(ref, location, parsed, generation);
     this.#cache.delete(cacheKey(ref));
     const version = await this.#store.write(location, record, options.ifVersion);
-    const entry = { ref, tokens: parsed, version, kid: this.#keyring.active.kid };
+    const entry = { ref, tokens: parsed, version, kid: this.#keyring.active.kid, generation };
+    this.#noteGeneration(ref, generation);
     this.#remember(ref, entry);
     return entry;
+  }
+
+  #noteGeneration(ref: TokenRef, generation: number): void {
+    const key = cacheKey(ref);
+    const seen = this.#seen.get(key) ?? 0;
+    this.#seen.delete(key);
+    if (this.#seen.size >= CACHE_MAX) this.#seen.delete(this.#seen.keys().next().value as string);
+    this.#seen.set(key, Math.max(seen, generation));
   }
 
   async delete(ref: TokenRef): Promise<boolean> {
@@ -214,27 +227,30 @@ export class EncryptedTokenVault implements TokenVault {
   /** Stores `tokens` and drops the lease. The new tokens are never lost to a conflict. */
   async #release(ref: TokenRef, location: RecordLocation, tokens: StoredTokenSet, leasedVersion: string, before: TokenEntry): Promise<TokenEntry> {
     let expected: string | undefined = leasedVersion;
+    let generation = nextGeneration(before.generation, 0);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const version = await this.#store.write(location, this.#seal(ref, location, tokens), expected);
-        return { ref, tokens, version, kid: this.#keyring.active.kid };
+        const version = await this.#store.write(location, this.#seal(ref, location, tokens, generation), expected);
+        this.#noteGeneration(ref, generation);
+        return { ref, tokens, version, kid: this.#keyring.active.kid, generation };
       } catch (error) {
         if (!isVaultError(error, 'ERR_VAULT_CONFLICT')) throw error;
         // Our lease was overrun (it expired, or a new consent was stored). A newer consent wins;
         // otherwise our freshly rotated tokens are the only valid ones: store them regardless.
         const current = await this.get(ref).catch(() => undefined);
         // Deleted meanwhile (the user disconnected, the gateway went away): do not resurrect it.
-        if (current === undefined) return { ref, tokens, version: '', kid: this.#keyring.active.kid };
+        if (current === undefined) return { ref, tokens, version: '', kid: this.#keyring.active.kid, generation };
         if (current.tokens.obtainedAt > before.tokens.obtainedAt) return current;
         expected = current.version;
+        generation = nextGeneration(current.generation, 0);
       }
     }
     throw new VaultError('ERR_VAULT_CONFLICT', `token record ${this.#store.describe(location)}: could not store refreshed tokens after 5 attempts`);
   }
 
-  #seal(ref: TokenRef, location: RecordLocation, tokens: StoredTokenSet): SealedRecord {
+  #seal(ref: TokenRef, location: RecordLocation, tokens: StoredTokenSet, generation: number): SealedRecord {
     return {
-      tokens: seal(this.#keyring, Buffer.from(JSON.stringify(tokens), 'utf8'), tokensContext(ref)),
+      tokens: seal(this.#keyring, Buffer.from(JSON.stringify(tokens), 'utf8'), tokensContext(ref), generation),
       subject: seal(this.#keyring, Buffer.from(ref.user, 'utf8'), subjectContext(location)),
       state: tokens.reconnectNeeded ? 'reconnect-needed' : 'active',
     };
@@ -253,8 +269,28 @@ export class EncryptedTokenVault implements TokenVault {
     if (!parsed.success) {
       throw new VaultError('ERR_VAULT_RECORD_MALFORMED', `token record ${where}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     }
-    return { ref, tokens: parsed.data, version: record.version, kid: sealedKid(record.tokens) ?? '' };
+    // Authentic now (the generation is part of the AAD the record just opened with).
+    const generation = sealedGeneration(record.tokens) ?? 0;
+    const seen = this.#seen.get(cacheKey(ref)) ?? 0;
+    if (generation < seen) {
+      throw new VaultError(
+        'ERR_VAULT_STALE_RECORD',
+        `token record ${where} is generation ${generation}, older than generation ${seen} this replica already read or wrote: an old copy was written back over a newer one; refusing it (the user must connect again if the newer record is gone)`,
+      );
+    }
+    this.#noteGeneration(ref, generation);
+    return { ref, tokens: parsed.data, version: record.version, kid: sealedKid(record.tokens) ?? '', generation };
   }
+}
+
+/**
+ * The generation of a record's next write: above the stored one and any this process has seen, and
+ * at least the current time in ms, so a record deleted and stored again (a Disconnect, then a new
+ * consent, perhaps on another replica) still outranks every copy of the old one. The stored
+ * generation is read unauthenticated: a forged high number only raises ours.
+ */
+function nextGeneration(stored: number, seen: number, now = Date.now()): number {
+  return Math.max(stored + 1, seen + 1, now);
 }
 
 function cacheKey(ref: TokenRef): string {

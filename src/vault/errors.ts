@@ -16,6 +16,8 @@ export type VaultErrorCode =
   | 'ERR_VAULT_DECRYPT'
   /** A stored record is not in a format this version understands. */
   | 'ERR_VAULT_RECORD_MALFORMED'
+  /** A record older (by generation) than one this process already read or wrote: a stale copy was written back. */
+  | 'ERR_VAULT_STALE_RECORD'
   /** Compare-and-swap lost: the record changed since it was read. Re-read and decide again. */
   | 'ERR_VAULT_CONFLICT'
   /** Waited longer than the lease for another replica's refresh to finish. */

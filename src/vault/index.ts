@@ -6,7 +6,7 @@
  *   const vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring });
  *   await vault.put({ namespace, gatewayId, user }, { accessToken, obtainedAt: Date.now() });
  */
-export { seal, open, sealedKid, type SealContext } from './crypto.ts';
+export { seal, open, sealedKid, sealedGeneration, type SealContext } from './crypto.ts';
 export { VaultError, VaultConflictError, isVaultError, type VaultErrorCode } from './errors.ts';
 export { Keyring, type VaultKey } from './keyring.ts';
 export { loadKeyringFile, writeKeyringFile, rotateKeyringFile, loadKeyringSecret, KEYRING_SECRET_KEY } from './key-sources.ts';

@@ -20,6 +20,12 @@ export const StoredTokenSet = z.object({
   lastError: z.string().optional(),
   /** The refresh token was rejected: the user must consent again. */
   reconnectNeeded: z.boolean().default(false),
+  /**
+   * Where these tokens were issued (the OAuth layer's fingerprint: issuer, token endpoint, client id,
+   * resource, audience, upstream origin; non-secret). Sealed with the tokens, so it cannot be changed
+   * without the key. Absent on records stored before bindings existed (adopted on their next use).
+   */
+  binding: z.record(z.string(), z.string()).optional(),
 });
 export type StoredTokenSet = z.infer<typeof StoredTokenSet>;
 export type StoredTokenSetInput = z.input<typeof StoredTokenSet>;

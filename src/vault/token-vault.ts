@@ -19,6 +19,8 @@ export interface TokenEntry {
   version: string;
   /** Key id the record is sealed with (differs from the active one until its next write). */
   kid: string;
+  /** The record's generation (authenticated; raised on every write). 0 for records of the first format. */
+  generation: number;
 }
 
 export interface PutOptions {

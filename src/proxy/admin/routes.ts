@@ -108,7 +108,9 @@ function findServer(ctx: ProxyContext, ref: string) {
 function readGateway(ctx: ProxyContext, id: string) {
   const g = ctx.store.gateways.get(id)!;
   const rt = ctx.pool.get(id);
-  return gatewayRead(g, rt, ctx.credentials.authorizedUsers?.(g) ?? rt?.userSessions ?? 0);
+  const read = gatewayRead(g, rt, ctx.credentials.authorizedUsers?.(g) ?? rt?.userSessions ?? 0);
+  const note = read.toolCount === 0 ? ctx.credentials.consentNote?.(g) : undefined;
+  return note === undefined ? read : { ...read, lastError: note };
 }
 
 /** The path id of a PUT: a 32-hex id (dashed UUIDs normalised). */

@@ -112,10 +112,17 @@ export function plainReason(lastError: string | undefined): string {
   return lastError.endsWith('.') ? lastError : `${lastError}.`;
 }
 
-const UNREADABLE = new Set(['ERR_VAULT_DECRYPT', 'ERR_VAULT_UNKNOWN_KID', 'ERR_VAULT_RECORD_MALFORMED']);
+const UNREADABLE = new Set(['ERR_VAULT_DECRYPT', 'ERR_VAULT_UNKNOWN_KID', 'ERR_VAULT_RECORD_MALFORMED', 'ERR_VAULT_STALE_RECORD']);
 
 /** Every row for `identity`: one vault read per reachable gateway. */
-export async function loadConnections(vault: TokenVault, view: RegistrationsView, identity: AgentIdentity, now = Date.now()): Promise<ConnectionRow[]> {
+export async function loadConnections(
+  vault: TokenVault,
+  view: RegistrationsView,
+  identity: AgentIdentity,
+  now = Date.now(),
+  /** Checks a stored entry against where the gateway points now (a retargeted gateway's record turns reconnect-needed). */
+  checkBinding?: (gateway: GatewayRegistration, entry: TokenEntry) => Promise<TokenEntry>,
+): Promise<ConnectionRow[]> {
   return Promise.all(
     reachableGateways(view, identity).map(async ({ gateway, servers }) => {
       let stored: TokenEntry | undefined | Error;
@@ -127,6 +134,8 @@ export async function loadConnections(vault: TokenVault, view: RegistrationsView
         if (!isVaultError(error) || !UNREADABLE.has(error.code)) throw error;
         stored = error;
       }
+      // A provider that cannot be resolved right now leaves the row as stored.
+      if (stored !== undefined && !(stored instanceof Error) && checkBinding) stored = await checkBinding(gateway, stored).catch(() => stored as TokenEntry);
       return describeConnection(gateway, servers, stored, now);
     }),
   );

@@ -88,7 +88,7 @@ async function get(deps: RouteDeps, req: IncomingMessage, res: ServerResponse, u
     if (signedIn === undefined) return sendPage(res, 200, signedOutPage(), HEADERS);
     const { id, session } = signedIn;
     const now = Date.now();
-    const rows = await loadConnections(deps.vault, registrations(), identity(session), now);
+    const rows = await loadConnections(deps.vault, registrations(), identity(session), now, deps.relay.credentials?.checkBinding?.bind(deps.relay.credentials));
     const flash = session.flash;
     if (flash !== undefined) {
       session.flash = undefined;
@@ -181,8 +181,13 @@ async function disconnect(deps: RouteDeps, gateway: GatewayRegistration, user: s
   let outcome: RevocationOutcome = { kind: 'unsupported' };
   if (entry !== undefined && deps.relay.resolveProvider) {
     try {
-      const provider = await deps.relay.resolveProvider(gateway);
-      outcome = await revokeAtProvider(provider.config, entry.tokens, provider.tokenParams);
+      // Revocation sends the token: only to the provider that issued it.
+      const problem = await deps.relay.credentials?.bindingProblem?.(gateway, entry.tokens);
+      if (problem !== undefined) outcome = { kind: 'failed', reason: 'the service was retargeted since you connected, so the authorization was not sent to its new provider' };
+      else {
+        const provider = await deps.relay.resolveProvider(gateway);
+        outcome = await revokeAtProvider(provider.config, entry.tokens, provider.tokenParams);
+      }
     } catch {
       outcome = { kind: 'failed', reason: 'the provider could not be found' };
     }

@@ -28,6 +28,7 @@ import { sendErrorPage, sendInterstitial, sendRedirect, sendSuccessPage, sendWro
 import type { PendingStore } from './pending-store.ts';
 import type { ProviderResolver } from './provider.ts';
 import { verifyTicket, type VerifiedTicket } from './ticket.ts';
+import { bindingOf } from './token-binding.ts';
 import { storedTokens } from './token-response.ts';
 
 export const AUTHORIZE_PATH = '/oauth/authorize/';
@@ -204,7 +205,9 @@ async function callback(req: IncomingMessage, res: ServerResponse, url: URL, opt
     );
   }
   const user: AgentIdentity = { user: pending.user, groups: [] };
-  await options.vault.put({ namespace: gateway.spec.namespace, gatewayId: gateway.id, user: pending.user }, storedTokens(response, provider.scope));
+  // Bound to where they were issued: never sent anywhere else (token-binding.ts).
+  const tokens = { ...storedTokens(response, provider.scope), binding: bindingOf(gateway, provider) };
+  await options.vault.put({ namespace: gateway.spec.namespace, gatewayId: gateway.id, user: pending.user }, tokens);
   options.logger?.info({ gatewayId: gateway.id, user: pending.user }, 'oauth consent stored');
   await options.onConsented?.(gateway, user);
   res.setHeader('set-cookie', signIn.cookie(cookieName, undefined));

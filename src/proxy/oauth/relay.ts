@@ -106,6 +106,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     getGateway: (id) => bound().getGateway(id),
     signIn: () => bound().signIn,
     onConsented: async (gateway, user) => {
+      credentials.consented(gateway, user.user);
       await credentials.recount(gateway).catch(() => {});
       const refresh = bound().refreshGateway;
       if (!refresh) return;

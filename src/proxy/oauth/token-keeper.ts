@@ -47,8 +47,20 @@ export function startTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
         result.failed++;
         continue;
       }
-      for (const entry of entries) {
-        if (entry.tokens.reconnectNeeded || !entry.tokens.refreshToken) continue;
+      for (const listed of entries) {
+        let entry;
+        try {
+          // A gateway retargeted since the consent: the record turns reconnect-needed, nothing is sent.
+          entry = await options.credentials.checkBinding(gateway, listed);
+        } catch {
+          result.failed++;
+          continue;
+        }
+        if (entry.tokens.reconnectNeeded) {
+          if (!listed.tokens.reconnectNeeded) result.reconnectNeeded++;
+          continue;
+        }
+        if (!entry.tokens.refreshToken) continue;
         const isFresh = (t: StoredTokenSet) => Date.now() - (t.lastRefreshedAt ?? t.obtainedAt) < refreshAfterMs;
         if (isFresh(entry.tokens)) continue;
         try {

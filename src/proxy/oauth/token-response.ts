@@ -21,6 +21,8 @@ export function storedTokens(response: TokenResponse, requestedScope: string, pr
     obtainedAt: previous?.obtainedAt ?? now,
     ...(previous ? { lastRefreshedAt: now } : {}),
     ...(previous?.lastUsedAt !== undefined ? { lastUsedAt: previous.lastUsedAt } : {}),
+    // A refresh keeps where the tokens were issued (checked before the refresh token was sent).
+    ...(previous?.binding !== undefined ? { binding: previous.binding } : {}),
     reconnectNeeded: false,
   };
 }

@@ -20,6 +20,7 @@ import { ConsentRequiredError, staticCredentials, UpstreamAuthError, type Upstre
 import type { ClientCredentialsCache } from './client-credentials.ts';
 import { describeProviderFailure, oauthErrorCode, relayErrorIn } from './errors.ts';
 import type { ProviderResolver } from './provider.ts';
+import { bindingOf, bindingProblem, isRetargetReason, TokenBindingError } from './token-binding.ts';
 import { storedTokens } from './token-response.ts';
 
 export interface OAuthCredentialsOptions {
@@ -45,6 +46,8 @@ const COUNT_TTL_MS = 5_000;
 export class OAuthCredentials implements UpstreamCredentials {
   readonly #o: OAuthCredentialsOptions;
   readonly #counts = new Map<string, { value: number; at: number; pending?: Promise<number> }>();
+  /** Per gateway and spec: users whose tokens were issued for another target, and why (status only). */
+  readonly #retargeted = new Map<string, { specHash: string; users: Set<string>; reason?: string; scanned: boolean }>();
 
   constructor(options: OAuthCredentialsOptions) {
     this.#o = options;
@@ -74,6 +77,32 @@ export class OAuthCredentials implements UpstreamCredentials {
     return cached?.value ?? 0;
   }
 
+  consentNote(gateway: GatewayRegistration): string | undefined {
+    if (gateway.spec.auth_type !== 'oauth' || gateway.spec.oauth_config?.grant_type !== 'authorization_code') return this.#o.fallback?.consentNote?.(gateway);
+    const slot = this.#retargetSlot(gateway);
+    if (!slot.scanned) {
+      slot.scanned = true;
+      void this.#scanBindings(gateway).catch(() => (slot.scanned = false));
+    }
+    const n = slot.users.size;
+    return n === 0 ? undefined : `gateway ${gateway.spec.name}: ${n} user${n === 1 ? '' : 's'} must reconnect: ${slot.reason}`;
+  }
+
+  #retargetSlot(gateway: GatewayRegistration) {
+    let slot = this.#retargeted.get(gateway.id);
+    if (slot === undefined || slot.specHash !== gateway.specHash) {
+      slot = { specHash: gateway.specHash, users: new Set(), scanned: false };
+      this.#retargeted.set(gateway.id, slot);
+    }
+    return slot;
+  }
+
+  /** Checks every stored record of the gateway against where it points now (after a spec change). */
+  async #scanBindings(gateway: GatewayRegistration): Promise<void> {
+    const { entries } = await this.#o.vault.listByGateway(gateway.spec.namespace, gateway.id);
+    for (const entry of entries) await this.checkBinding(gateway, entry).catch(() => {});
+  }
+
   /** Counts consented users now (after a consent, a reconnect-needed, a deletion). */
   recount(gateway: GatewayRegistration): Promise<number> {
     const slot = this.#counts.get(gateway.id) ?? { value: 0, at: 0 };
@@ -99,6 +128,7 @@ export class OAuthCredentials implements UpstreamCredentials {
     if (entry === undefined) {
       throw consentRequired(gateway, await this.#o.consentUrl(gateway, user), `You have not authorized ${gateway.spec.name} yet. Open this link to connect your account, then retry:`);
     }
+    entry = await this.checkBinding(gateway, entry);
     if (!entry.tokens.reconnectNeeded && expiresSoon(entry.tokens, Date.now(), this.#skewMs)) {
       entry = await this.#refresh(gateway, ref, entry);
     }
@@ -110,6 +140,47 @@ export class OAuthCredentials implements UpstreamCredentials {
     return entry;
   }
 
+  /**
+   * Why `tokens` must not be sent for `gateway` as it is configured now (it was retargeted since they
+   * were issued), or undefined. Resolves the provider (cached per spec); stores nothing.
+   */
+  async bindingProblem(gateway: GatewayRegistration, tokens: StoredTokenSet): Promise<string | undefined> {
+    return bindingProblem(tokens.binding, bindingOf(gateway, await this.#o.resolver.resolve(gateway)));
+  }
+
+  /**
+   * `entry` checked against where the gateway points now. A record issued elsewhere becomes
+   * reconnect-needed (stored, with the reason); a record from before fingerprints is bound to the
+   * gateway as it is now. Either write is compare-and-swap and best effort: the returned entry is
+   * what the caller must act on.
+   */
+  async checkBinding(gateway: GatewayRegistration, entry: TokenEntry): Promise<TokenEntry> {
+    if (isRetargetReason(entry.tokens.lastError)) this.#noteRetargeted(gateway, entry.ref.user, entry.tokens.lastError!);
+    if (entry.tokens.reconnectNeeded) return entry;
+    const current = bindingOf(gateway, await this.#o.resolver.resolve(gateway));
+    const problem = bindingProblem(entry.tokens.binding, current);
+    if (problem === undefined && entry.tokens.binding !== undefined) return entry;
+    const tokens: StoredTokenSet = problem === undefined ? { ...entry.tokens, binding: current } : { ...entry.tokens, reconnectNeeded: true, lastError: problem };
+    if (problem !== undefined) {
+      this.#o.logger?.warn({ gatewayId: gateway.id, user: entry.ref.user, reason: problem }, 'oauth tokens issued for another target: not sent; user must reconnect');
+      this.#noteRetargeted(gateway, entry.ref.user, problem);
+    }
+    const stored = await this.#o.vault.put(entry.ref, tokens, { ifVersion: entry.version }).catch(() => undefined);
+    if (problem !== undefined) void this.recount(gateway).catch(() => {});
+    return stored ?? { ...entry, tokens };
+  }
+
+  /** `user` has just consented (again): they no longer count as having to reconnect. */
+  consented(gateway: GatewayRegistration, user: string): void {
+    this.#retargeted.get(gateway.id)?.users.delete(user);
+  }
+
+  #noteRetargeted(gateway: GatewayRegistration, user: string, reason: string): void {
+    const slot = this.#retargetSlot(gateway);
+    slot.users.add(user);
+    slot.reason ??= reason;
+  }
+
   async #refresh(gateway: GatewayRegistration, ref: TokenRef, entry: TokenEntry, isFresh?: (tokens: StoredTokenSet) => boolean): Promise<TokenEntry> {
     const resolver = this.#o.resolver;
     const skewMs = this.#skewMs;
@@ -118,11 +189,17 @@ export class OAuthCredentials implements UpstreamCredentials {
       async refresh(tokens) {
         if (!tokens.refreshToken) throw Object.assign(new Error('no refresh token stored'), { error: 'invalid_grant' });
         const provider = await resolver.resolve(gateway);
+        // Checked on the record read under the lease, right before the refresh token leaves.
+        const binding = bindingOf(gateway, provider);
+        const problem = bindingProblem(tokens.binding, binding);
+        if (problem !== undefined) throw new TokenBindingError(problem);
         const response = await client.refreshTokenGrant(provider.config, tokens.refreshToken, provider.tokenParams);
-        return storedTokens(response, provider.scope, tokens);
+        return { ...storedTokens(response, provider.scope, tokens), binding };
       },
       onFailure: (tokens, error) =>
-        oauthErrorCode(error) === 'invalid_grant'
+        error instanceof TokenBindingError
+          ? { ...tokens, reconnectNeeded: true, lastError: error.reason }
+          : oauthErrorCode(error) === 'invalid_grant'
           ? { ...tokens, reconnectNeeded: true, lastError: tokens.refreshToken ? RECONNECT_REASON : 'no refresh token was issued; the user must consent again' }
           : { ...tokens, lastError: `refresh failed: ${relayErrorIn(error)?.message ?? describeProviderFailure(error)}` },
     };
@@ -135,6 +212,11 @@ export class OAuthCredentials implements UpstreamCredentials {
       }
       return refreshed;
     } catch (error) {
+      if (error instanceof TokenBindingError) {
+        this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user, reason: error.reason }, 'oauth refresh token not sent: the gateway was retargeted; user must reconnect');
+        void this.recount(gateway).catch(() => {});
+        return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: error.reason } };
+      }
       if (oauthErrorCode(error) === 'invalid_grant') {
         this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user }, 'oauth refresh token rejected; user must reconnect');
         void this.recount(gateway).catch(() => {});
@@ -171,6 +253,9 @@ export class OAuthCredentials implements UpstreamCredentials {
         if (!(error instanceof ConsentRequiredError)) throw error;
       }
     }
+    for (const e of entries) if (isRetargetReason(e.tokens.lastError)) this.#noteRetargeted(gateway, e.ref.user, e.tokens.lastError!);
+    const note = this.consentNote(gateway);
+    if (note !== undefined) throw new UpstreamAuthError({ gatewayId: gateway.id, message: note });
     throw new UpstreamAuthError({ gatewayId: gateway.id, message: `gateway ${gateway.spec.name} uses per-user OAuth and no user has authorized it yet; tools are discovered after the first consent` });
   }
 

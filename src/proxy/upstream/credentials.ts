@@ -19,6 +19,12 @@ export interface UpstreamCredentials {
   headersFor(gateway: GatewayRegistration, user: AgentIdentity | undefined, signal?: AbortSignal): Promise<Record<string, string>>;
   /** How many users hold a usable token for `gateway` (reported as `authorizedUsers`). Optional. */
   authorizedUsers?(gateway: GatewayRegistration): number;
+  /**
+   * Why no consented user's token is usable for `gateway`, when the credentials know it (e.g. the
+   * gateway was retargeted since they consented); reported as the gateway's `lastError` while it has
+   * no tools. Synchronous: may answer undefined while it finds out. Optional.
+   */
+  consentNote?(gateway: GatewayRegistration): string | undefined;
 }
 
 /** The user has not consented for this gateway yet; `consentUrl` is where they can. */

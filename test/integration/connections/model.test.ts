@@ -44,7 +44,7 @@ describe('which gateways a user is shown', () => {
 
 describe('a record in words', () => {
   const tokens = (input: Record<string, unknown>) => StoredTokenSet.parse({ accessToken: 'at', obtainedAt: now - 60_000, ...input });
-  const entry = (input: Record<string, unknown>) => ({ ref: { namespace: 'mcp', gatewayId: perUser.id, user: 'alice' }, tokens: tokens(input), version: '1', kid: 'k' });
+  const entry = (input: Record<string, unknown>) => ({ ref: { namespace: 'mcp', gatewayId: perUser.id, user: 'alice' }, tokens: tokens(input), version: '1', kid: 'k', generation: 1 });
 
   it('states, never a token', () => {
     expect(describeConnection(perUser, [], undefined, now).status).toBe('not-connected');

@@ -1,5 +1,6 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Keyring, open, seal, sealedKid, VaultError } from '../../../src/vault/index.ts';
+import { Keyring, open, seal, sealedGeneration, sealedKid, VaultError } from '../../../src/vault/index.ts';
 
 const alice = { namespace: 'mcp', gatewayId: 'gw1', user: 'alice', purpose: 'tokens' };
 const bob = { ...alice, user: 'bob' };
@@ -23,7 +24,7 @@ describe('seal/open (AES-256-GCM)', () => {
 
   it('round-trips and names the key id, never showing the plaintext', () => {
     const sealed = seal(keyring, secret, alice);
-    expect(sealed).toMatch(/^v1\.k-[0-9]{8}-[0-9a-f]{6}\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/);
+    expect(sealed).toMatch(/^v2\.k-[0-9]{8}-[0-9a-f]{6}\.0\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/);
     expect(sealed).not.toContain('SECRET');
     expect(sealedKid(sealed)).toBe(keyring.active.kid);
     expect(open(keyring, sealed, alice, 'r').toString()).toBe(secret.toString());
@@ -50,7 +51,7 @@ describe('seal/open (AES-256-GCM)', () => {
       bytes[0] = bytes[0]! ^ 1;
       return bytes.toString('base64url');
     };
-    for (const index of [2, 3, 4]) {
+    for (const index of [3, 4, 5]) {
       const tampered = [...parts];
       tampered[index] = flip(tampered[index]!);
       expectCode(() => open(keyring, tampered.join('.'), alice, 'r'), 'ERR_VAULT_DECRYPT');
@@ -59,8 +60,27 @@ describe('seal/open (AES-256-GCM)', () => {
 
   it('refuses a truncated tag instead of accepting a short one', () => {
     const parts = seal(keyring, secret, alice).split('.');
-    parts[4] = Buffer.from(parts[4]!, 'base64url').subarray(0, 4).toString('base64url');
+    parts[5] = Buffer.from(parts[5]!, 'base64url').subarray(0, 4).toString('base64url');
     expectCode(() => open(keyring, parts.join('.'), alice, 'r'), 'ERR_VAULT_RECORD_MALFORMED', 'tag 16 bytes');
+  });
+
+  it('authenticates the generation: a record relabelled to another generation does not open', () => {
+    const parts = seal(keyring, secret, alice, 7).split('.');
+    expect(parts[2]).toBe('7');
+    expect(open(keyring, parts.join('.'), alice, 'r').toString()).toBe(secret.toString());
+    parts[2] = '8';
+    expectCode(() => open(keyring, parts.join('.'), alice, 'r'), 'ERR_VAULT_DECRYPT');
+  });
+
+  it('still opens records of the first format (v1, no generation in the AAD) as generation 0', () => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyring.active.key, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(JSON.stringify(['v1', keyring.active.kid, 'tokens', 'mcp', 'gw1', 'alice'])));
+    const ct = Buffer.concat([cipher.update(secret), cipher.final()]);
+    const v1 = ['v1', keyring.active.kid, iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    expect(open(keyring, v1, alice, 'r').toString()).toBe(secret.toString());
+    expect(sealedGeneration(v1)).toBe(0);
+    expectCode(() => open(keyring, v1, bob, 'r'), 'ERR_VAULT_DECRYPT');
   });
 
   it('refuses a record relabelled to another key id', () => {

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from './kube/client.ts';
+import type { Logger } from './logger.ts';
 
 export interface EventTarget {
   apiVersion: string;
@@ -29,10 +30,13 @@ export class KubeEventRecorder implements EventRecorder {
   readonly #host: string;
   #pending: Promise<unknown> = Promise.resolve();
 
-  /** `host` is the Events' `source.host`: this replica's pod name. */
-  constructor(client: KubeClient, host = 'operator') {
+  readonly #log: Logger | undefined;
+
+  /** `host` is the Events' `source.host`: this replica's pod name. A failed write is logged at debug on `log`. */
+  constructor(client: KubeClient, host = 'operator', log?: Logger) {
     this.#client = client;
     this.#host = host;
+    this.#log = log;
   }
 
   record(obj: EventTarget, type: EventType, reason: string, message: string): void {
@@ -69,7 +73,8 @@ export class KubeEventRecorder implements EventRecorder {
         },
       });
     };
-    this.#pending = this.#pending.then(write).catch(() => undefined);
+    // An Event is a courtesy (never a reason to fail a reconcile); a lost one is logged, the state is in status.
+    this.#pending = this.#pending.then(write).catch((err: unknown) => this.#log?.('debug', 'could not record an Event', { reason, object: `${namespace}/${obj.metadata.name}`, error: (err as Error).message }));
   }
 
   /** Resolves when every recorded Event was sent (or failed). */

@@ -109,7 +109,9 @@ export class LeaderElector {
     await this.#loop;
     await this.#watch.stop();
     if (this.#leading) {
-      await this.#release().catch(() => undefined);
+      await this.#release().catch((err: unknown) =>
+        this.#o.log?.('warn', 'could not release the Lease on shutdown; the next leader waits for it to expire', { lease: this.#o.name, error: (err as Error).message }),
+      );
       this.#setLeading(false);
     }
   }

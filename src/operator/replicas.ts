@@ -62,7 +62,7 @@ class ClientPool {
     let changed = false;
     for (const [ep, r] of this.#clients) {
       if (!want.has(ep)) {
-        void r.admin.close().catch(() => undefined);
+        void r.admin.close().catch(() => undefined); // a replica that left: its connections die with it either way
         this.#clients.delete(ep);
         changed = true;
       }
@@ -85,6 +85,7 @@ class ClientPool {
   }
 
   async closeAll(): Promise<void> {
+    // Shutdown: a client that fails to close holds only connections the process is about to drop.
     await Promise.all([...this.#clients.values()].map((r) => r.admin.close().catch(() => undefined)));
     this.#clients.clear();
   }

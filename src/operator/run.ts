@@ -194,7 +194,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const metrics = createMetrics();
   let kubeWrites = 0;
   const client = KubeClient.load(o.kubeconfig, { inCluster: o.inCluster, onWrite: () => kubeWrites++ });
-  const events = new KubeEventRecorder(client, o.podName ?? 'operator');
+  const events = new KubeEventRecorder(client, o.podName ?? 'operator', log);
   const targets = [proxyTarget(o, client, metrics, log, events)];
   const mgr = managerOf(o, client, metrics, log, extras);
   const c = caches(mgr, o.namespace);

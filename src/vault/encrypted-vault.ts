@@ -217,6 +217,7 @@ export class EncryptedTokenVault implements TokenVault {
         next = StoredTokenSet.parse(await refresher.refresh(entry.tokens, options.signal));
       } catch (error) {
         const failed = refresher.onFailure?.(entry.tokens, error);
+        // The refresh error is what the caller must see; a lease we fail to release expires by itself.
         await this.#release(ref, location, failed === undefined ? entry.tokens : StoredTokenSet.parse(failed), leasedVersion, entry).catch(() => {});
         throw error;
       }

@@ -96,7 +96,7 @@ export class KubeClient {
 
   /** Closes the reused connection pool. */
   async close(): Promise<void> {
-    await this.#dispatcher?.close().catch(() => undefined);
+    await this.#dispatcher?.close().catch(() => undefined); // closing at shutdown: a pool that fails to close holds nothing we still use
     this.#dispatcher = undefined;
   }
 
@@ -161,7 +161,7 @@ export async function watchStream(
     throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method: 'WATCH', path, cause });
   }
   if (!res.ok) {
-    const text = await res.text().catch(() => '');
+    const text = await res.text().catch(() => ''); // the body only enriches the error thrown below; the status is the error
     let reason = res.statusText;
     try {
       reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;

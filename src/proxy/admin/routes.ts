@@ -33,6 +33,7 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
       if (m === 'DELETE') return done(await deleteGateway(ctx, res, id));
     } else if (sub === 'tools' && subsub === 'refresh' && m === 'POST') {
       const g = findGateway(ctx, id);
+      // A failed refresh is recorded as the gateway's lastError (its status shows it); the answer below reports the gateway as it is.
       await ctx.pool.get(g.id)?.refresh().catch(() => {});
       return done(sendJson(res, 200, readGateway(ctx, g.id)));
     }
@@ -53,7 +54,7 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
         ctx.registrationsChanged();
         for (const session of [...ctx.sessions.ofServer(s.id)]) {
           ctx.sessions.delete(session.id);
-          void session.close().catch(() => {});
+          void session.close().catch(() => {}); // already removed from the table: nothing can use it, its agent reconnects
         }
         return done(sendJson(res, 200, { status: 'success', message: `Server ${s.id} deleted successfully` }));
       }

@@ -173,9 +173,10 @@ function notYours(gatewayIdValue: string): ProxyError {
 
 async function disconnect(deps: RouteDeps, gateway: GatewayRegistration, user: string): Promise<Session['flash']> {
   const ref = tokenRef(gateway, user);
+  // Read only to revoke at the provider afterwards: an unreadable record is deleted all the same, just not revoked.
   const entry = await deps.vault.get(ref).catch(() => undefined);
   const removed = await deps.vault.delete(ref);
-  await deps.relay.credentials?.recount?.(gateway).catch(() => {});
+  await deps.relay.credentials?.recount?.(gateway).catch(() => {}); // recount logs its failure; the count is a status figure
   const name = gateway.spec.name;
   if (!removed && entry === undefined) return { kind: 'ok', text: `${name} was not connected; nothing to do.` };
   let outcome: RevocationOutcome = { kind: 'unsupported' };

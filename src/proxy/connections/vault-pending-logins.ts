@@ -26,6 +26,7 @@ export class VaultPendingLogins implements PendingLogins {
     await this.#vault.putDocument(SESSIONS_NAMESPACE, LOGINS_GATEWAY, documentName(state), pending, { ifVersion: null });
     if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
       this.#lastSweep = Date.now();
+      // take() refuses expired logins anyway: a failed sweep only leaves garbage the next sweep removes.
       void this.#sweep().catch(() => {});
     }
   }

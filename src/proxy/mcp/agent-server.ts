@@ -102,5 +102,5 @@ function offerOf(ctx: ProxyContext, serverId: string): AgentOffer {
 /** Tells the agent of `mcp` that one of its server's lists changed (when it declared that kind). */
 export function announceListChanged(mcp: Server, list: 'tools' | 'prompts' | 'resources'): void {
   const sent = list === 'tools' ? mcp.sendToolListChanged() : list === 'prompts' ? mcp.sendPromptListChanged() : mcp.sendResourceListChanged();
-  void sent.catch(() => {});
+  void sent.catch(() => {}); // the agent's stream may be gone: it lists again when it reconnects
 }

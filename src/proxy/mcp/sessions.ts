@@ -111,7 +111,7 @@ export class SessionTable {
     for (const s of this.#sessions.values()) {
       if (s.lastSeen < cutoff) {
         this.delete(s.id);
-        void s.close().catch(() => {});
+        void s.close().catch(() => {}); // idle and already removed: nothing can use it any more
       }
     }
   }
@@ -120,6 +120,6 @@ export class SessionTable {
     clearInterval(this.#timer);
     const all = [...this.#sessions.values()];
     for (const s of all) this.delete(s.id);
-    await Promise.all(all.map((s) => s.close().catch(() => {})));
+    await Promise.all(all.map((s) => s.close().catch(() => {}))); // shutdown: every session is removed first
   }
 }

@@ -68,6 +68,7 @@ export async function discoverProtectedResource(upstreamUrl: string, fetchFn: ty
       problems.push(`${url}: HTTP ${response.status}`);
       continue;
     }
+    // A body that is not JSON fails the schema check below like any other invalid metadata.
     const parsed = ProtectedResourceMetadata.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
       problems.push(`${url}: ${parsed.error.issues[0]?.path.join('.') || 'body'} ${parsed.error.issues[0]?.message}`);

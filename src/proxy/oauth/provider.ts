@@ -162,6 +162,7 @@ export class ProviderResolver {
   async #registeredClient(issuer: URL, redirectUri: string, common: Common, gateway: GatewayRegistration): Promise<client.Configuration> {
     const vault = this.#options.vault;
     const namespace = gateway.spec.namespace;
+    // An unreadable stored registration is treated as none: we register again and store the winner.
     const stored = await vault?.getDocument(namespace, gateway.id, REGISTERED_CLIENT_DOCUMENT).catch(() => undefined);
     const usable = (doc: { value: unknown } | undefined): RegisteredClient | undefined => {
       const parsed = RegisteredClient.safeParse(doc?.value);

@@ -107,7 +107,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     signIn: () => bound().signIn,
     onConsented: async (gateway, user) => {
       credentials.consented(gateway, user.user);
-      await credentials.recount(gateway).catch(() => {});
+      await credentials.recount(gateway).catch(() => {}); // recount logs its failure; the consent itself is stored
       const refresh = bound().refreshGateway;
       if (!refresh) return;
       refresh(gateway.id, user).catch((error: unknown) => {

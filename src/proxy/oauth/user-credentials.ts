@@ -73,6 +73,7 @@ export class OAuthCredentials implements UpstreamCredentials {
       return this.#o.fallback?.authorizedUsers?.(gateway) ?? 0;
     }
     const cached = this.#counts.get(gateway.id);
+    // Background recount: it logs its failure and the last count is served meanwhile.
     if (cached === undefined || (Date.now() - cached.at > COUNT_TTL_MS && cached.pending === undefined)) void this.recount(gateway).catch(() => {});
     return cached?.value ?? 0;
   }
@@ -116,6 +117,7 @@ export class OAuthCredentials implements UpstreamCredentials {
       },
       (error: unknown) => {
         slot.pending = undefined;
+        this.#o.logger?.warn({ gatewayId: gateway.id, error: (error as Error).message }, 'counting consented users failed; the last count stays');
         throw error;
       },
     );
@@ -219,7 +221,7 @@ export class OAuthCredentials implements UpstreamCredentials {
       }
       if (oauthErrorCode(error) === 'invalid_grant') {
         this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user }, 'oauth refresh token rejected; user must reconnect');
-        void this.recount(gateway).catch(() => {});
+        void this.recount(gateway).catch(() => {}); // recount logs its failure
         return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: RECONNECT_REASON } };
       }
       // A transient failure: the current token still works until it actually expires.

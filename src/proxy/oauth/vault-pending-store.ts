@@ -34,6 +34,7 @@ export class VaultPendingStore implements PendingStore {
     }
     if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) {
       this.#lastSweep = Date.now();
+      // Expired flows are refused when taken anyway: a failed sweep only leaves garbage the next sweep removes.
       void this.sweep().catch(() => {});
     }
     return true;

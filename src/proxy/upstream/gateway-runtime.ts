@@ -85,7 +85,7 @@ export class GatewayRuntime {
       return;
     }
     this.#schedule();
-    void this.refresh().catch(() => {});
+    void this.refresh().catch(() => {}); // refresh records its failure as lastError (status) before rethrowing
   }
 
   /** Takes a new registration whose connection settings are unchanged (intervals, description…). */
@@ -99,6 +99,7 @@ export class GatewayRuntime {
     clearInterval(this.#refreshTimer);
     const s = this.registration.spec;
     this.#healthTimer = setInterval(() => void this.healthCheck(), s.health_check_interval_seconds * 1000).unref();
+    // refresh records its failure as lastError (status) before rethrowing; the next interval tries again.
     this.#refreshTimer = setInterval(() => void this.refresh().catch(() => {}), s.refresh_interval_seconds * 1000).unref();
   }
 
@@ -109,7 +110,7 @@ export class GatewayRuntime {
     if (!session) {
       session = new UpstreamSession(this.registration, scope, scope === 'shared' ? undefined : user, {
         credentials: this.#opts.credentials,
-        onToolListChanged: () => void this.refresh().catch(() => {}),
+        onToolListChanged: () => void this.refresh().catch(() => {}), // recorded as lastError by refresh
         onResourceUpdated: (s, uri) => this.#opts.onResourceUpdated?.(this.id, s, uri),
         onStateChange: (s) => this.#observe(s),
         ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
@@ -227,11 +228,11 @@ export class GatewayRuntime {
     await Promise.all(
       [...this.#sessions.values()].map(async (s) => {
         if (s.state === 'down') s.reconnectNow();
-        else if (s.state === 'ready') await s.ping(timeout).catch(() => {});
+        else if (s.state === 'ready') await s.ping(timeout).catch(() => {}); // a failed ping marks the session down; #observe reports it
       }),
     );
     this.lastCheck = new Date();
-    if (!this.discovered) await this.refresh().catch(() => {});
+    if (!this.discovered) await this.refresh().catch(() => {}); // recorded as lastError by refresh
   }
 
   #observe(session: UpstreamSession): void {

@@ -150,7 +150,7 @@ export class UpstreamSession {
     try {
       await client.connect(transport, { timeout: this.#opts.connectTimeoutMs ?? 10_000 });
     } catch (err) {
-      void client.close().catch(() => {});
+      void client.close().catch(() => {}); // a client that never connected: the connect error is what matters
       throw this.#fail(err);
     }
     if (client.getServerCapabilities()?.logging) {
@@ -160,12 +160,12 @@ export class UpstreamSession {
       await client.setLoggingLevel('debug', { timeout: this.#opts.connectTimeoutMs ?? 10_000 }).catch(() => undefined);
     }
     if (this.#closed) {
-      void client.close().catch(() => {});
+      void client.close().catch(() => {}); // closed while connecting: nobody will use this client
       throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', g.spec.name, `gateway ${g.spec.name}: session closed`);
     }
     const old = this.#client;
     this.#client = client;
-    if (old && old !== client) void old.close().catch(() => {});
+    if (old && old !== client) void old.close().catch(() => {}); // replaced: nothing uses the old client any more
     this.#backoffMs = 250;
     this.lastError = null;
     this.lastSeen = new Date();
@@ -285,7 +285,7 @@ export class UpstreamSession {
       // The upstream forgot our session (it restarted): the request was not processed.
       this.#client = undefined;
       this.#setState('idle');
-      void client.close().catch(() => {});
+      void client.close().catch(() => {}); // the upstream already forgot this session
       return this.#request(method, params, options, false);
     }
     if (status === 401 || status === 403) {
@@ -315,7 +315,7 @@ export class UpstreamSession {
   #markDown(cause: string): void {
     const wasClient = this.#client;
     this.#client = undefined;
-    if (wasClient) void wasClient.close().catch(() => {});
+    if (wasClient) void wasClient.close().catch(() => {}); // already detached: nothing uses it any more
     this.lastError = cause;
     this.#setState('down');
     this.#scheduleReconnect();
@@ -338,7 +338,7 @@ export class UpstreamSession {
       this.#retryTimer = undefined;
       if (this.#closed || this.state !== 'down') return;
       this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
-      this.#connecting.catch(() => {});
+      this.#connecting.catch(() => {}); // #connect records a failure (state down, lastError) and schedules the next try
     }, delay);
     this.#retryTimer.unref();
   }
@@ -349,7 +349,7 @@ export class UpstreamSession {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#connecting = this.#connect().finally(() => (this.#connecting = undefined));
-    this.#connecting.catch(() => {});
+    this.#connecting.catch(() => {}); // #connect records a failure (state down, lastError) and schedules the next try
   }
 
   #setState(state: SessionState): void {
@@ -366,7 +366,8 @@ export class UpstreamSession {
     this.#client = undefined;
     if (!client) return;
     const transport = client.transport;
+    // Closing: an upstream that cannot be told (gone, or no DELETE support) expires the session itself.
     if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
-    await client.close().catch(() => {});
+    await client.close().catch(() => {}); // the transport is ours to drop either way
   }
 }

@@ -83,7 +83,7 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       ...(signal ? { signal } : {}),
     });
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await res.body.text().catch(() => '');
+      const text = await res.body.text().catch(() => ''); // the body only enriches the error; the status is the error
       throw new UpstreamHttpError(res.statusCode, `HTTP ${res.statusCode} from the upstream: ${text.slice(0, 200)}`);
     }
     const type = String(res.headers['content-type'] ?? '');
@@ -210,5 +210,5 @@ function cancelUpstream(target: FastCallTarget, headers: Record<string, string>,
 function answerUpstream(target: FastCallTarget, headers: Record<string, string>, message: Record<string, unknown>): void {
   request(target.url, { method: 'POST', headers, body: JSON.stringify(message), dispatcher })
     .then((r) => r.body.dump())
-    .catch(() => {});
+    .catch(() => {}); // fire and forget: a cancel or answer the upstream misses times out there, as MCP allows
 }

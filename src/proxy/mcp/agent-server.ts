@@ -23,6 +23,7 @@ import type { ProxyContext } from '../context.ts';
 import type { AgentIdentity } from '../registry/types.ts';
 import { agentOffer, PROXY_CAPABILITIES, type AgentOffer } from './agent-offer.ts';
 import { installList, type AgentScope } from './catalog-handlers.ts';
+import { NO_LOCAL_VALIDATION } from './no-local-validation.ts';
 import { installCompletionRequests } from './completion-requests.ts';
 import { installPromptRequests } from './prompt-requests.ts';
 import { handlerIdentity } from './request-identity.ts';
@@ -53,7 +54,7 @@ export interface AgentSessionState {
 
 export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: Exclude<CallTransport, 'invoke'>, session: AgentSessionState = { logLevel: undefined }): Server {
   const offer = offerOf(ctx, serverId);
-  const mcp = new Server(SERVER_INFO, offer);
+  const mcp = new Server(SERVER_INFO, { ...offer, jsonSchemaValidator: NO_LOCAL_VALIDATION });
   const scope: AgentScope = { ctx, mcp, serverId, owner, transport };
 
   installList(scope, 'tools/list', 'tools', (s) => s.tools, (e) => e.name, (e) => ({ ...e.tool, name: e.name }));

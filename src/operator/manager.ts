@@ -156,7 +156,11 @@ export class Manager {
     const m = this.#o.metrics;
     m.reconcileTotal.inc({ kind, result: outcome });
     m.reconcileDuration.observe({ kind }, ms / 1000);
-    if (outcome === 'success' || outcome === 'waiting') return;
+    if (outcome === 'success') return;
+    if (outcome === 'waiting') {
+      this.#o.log('debug', 'reconcile waiting', { key, reason: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     m.reconcileErrors.inc({ kind });
     const error = err instanceof Error ? err.message : String(err);
     this.#o.log(outcome === 'stalled' ? 'info' : 'warn', outcome === 'stalled' ? 'reconcile stalled' : 'reconcile failed', { key, error });

@@ -52,8 +52,8 @@ export class ReplicaGuard {
   /** Runs `fn` against the replica, or fails at once while the circuit is open or the queue is full. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#openSince !== undefined) {
-      const s = Math.round((Date.now() - this.#openSince) / 1000);
-      return Promise.reject(new ReplicaUnavailableError(`the replica does not answer (circuit open for ${s}s; last error: ${this.#lastError})`));
+      // No "for N s" here: the message reaches status, and must not change while nothing changes.
+      return Promise.reject(new ReplicaUnavailableError(`the replica does not answer (circuit open; last error: ${this.#lastError})`));
     }
     return this.#slot(fn, false);
   }

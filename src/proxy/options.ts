@@ -47,6 +47,8 @@ export interface ProxyOptions {
   listPageSize?: number;
   /** Upper bound of concurrent agent sessions. Defaults to 10000. */
   maxSessions?: number;
+  /** Agent sessions one user holds on a replica; the next closes that user's least recently used. Defaults to 100. */
+  maxSessionsPerUser?: number;
   /** A replica frees an agent session idle this long (its next request rebuilds it from the id). Defaults to 30 min. */
   sessionIdleMs?: number;
   /**

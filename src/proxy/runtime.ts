@@ -46,6 +46,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const sealer = options.sessionKeys?.length ? new SessionSealer(options.sessionKeys) : SessionSealer.ephemeral();
   const sessions = new SessionTable({
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+    ...(options.maxSessionsPerUser === undefined ? {} : { maxSessionsPerUser: options.maxSessionsPerUser }),
     ...(options.sessionIdleMs === undefined ? {} : { idleMs: options.sessionIdleMs }),
     onCountChanged: (transport, delta) => metrics.agentSessions.inc({ transport }, delta),
   });

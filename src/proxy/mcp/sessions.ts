@@ -5,6 +5,10 @@
  * Defaults: at most 10000 sessions; a session idle for 30 minutes is closed (the sweep runs every
  * minute, or every `idleMs / 2` when shorter). When the table is full, the longest-idle session
  * older than the idle limit is swept first; if none, the new session is refused (503).
+ *
+ * Per user at most `maxSessionsPerUser` (default 100): a user's next session closes that user's
+ * least recently used one, so no user can fill the table and lock everyone else out. A closed
+ * Streamable HTTP session costs its agent nothing (its sealed id rebuilds it on the next request).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
@@ -33,6 +37,9 @@ export interface AgentSession {
 
 export class SessionTable {
   readonly #sessions = new Map<string, AgentSession>();
+  /** user → that user's sessions here. */
+  readonly #byUser = new Map<string, Set<AgentSession>>();
+  readonly #maxPerUser: number;
   /** Ended session ids (by hash) → when they expire anyway. */
   readonly #ended = new Map<string, number>();
   readonly #max: number;
@@ -40,8 +47,9 @@ export class SessionTable {
   readonly #timer: NodeJS.Timeout;
   readonly #onCountChanged: (transport: AgentSession['transport'], delta: number) => void;
 
-  constructor(options: { maxSessions?: number; idleMs?: number; onCountChanged?: (transport: AgentSession['transport'], delta: number) => void } = {}) {
+  constructor(options: { maxSessions?: number; maxSessionsPerUser?: number; idleMs?: number; onCountChanged?: (transport: AgentSession['transport'], delta: number) => void } = {}) {
     this.#max = options.maxSessions ?? 10_000;
+    this.#maxPerUser = options.maxSessionsPerUser ?? 100;
     this.#idleMs = options.idleMs ?? 30 * 60_000;
     this.#onCountChanged = options.onCountChanged ?? (() => {});
     this.#timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, this.#idleMs / 2))).unref();
@@ -51,15 +59,35 @@ export class SessionTable {
     return this.#sessions.size;
   }
 
-  /** Throws 503 `ERR_TOO_MANY_SESSIONS` when no room can be made. Call before creating a session. */
-  reserve(): void {
+  /** How many sessions `user` holds here. */
+  countOf(user: string): number {
+    return this.#byUser.get(user)?.size ?? 0;
+  }
+
+  /**
+   * Makes room for one more session of `user`: closes the user's least recently used session when
+   * the user is at the per-user cap; throws 503 `ERR_TOO_MANY_SESSIONS` when the table is full and
+   * nothing idle can be swept. Call before creating a session.
+   */
+  reserve(user: string): void {
+    const own = this.#byUser.get(user);
+    if (own && own.size >= this.#maxPerUser) {
+      let oldest: AgentSession | undefined;
+      for (const s of own) if (!oldest || s.lastSeen < oldest.lastSeen) oldest = s;
+      this.delete(oldest!.id);
+      void oldest!.close().catch(() => {});
+    }
     if (this.#sessions.size < this.#max) return;
     this.sweep();
     if (this.#sessions.size >= this.#max) throw new ProxyError('ERR_TOO_MANY_SESSIONS', `the proxy holds its maximum of ${this.#max} agent sessions; retry later`, { headers: { 'retry-after': '5' } });
   }
 
+  /** Holds `session` (call `reserve(session.user)` first; the per-user cap is enforced there). */
   add(session: AgentSession): void {
     this.#sessions.set(session.id, session);
+    let own = this.#byUser.get(session.user);
+    if (!own) this.#byUser.set(session.user, (own = new Set()));
+    own.add(session);
     this.#onCountChanged(session.transport, 1);
   }
 
@@ -75,6 +103,9 @@ export class SessionTable {
     const s = this.#sessions.get(id);
     if (!s) return;
     this.#sessions.delete(id);
+    const own = this.#byUser.get(s.user);
+    own?.delete(s);
+    if (own?.size === 0) this.#byUser.delete(s.user);
     this.#onCountChanged(s.transport, -1);
   }
 

@@ -12,7 +12,7 @@ import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 
 export async function handleSseStream(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, serverRef: string): Promise<void> {
   const { identity, server } = await admitAgent(ctx, req, serverRef);
-  ctx.sessions.reserve();
+  ctx.sessions.reserve(identity.user);
   const transport = new SSEServerTransport(`/servers/${server.id}/message`, res);
   const mcp = createAgentServer(ctx, server.id, identity, 'sse');
   const id = transport.sessionId;

@@ -41,7 +41,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
         res.writeHead(200).end();
         return;
       }
-      ctx.sessions.reserve();
+      ctx.sessions.reserve(identity.user);
       session = await openSession(ctx, identity, claims, sid);
     }
     return session.handle(req, res, body);
@@ -49,7 +49,7 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   if (req.method !== 'POST') throw badRequest('Bad Request: Mcp-Session-Id header is required');
   if (!isInitializeRequest(body)) throw badRequest('Bad Request: no Mcp-Session-Id header and the message is not an initialize request');
 
-  ctx.sessions.reserve();
+  ctx.sessions.reserve(identity.user);
   const claims = ctx.sessionIds.claimsFor(server.id, identity.user, body.params);
   const session = await openSession(ctx, identity, claims, undefined);
   await session.handle(req, res, body);

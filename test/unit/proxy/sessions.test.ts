@@ -8,8 +8,8 @@ afterEach(async () => {
   for (const t of tables.splice(0)) await t.closeAll();
 });
 
-function session(id: string, lastSeen = Date.now()): AgentSession & { closed: boolean } {
-  const s = { id, serverId: 'vs', user: 'u', transport: 'streamable-http' as const, lastSeen, closed: false, handle: async () => {}, notifyListChanged: () => {}, close: async () => void (s.closed = true) };
+function session(id: string, lastSeen = Date.now(), user = 'u'): AgentSession & { closed: boolean } {
+  const s = { id, serverId: 'vs', user, transport: 'streamable-http' as const, lastSeen, closed: false, handle: async () => {}, notifyListChanged: () => {}, close: async () => void (s.closed = true) };
   return s;
 }
 
@@ -22,7 +22,7 @@ describe('SessionTable', () => {
     t.add(session('b'));
     let err: unknown;
     try {
-      t.reserve();
+      t.reserve('u');
     } catch (e) {
       err = e;
     }
@@ -37,10 +37,28 @@ describe('SessionTable', () => {
     tables.push(t);
     const old = session('old', Date.now() - 5_000);
     t.add(old);
-    t.reserve();
+    t.reserve('u');
     expect(old.closed).toBe(true);
     expect(t.get('old')).toBeUndefined();
     expect(t.size).toBe(0);
+  });
+
+  it('caps sessions per user: the next closes that user’s least recently used one, others keep theirs', () => {
+    const t = new SessionTable({ maxSessions: 10, maxSessionsPerUser: 2, idleMs: 60_000 });
+    tables.push(t);
+    const alices = session('alice-1', Date.now(), 'alice');
+    t.add(alices);
+    const first = session('m-1', Date.now() - 2_000, 'mallory');
+    const second = session('m-2', Date.now() - 1_000, 'mallory');
+    t.add(first);
+    t.add(second);
+    t.reserve('mallory');
+    expect(first.closed).toBe(true);
+    expect(second.closed).toBe(false);
+    t.add(session('m-3', Date.now(), 'mallory'));
+    expect([t.countOf('mallory'), t.countOf('alice'), t.size]).toEqual([2, 1, 3]);
+    t.reserve('alice');
+    expect(alices.closed).toBe(false);
   });
 
   it('keeps a session alive while it is used', () => {

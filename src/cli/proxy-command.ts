@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     ? { wwwAuthenticate: bearerChallenge(() => publicUrl), routes: protectedResourceRoutes({ publicUrl: () => publicUrl, authorizationServers: [flags.oidcIssuer] }) }
     : undefined;
   const login = config.connectionsLogin;
-  const page = login ? createConnectionsPage({ vault, relay, login: { oidc: login }, logger }) : undefined;
+  const page = login ? createConnectionsPage({ vault, relay, login: { oidc: login }, pageKey: keyring.deriveKey('connections-page'), logger }) : undefined;
   const proxy = await startProxy({
     logger,
     // Upstreams on loopback or private addresses only where the McpGateway opts in (allowPrivateNetwork).

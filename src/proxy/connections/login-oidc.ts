@@ -3,14 +3,17 @@
  * PKCE (S256), `state` and `nonce`, through `openid-client`. The provider is the issuer that signs
  * agents' tokens, so the page's user (`sub`) is the user whose agent calls the tools.
  *
- * A sign-in in progress is kept server-side under its single-use `state` (a {@link PendingLogins}:
- * the page shares it between replicas through the vault, since the callback may reach another
- * replica than the start) and bound to the browser
- * that started it by a random value in a short-lived cookie (only its hash is stored), so a
- * callback URL planted in another browser signs no one in (login CSRF). The provider's tokens are
- * used once to read the ID token's claims and then dropped: the page keeps only `sub` and groups.
+ * A sign-in in progress is stored nowhere (docs/security.md, "Bounded resources"): the browser gets
+ * a random value in a short-lived login cookie, and the PKCE verifier and the nonce are HMACs of it
+ * under the page's login key; `state` is `<expiresAt>.<HMAC(expiresAt, cookie)>`. The callback
+ * recomputes them from the cookie, so an unauthenticated `/connections/login` or a forged callback
+ * costs no vault write, no Kubernetes API call and no memory, and any replica (they share the key)
+ * finishes any sign-in. A callback URL planted in another browser finds no matching cookie and signs
+ * no one in (login CSRF); the provider's code is single use and the cookie is cleared on success.
+ * The provider's tokens are used once to read the ID token's claims and then dropped: the page
+ * keeps only `sub` and groups.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import { isLoopbackHost } from '../oauth/url-guard.ts';
 import { ProxyError } from '../errors.ts';
@@ -29,95 +32,52 @@ export interface OidcLoginOptions {
   groupsClaim?: string;
   /** How long a started sign-in may take. Defaults to 10 minutes. */
   ttlMs?: number;
-  /** Bound on concurrent sign-ins; the oldest are dropped. Defaults to 1000. */
-  maxPending?: number;
 }
 
 /** Path of the redirect URI to register at the provider: `<publicUrl>/connections/login/callback`. */
 export const LOGIN_CALLBACK_PATH = '/connections/login/callback';
-
-export interface PendingLogin {
-  codeVerifier: string;
-  nonce: string;
-  /** base64url SHA-256 of the login cookie's value */
-  bindingHash: string;
-  expiresAt: number;
-}
-
-/** Sign-ins in progress, by `state`. `take` is single use: only one caller gets an entry. */
-export interface PendingLogins {
-  put(state: string, pending: PendingLogin): Promise<void>;
-  take(state: string): Promise<PendingLogin | undefined>;
-}
-
-/** Sign-ins in progress in this process only, bounded (the oldest dropped), expired ones swept. */
-export class MemoryPendingLogins implements PendingLogins {
-  readonly #pending = new Map<string, PendingLogin>();
-  readonly #max: number;
-
-  constructor(max = 1000) {
-    this.#max = max;
-  }
-
-  async put(state: string, pending: PendingLogin): Promise<void> {
-    const now = Date.now();
-    for (const [k, p] of this.#pending) if (p.expiresAt <= now) this.#pending.delete(k);
-    while (this.#pending.size >= this.#max) {
-      const oldest = this.#pending.keys().next().value;
-      if (oldest === undefined) break;
-      this.#pending.delete(oldest);
-    }
-    this.#pending.set(state, pending);
-  }
-
-  async take(state: string): Promise<PendingLogin | undefined> {
-    const p = this.#pending.get(state);
-    this.#pending.delete(state);
-    return p;
-  }
-}
 
 export interface SignedInUser {
   user: string;
   groups: string[];
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+/** HMAC-SHA256 of `purpose:value` under the login key, base64url (43 characters: a valid PKCE verifier). */
+function derive(key: Uint8Array, purpose: 'pkce' | 'nonce' | 'state', value: string): string {
+  return createHmac('sha256', key).update(`connections-login:${purpose}:${value}`, 'utf8').digest('base64url');
 }
 
 export class OidcLogin {
   readonly #o: OidcLoginOptions;
-  readonly #pending: PendingLogins;
+  readonly #key: Uint8Array;
   #config: Promise<client.Configuration> | undefined;
 
-  constructor(options: OidcLoginOptions, pending: PendingLogins = new MemoryPendingLogins(options.maxPending)) {
+  /** `key`: at least 32 bytes, the same on every replica (`mcp-gitops proxy` derives it from the vault keyring). */
+  constructor(options: OidcLoginOptions, key: Uint8Array) {
     const issuer = new URL(options.issuer);
     if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname))) {
       throw new TypeError(`connections login: issuer ${issuer.origin} must use https (plain http is accepted only on loopback)`);
     }
     if (options.clientId === '') throw new TypeError('connections login: clientId is required');
+    if (key.byteLength < 32) throw new TypeError('connections login: the login key must be at least 32 bytes');
     this.#o = options;
-    this.#pending = pending;
+    this.#key = key;
   }
 
   /**
    * Starts a sign-in. Returns the provider URL to send the browser to and the `binding` value to
-   * set in the login cookie.
+   * set in the login cookie. Stores nothing.
    */
   async begin(publicUrl: string): Promise<{ url: string; binding: string }> {
     const config = await this.#configuration();
-    const codeVerifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
     const binding = randomBytes(32).toString('base64url');
-    await this.#pending.put(state, { codeVerifier, nonce, bindingHash: sha256(binding).toString('base64url'), expiresAt: Date.now() + (this.#o.ttlMs ?? 600_000) });
+    const expiresAt = String(Date.now() + (this.#o.ttlMs ?? 600_000));
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri(publicUrl),
       scope: (this.#o.scopes ?? ['openid']).join(' '),
-      state,
-      nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      state: `${expiresAt}.${derive(this.#key, 'state', `${expiresAt}.${binding}`)}`,
+      nonce: derive(this.#key, 'nonce', binding),
+      code_challenge: await client.calculatePKCECodeChallenge(derive(this.#key, 'pkce', binding)),
       code_challenge_method: 'S256',
     });
     return { url: url.href, binding };
@@ -125,17 +85,18 @@ export class OidcLogin {
 
   /**
    * Finishes a sign-in from the callback's query. `binding` is the login cookie's value.
-   * Throws `ERR_CONNECTIONS_LOGIN_STATE` or `ERR_CONNECTIONS_LOGIN_FAILED`.
+   * Throws `ERR_CONNECTIONS_LOGIN_STATE` (checked first, without I/O) or `ERR_CONNECTIONS_LOGIN_FAILED`.
    */
   async complete(publicUrl: string, query: URLSearchParams, binding: string | undefined): Promise<SignedInUser> {
     const state = query.get('state');
-    const pending = state === null ? undefined : await this.#pending.take(state);
-    if (pending === undefined || pending.expiresAt <= Date.now()) {
+    const [expiresAt, mac] = state !== null && state.length <= 128 ? state.split('.') : [];
+    if (expiresAt === undefined || mac === undefined || !/^\d{1,15}$/.test(expiresAt) || Number(expiresAt) <= Date.now()) {
       throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in is unknown, expired or was already used; sign in again');
     }
-    const expected = Buffer.from(String(pending.bindingHash), 'base64url');
-    if (binding === undefined || expected.length !== 32 || !timingSafeEqual(sha256(binding), expected)) {
-      throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in was started in another browser; sign in again here');
+    const expected = binding === undefined ? undefined : Buffer.from(derive(this.#key, 'state', `${expiresAt}.${binding}`), 'utf8');
+    const given = Buffer.from(mac, 'utf8');
+    if (expected === undefined || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new ProxyError('ERR_CONNECTIONS_LOGIN_STATE', 'this sign-in was started in another browser, or is unknown; sign in again here');
     }
     const providerError = query.get('error');
     if (providerError !== null) {
@@ -146,7 +107,7 @@ export class OidcLogin {
     current.search = query.toString();
     let claims: client.IDToken | undefined;
     try {
-      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: pending.codeVerifier, expectedState: state!, expectedNonce: pending.nonce, idTokenExpected: true });
+      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: derive(this.#key, 'pkce', binding!), expectedState: state!, expectedNonce: derive(this.#key, 'nonce', binding!), idTokenExpected: true });
       claims = tokens.claims();
     } catch (error) {
       const code = (error as { error?: unknown }).error;

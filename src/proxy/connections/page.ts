@@ -9,6 +9,7 @@
  *   page.bind({ publicUrl: proxy.url, registrations: () => proxy.registrations() });
  *   console.log(`Manage your connections: ${page.link()}`);
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TokenVault } from '../../vault/index.ts';
 import type { BrowserSignIn } from '../oauth/browser-sign-in.ts';
@@ -21,7 +22,6 @@ import type { RegistrationsView } from './model.ts';
 import { connectionsRoutes } from './routes.ts';
 import type { SessionStoreOptions } from './session-store.ts';
 import { browserSignIn } from './sign-in.ts';
-import { VaultPendingLogins } from './vault-pending-logins.ts';
 import { VaultSessionStore } from './vault-session-store.ts';
 import { PATHS } from './view.ts';
 
@@ -34,6 +34,14 @@ export interface ConnectionsPageOptions {
    * one-time links printed by `mcp-gitops dev`.
    */
   login: { oidc: OidcLoginOptions } | { dev: DevLoginOptions };
+  /**
+   * The page's key (≥ 32 bytes): derives an OIDC sign-in's PKCE verifier, nonce and `state` from
+   * its browser cookie (nothing is stored for a sign-in in progress) and MACs session ids (a forged
+   * session cookie is refused before any vault read). Every replica must have the same one
+   * (`mcp-gitops proxy` derives it from the vault keyring). Defaults to a random key: sign-ins and
+   * sessions then work on this process only.
+   */
+  pageKey?: Uint8Array;
   /**
    * Session idle timeout (default 15 min), absolute lifetime (default 8 h) and bound (default
    * 10 000). Sessions are vault documents, shared by every replica (`vault-session-store.ts`).
@@ -65,14 +73,15 @@ export interface ConnectionsPage {
 }
 
 export function createConnectionsPage(options: ConnectionsPageOptions): ConnectionsPage {
+  const pageKey = options.pageKey ?? randomBytes(32);
   let binding: ConnectionsBinding | undefined;
   const bound = (): ConnectionsBinding => {
     if (binding === undefined) throw new ProxyError('ERR_CONNECTIONS_NOT_READY', 'the connections page is starting; try again in a moment');
     return binding;
   };
-  const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc, new VaultPendingLogins(options.vault)) } : { dev: new DevLoginLinks(options.login.dev) };
+  const login: { oidc: OidcLogin } | { dev: DevLoginLinks } = 'oidc' in options.login ? { oidc: new OidcLogin(options.login.oidc, pageKey) } : { dev: new DevLoginLinks(options.login.dev) };
   const base = () => bound().publicUrl.replace(/\/$/, '');
-  const sessions = new VaultSessionStore(options.vault, options.sessions);
+  const sessions = new VaultSessionStore(options.vault, pageKey, options.sessions);
   return {
     routes: connectionsRoutes({ vault: options.vault, relay: options.relay, sessions, login, logger: options.logger, bound }),
     signIn: browserSignIn(sessions, () => bound().publicUrl),

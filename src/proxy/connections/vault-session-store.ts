@@ -4,13 +4,14 @@
  * whose requests an ingress spreads over replicas stays signed in, and signing out ends the
  * session on every replica at once.
  *
- * Same rules as {@link MemorySessionStore}: the cookie carries a random 256-bit id and the document
- * is named by its SHA-256; idle timeout (default 15 min) and absolute lifetime (default 8 h); at
+ * Same rules as {@link MemorySessionStore}: the cookie carries a random 256-bit id with an HMAC
+ * under the page key (checked before any read, so a made-up cookie costs no vault or Kubernetes API
+ * call) and the document is named by the id's SHA-256; idle timeout (default 15 min) and absolute lifetime (default 8 h); at
  * most `maxSessions` (default 10 000), the least recently used dropped first. Costs per page view:
  * one document read, plus one write when the session was last marked used over a minute ago (so
  * the idle timeout is exact to a minute) or its notice changed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenVault } from '../../vault/index.ts';
 import { key, type Session, type SessionStore, type SessionStoreOptions } from './session-store.ts';
 
@@ -22,6 +23,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 export class VaultSessionStore implements SessionStore {
   readonly #vault: TokenVault;
+  readonly #key: Uint8Array;
   readonly #idleMs: number;
   readonly #maxAgeMs: number;
   readonly #maxSessions: number;
@@ -30,8 +32,10 @@ export class VaultSessionStore implements SessionStore {
   #estimate = 0;
   #lastSweep = 0;
 
-  constructor(vault: TokenVault, options: SessionStoreOptions = {}) {
+  /** `key`: the page key (every replica the same), MACs the session ids. */
+  constructor(vault: TokenVault, key: Uint8Array, options: SessionStoreOptions = {}) {
     this.#vault = vault;
+    this.#key = key;
     this.#idleMs = options.idleMs ?? 15 * 60_000;
     this.#maxAgeMs = options.maxAgeMs ?? 8 * 3600_000;
     this.#maxSessions = options.maxSessions ?? 10_000;
@@ -41,7 +45,8 @@ export class VaultSessionStore implements SessionStore {
   async create(user: string, groups: readonly string[]): Promise<{ id: string; session: Session }> {
     if (this.#estimate + 1 > this.#maxSessions || this.#now() - this.#lastSweep > SWEEP_EVERY_MS) await this.sweep(this.#maxSessions - 1);
     const now = this.#now();
-    const id = randomBytes(32).toString('base64url');
+    const random = randomBytes(32).toString('base64url');
+    const id = `${random}.${this.#mac(random)}`;
     const session: Session = { user, groups: Object.freeze([...groups]), csrfToken: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now };
     await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id), session, { ifVersion: null });
     this.#estimate++;
@@ -49,7 +54,7 @@ export class VaultSessionStore implements SessionStore {
   }
 
   async get(id: string | undefined): Promise<Session | undefined> {
-    if (id === undefined || id.length === 0 || id.length > 128) return undefined;
+    if (!this.#genuine(id)) return undefined;
     const name = documentName(id);
     const doc = await this.#vault.getDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name);
     const session = doc?.value as Session | undefined;
@@ -71,7 +76,21 @@ export class VaultSessionStore implements SessionStore {
   }
 
   async destroy(id: string | undefined): Promise<void> {
-    if (id !== undefined && id.length > 0 && id.length <= 128) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id));
+    if (this.#genuine(id)) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id));
+  }
+
+  #mac(random: string): string {
+    return createHmac('sha256', this.#key).update(`connections-session:${random}`, 'utf8').digest('base64url');
+  }
+
+  /** True for an id this page issued (its MAC verifies); no I/O. */
+  #genuine(id: string | undefined): id is string {
+    if (id === undefined || id.length > 128) return false;
+    const [random, mac] = id.split('.');
+    if (random === undefined || mac === undefined || random.length === 0) return false;
+    const expected = Buffer.from(this.#mac(random), 'utf8');
+    const given = Buffer.from(mac, 'utf8');
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   /** Deletes expired sessions, then the least recently used beyond `keep`. */

@@ -58,7 +58,7 @@ describe('connections page with dev sign-in links', () => {
     const jar = new Jar();
     const res = await jar.fetch(link);
     const setCookie = res.headers.getSetCookie().join('\n');
-    expect(setCookie).toMatch(/^mcp-gitops-session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/m);
+    expect(setCookie).toMatch(/^mcp-gitops-session=[\w-]{43}\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/m);
     expect(await jar.page(`${base()}/connections`)).toContain('Signed in as <strong>alice</strong>');
     const again = await new Jar().fetch(link);
     expect(again.status).toBe(400);
@@ -179,7 +179,10 @@ describe('connections page with OIDC sign-in', () => {
     expect(await planted.text()).toContain('ERR_CONNECTIONS_LOGIN_STATE');
     expect(victim.cookies.has('mcp-gitops-session')).toBe(false);
 
-    // The state was single-use: even the right browser cannot replay it now.
+    // The browser that started it signs in (its own account: harmless), once: a replay is refused.
+    const own = await attacker.fetch(callback.href);
+    expect(own.status).toBe(303);
+    expect(attacker.cookies.has('mcp-gitops-session')).toBe(true);
     const replay = await attacker.fetch(callback.href);
     expect(replay.status).toBe(400);
   });

@@ -39,7 +39,8 @@ export interface ConnectionsWorld {
   stop(): Promise<void>;
 }
 
-export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsPageOptions, 'login' | 'sessions'>> = {}): Promise<ConnectionsWorld> {
+/** `overrides.vault`: another vault (e.g. Secrets on a real API server) instead of a file vault in a temp dir. */
+export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsPageOptions, 'login' | 'sessions' | 'vault'>> = {}): Promise<ConnectionsWorld> {
   const upstream = await startProtectedUpstream();
   // The sign-in redirect URI must be registered before the provider starts: reserve the proxy's port.
   const port = await freePort();
@@ -56,7 +57,7 @@ export async function startConnectionsWorld(overrides: Partial<Pick<ConnectionsP
   });
   upstream.trust(op.issuer, op.jwksUri);
   const dataDir = await mkdtemp(join(tmpdir(), 'connections-it-'));
-  const vault = new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
+  const vault = overrides.vault ?? new EncryptedTokenVault({ store: new FileRecordStore({ dataDir }), keyring: Keyring.generate() });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } }));
   const relay = createOAuthRelay({ vault, relayKey: randomBytes(32), policy: { allowLoopback: true }, logger });

@@ -75,7 +75,7 @@ export class SessionTable {
       let oldest: AgentSession | undefined;
       for (const s of own) if (!oldest || s.lastSeen < oldest.lastSeen) oldest = s;
       this.delete(oldest!.id);
-      void oldest!.close().catch(() => {});
+      void oldest!.close().catch(() => {}); // already removed from the table: its agent rebuilds it from its sealed id
     }
     if (this.#sessions.size < this.#max) return;
     this.sweep();

@@ -47,14 +47,14 @@ describe('attacker: made-up tool names do not grow metrics', () => {
     expect((await fetch(`${proxy.adminUrl}/metrics`)).status).toBe(200);
   });
 
-  it('400 calls with distinct 256 KiB names: heap after GC and /metrics stay flat; all counted under tool="(unknown)"', async () => {
+  it('200 calls with distinct 256 KiB names: heap after GC and /metrics stay flat; all counted under tool="(unknown)"', async () => {
     expect(await invoke('echo')).toBe(200);
     const warm = 'w'.repeat(256 * 1024);
     for (let i = 0; i < 10; i++) expect(await invoke(`${i}${warm}`)).toBe(404);
     const heapBefore = await heapAfterGc();
     const metricsBefore = (await metricsText()).length;
 
-    const CALLS = 400;
+    const CALLS = 200;
     const long = 'x'.repeat(256 * 1024);
     for (let i = 0; i < CALLS; i++) expect(await invoke(`${i}-${long}`)).toBe(404);
 
@@ -63,8 +63,8 @@ describe('attacker: made-up tool names do not grow metrics', () => {
     console.log(`metric labels hammer: ${CALLS} calls × 256 KiB names → heap after GC +${(heapGrowth / MiB).toFixed(2)} MiB, /metrics ${metricsBefore} → ${metrics.length} bytes`);
     expect(heapGrowth).toBeLessThan(4 * MiB);
     expect(metrics.length - metricsBefore).toBeLessThan(2048);
-    expect(metrics).toMatch(/mcp_gitops_tool_calls_total\{server="tools",gateway="",tool="\(unknown\)",outcome="unknown_tool"\} 41\d/);
+    expect(metrics).toMatch(/mcp_gitops_tool_calls_total\{server="tools",gateway="",tool="\(unknown\)",outcome="unknown_tool"\} 210/);
     expect(metrics).toContain('tool="echo"');
     expect(metrics).not.toContain('xxxxxxxxxx');
-  });
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ let edge: EdgeServer;
 let proxy: TestProxy;
 const GW = gatewayId('team-a', 'edge');
 const VS = serverId('team-a', 'tools');
-const MAX_SESSIONS = 300;
+const MAX_SESSIONS = 200;
 
 beforeAll(async () => {
   edge = await startEdgeServer();
@@ -41,7 +41,7 @@ const openSessions = async () => Number(/mcp_gitops_agent_sessions\{transport="s
 describe('attacker: one user opens sessions until the table is full', () => {
   it('mallory’s 2 × maxSessions initializes all succeed, she holds 100, alice still connects; heap after GC stays flat', async () => {
     const mallory = await agentToken('mallory');
-    for (let i = 0; i < 200; i++) expect(await initialize(mallory)).toBe(200);
+    for (let i = 0; i < 100; i++) expect(await initialize(mallory)).toBe(200);
     const heapBefore = await heapAfterGc();
     const statuses = new Map<number, number>();
     for (let i = 0; i < 2 * MAX_SESSIONS; i++) {
@@ -57,5 +57,5 @@ describe('attacker: one user opens sessions until the table is full', () => {
     const alice = await connectAgent(proxy.url, VS, 'alice');
     expect(await alice.callTool({ name: 'echo', arguments: { text: 'still here' } })).toMatchObject({ content: [{ text: 'still here' }] });
     await alice.close();
-  });
+  }, 120_000);
 });

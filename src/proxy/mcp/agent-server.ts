@@ -59,6 +59,7 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
 
   installList(scope, 'tools/list', 'tools', (s) => s.tools, (e) => e.name, (e) => ({ ...e.tool, name: e.name }));
   installPromptRequests(scope, offer.capabilities.prompts);
+  // The agent's stream may be gone: it reads the resource again when it reconnects.
   const subscriber: ResourceSubscriber = { resourceUpdated: (uri) => void mcp.sendResourceUpdated({ uri }).catch(() => {}) };
   installResourceRequests(scope, offer.capabilities.resources, subscriber);
   installCompletionRequests(scope, offer.capabilities.completions);

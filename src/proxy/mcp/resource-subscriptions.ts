@@ -65,6 +65,7 @@ export class ResourceSubscriptions {
 
   /** `agent` closed: leaves everything it held. */
   closed(agent: ResourceSubscriber): void {
+    // The agent is gone: an upstream that misses the unsubscribe only sends updates nobody forwards.
     for (const sub of this.#byAgent.get(agent) ?? []) if (this.#leave(agent, sub)) void sub.session.unsubscribe(sub.uri).catch(() => {});
     this.#byAgent.delete(agent);
   }

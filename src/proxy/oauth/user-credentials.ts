@@ -101,6 +101,7 @@ export class OAuthCredentials implements UpstreamCredentials {
   /** Checks every stored record of the gateway against where it points now (after a spec change). */
   async #scanBindings(gateway: GatewayRegistration): Promise<void> {
     const { entries } = await this.#o.vault.listByGateway(gateway.spec.namespace, gateway.id);
+    // One unreadable or unwritable record must not stop the scan; its next use checks it again.
     for (const entry of entries) await this.checkBinding(gateway, entry).catch(() => {});
   }
 
@@ -167,8 +168,9 @@ export class OAuthCredentials implements UpstreamCredentials {
       this.#o.logger?.warn({ gatewayId: gateway.id, user: entry.ref.user, reason: problem }, 'oauth tokens issued for another target: not sent; user must reconnect');
       this.#noteRetargeted(gateway, entry.ref.user, problem);
     }
+    // Compare-and-swap: a concurrent writer wins and this record is checked again on its next use.
     const stored = await this.#o.vault.put(entry.ref, tokens, { ifVersion: entry.version }).catch(() => undefined);
-    if (problem !== undefined) void this.recount(gateway).catch(() => {});
+    if (problem !== undefined) void this.recount(gateway).catch(() => {}); // recount logs its failure
     return stored ?? { ...entry, tokens };
   }
 
@@ -216,7 +218,7 @@ export class OAuthCredentials implements UpstreamCredentials {
     } catch (error) {
       if (error instanceof TokenBindingError) {
         this.#o.logger?.warn({ gatewayId: gateway.id, user: ref.user, reason: error.reason }, 'oauth refresh token not sent: the gateway was retargeted; user must reconnect');
-        void this.recount(gateway).catch(() => {});
+        void this.recount(gateway).catch(() => {}); // recount logs its failure
         return { ...entry, tokens: { ...entry.tokens, reconnectNeeded: true, lastError: error.reason } };
       }
       if (oauthErrorCode(error) === 'invalid_grant') {

@@ -2,9 +2,10 @@
 //
 //	mcp-go-upstream MODE   (MODE: sse | json | stateless)
 //
-// Listens on a free 127.0.0.1 port and prints `LISTENING <port>` on stderr. The tools, resources
-// and prompt are those of hack/upstreams/python/server.py (minus `poll`: this SDK's server has no
-// way to close a call's stream for polling).
+// Listens on a free 127.0.0.1 port and prints `LISTENING <port>` on stderr. The tools, resources,
+// prompt and completions are those of hack/upstreams/python/server.py (minus `poll`: this SDK's
+// server has no way to close a call's stream for polling), plus resource subscriptions and a tool
+// `touch {uri}` that notifies the sessions subscribed to uri (notifications/resources/updated).
 package main
 
 import (
@@ -36,9 +37,25 @@ type stepsIn struct {
 type tagIn struct {
 	Tag string `json:"tag,omitempty"`
 }
+type uriIn struct {
+	URI string `json:"uri"`
+}
 type none struct{}
 type tagsOut struct {
 	Result []string `json:"result"`
+}
+
+// What completion/complete offers per argument name (greet's name, test://items/{id}'s id), by prefix.
+var completions = map[string][]string{"name": {"Ada", "Alan", "Grace"}, "id": {"7", "17", "42"}}
+
+func complete(_ context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
+	values := []string{}
+	for _, v := range completions[req.Params.Argument.Name] {
+		if strings.HasPrefix(v, req.Params.Argument.Value) {
+			values = append(values, v)
+		}
+	}
+	return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: values}}, nil
 }
 
 var (
@@ -51,7 +68,12 @@ func text(s string) *mcp.CallToolResult {
 }
 
 func newServer(mode string) *mcp.Server {
-	s := mcp.NewServer(&mcp.Implementation{Name: "go-sdk-" + mode, Version: "1.0.0"}, &mcp.ServerOptions{Instructions: "A test server on the Go SDK."})
+	s := mcp.NewServer(&mcp.Implementation{Name: "go-sdk-" + mode, Version: "1.0.0"}, &mcp.ServerOptions{
+		Instructions:       "A test server on the Go SDK.",
+		CompletionHandler:  complete,
+		SubscribeHandler:   func(context.Context, *mcp.SubscribeRequest) error { return nil },
+		UnsubscribeHandler: func(context.Context, *mcp.UnsubscribeRequest) error { return nil },
+	})
 	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "Echoes text."}, func(_ context.Context, _ *mcp.CallToolRequest, in textIn) (*mcp.CallToolResult, any, error) {
 		return text(in.Text), nil, nil
 	})
@@ -85,6 +107,12 @@ func newServer(mode string) *mcp.Server {
 		mu.Lock()
 		defer mu.Unlock()
 		return nil, tagsOut{Result: append([]string{}, cancelled...)}, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "touch", Description: "Notifies the sessions subscribed to uri that it changed."}, func(ctx context.Context, _ *mcp.CallToolRequest, in uriIn) (*mcp.CallToolResult, any, error) {
+		if err := s.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: in.URI}); err != nil {
+			return nil, nil, err
+		}
+		return text("touched " + in.URI), nil, nil
 	})
 	s.AddResource(&mcp.Resource{URI: "test://static", Name: "static_resource", MIMEType: "text/plain"}, func(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 		return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, MIMEType: "text/plain", Text: "static resource text"}}}, nil

@@ -12,7 +12,9 @@ Listens on a free 127.0.0.1 port and prints `LISTENING <port>` on stderr.
 Tools (as test/support/upstreams/edge-server.ts): echo {text}, add {a,b} (structured {sum}),
 fail_tool (isError), progress {steps}, log {text}, wait_for_cancel {tag} (ends only when cancelled),
 cancelled (the tags of cancelled wait_for_cancel calls), poll {steps}. Resources: test://static,
-template test://items/{id}. Prompt: greet {name}.
+template test://items/{id}. Prompt: greet {name}. Completions: greet's `name` from Ada, Alan, Grace
+and the template's `id` from 7, 17, 42, by prefix. No resource subscriptions: neither FastMCP nor
+MCPServer offers them.
 """
 
 import socket
@@ -33,6 +35,9 @@ else:
     from mcp.server.fastmcp import Context, FastMCP as Server
     from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.streamable_http import EventMessage, EventStore
+from mcp.types import Completion, PromptReference, ResourceTemplateReference
+
+COMPLETIONS = {"name": ["Ada", "Alan", "Grace"], "id": ["7", "17", "42"]}
 
 
 class MemoryEventStore(EventStore):
@@ -151,6 +156,14 @@ def item(id: str) -> str:
 def greet(name: str) -> str:
     """Greets someone."""
     return f"Hello, {name}!"
+
+
+@mcp.completion()
+async def complete(ref, argument, context):
+    """Completes greet's `name` and test://items/{id}'s `id` by prefix."""
+    if isinstance(ref, (PromptReference, ResourceTemplateReference)):
+        return Completion(values=[v for v in COMPLETIONS.get(argument.name, []) if v.startswith(argument.value)])
+    return None
 
 
 if MAJOR >= 2:

@@ -4,13 +4,16 @@
  * through a virtual server of a real proxy. Both sides must see the same behaviour: discovery, a
  * call, progress, a log line, `isError`, `structuredContent`, cancellation (the agent's call ends
  * and the upstream saw it cancelled, when its transport can tell), and for `resumable` upstreams a
- * call whose stream the upstream closes mid-call (resumed with Last-Event-ID).
+ * call whose stream the upstream closes mid-call (resumed with Last-Event-ID); for `catalog`
+ * upstreams their resources, template, prompt and completions (capabilities, list, read, get,
+ * complete), and for `subscribes` ones a resource subscription and its `resources/updated`.
  *
- * Tools are selected with identity renames, so the same names work on both sides.
+ * Tools and the prompt are selected with identity renames, so the same names work on both sides;
+ * resource URIs are never renamed.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { AdminClient } from '../../../src/contract/client.ts';
@@ -42,8 +45,10 @@ export interface ConformanceCase {
   readonly notifiesDuringCall: { direct: boolean; proxy: boolean };
   /** Offers `poll` and closes its stream mid-call. */
   readonly resumable?: boolean;
-  /** Offers resources test://static, test://items/{id} and prompt greet. */
+  /** Offers resources test://static, test://items/{id}, prompt greet and completions of their arguments. */
   readonly catalog?: boolean;
+  /** Offers resource subscriptions and a tool `touch {uri}` that notifies the sessions subscribed to uri. */
+  readonly subscribes?: boolean;
 }
 
 /** An SDK client to `url`, declaring nothing special; `headers` for the proxy's agent token. */
@@ -72,7 +77,7 @@ export function conformanceSuite(title: string, cases: ConformanceCase[]): void 
   describe.each(cases)(`${title}: $label`, (c) => {
     let upstream: ConformanceUpstream;
     const sides: Record<'direct' | 'through the proxy', Client> = {} as never;
-    const tools = [...CONFORMANCE_TOOLS, ...(c.resumable ? ['poll'] : [])];
+    const tools = [...CONFORMANCE_TOOLS, ...(c.resumable ? ['poll'] : []), ...(c.subscribes ? ['touch'] : [])];
 
     beforeAll(async () => {
       upstream = await c.start();
@@ -83,8 +88,12 @@ export function conformanceSuite(title: string, cases: ConformanceCase[]): void 
         name: c.slug,
         namespace: 'conformance',
         tool_selectors: [{ gateway_id: gw, include: tools, rename: Object.fromEntries(tools.map((t) => [t, t])) }],
+        ...(c.catalog ? { prompt_selectors: [{ gateway_id: gw, include: ['greet'], rename: { greet: 'greet' } }], resource_selectors: [{ gateway_id: gw }] } : {}),
       });
-      await eventually(async () => (await admin.getServer(vs))?.toolCount === tools.length, 30_000, `${c.label}: discovery through the proxy`);
+      await eventually(async () => {
+        const s = await admin.getServer(vs);
+        return s?.toolCount === tools.length && (!c.catalog || (s.promptCount === 1 && s.resourceCount === 1 && s.resourceTemplateCount === 1));
+      }, 30_000, `${c.label}: discovery through the proxy`);
       sides.direct = await client(upstream.url);
       sides['through the proxy'] = await client(`${proxy.url}/servers/${vs}/mcp`, { authorization: `Bearer ${await agentToken('alice')}` });
     }, 60_000);
@@ -161,15 +170,47 @@ export function conformanceSuite(title: string, cases: ConformanceCase[]): void 
         });
       }
 
-      if (c.catalog && side === 'direct') {
-        // Through the proxy once virtual servers carry resources and prompts (helper `catalog`).
-        it('offers resources, a template and a prompt', async () => {
+      if (c.catalog) {
+        it('declares resources, prompts and completions', async () => {
+          const caps = sides[side].getServerCapabilities();
+          expect(caps?.resources).toBeDefined();
+          expect(caps?.prompts).toBeDefined();
+          expect(caps?.completions).toBeDefined();
+          // What the upstream itself declares, whichever side asks (the Go SDK declares subscribe even stateless).
+          expect(caps?.resources?.subscribe === true).toBe(sides.direct.getServerCapabilities()?.resources?.subscribe === true);
+        });
+
+        it('lists and reads resources and the template', async () => {
           const s = sides[side];
-          expect((await s.listResources()).resources.map((r) => r.uri)).toContain('test://static');
-          expect((await s.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toContain('test://items/{id}');
+          expect((await s.listResources()).resources.map((r) => r.uri)).toEqual(['test://static']);
+          expect((await s.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(['test://items/{id}']);
+          expect((await s.readResource({ uri: 'test://static' })).contents[0]).toMatchObject({ uri: 'test://static', text: 'static resource text' });
           expect((await s.readResource({ uri: 'test://items/7' })).contents[0]).toMatchObject({ uri: 'test://items/7', text: 'item 7' });
+        });
+
+        it('lists and gets the prompt', async () => {
+          const s = sides[side];
+          expect((await s.listPrompts()).prompts.map((p) => p.name)).toEqual(['greet']);
           const prompt = await s.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
           expect(prompt.messages[0]?.content).toMatchObject({ type: 'text', text: 'Hello, Ada!' });
+        });
+
+        it("completes the prompt's argument and the template's variable", async () => {
+          const s = sides[side];
+          expect((await s.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'A' } })).completion.values).toEqual(['Ada', 'Alan']);
+          expect((await s.complete({ ref: { type: 'ref/resource', uri: 'test://items/{id}' }, argument: { name: 'id', value: '1' } })).completion.values).toEqual(['17']);
+        });
+      }
+
+      if (c.subscribes) {
+        it('delivers resources/updated for a subscribed resource until unsubscribed', async () => {
+          const s = sides[side];
+          const updated: string[] = [];
+          s.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
+          await s.subscribeResource({ uri: 'test://static' });
+          await s.callTool({ name: 'touch', arguments: { uri: 'test://static' } });
+          await eventually(() => updated.includes('test://static'), 10_000, `${c.label}: resources/updated ${side}`);
+          await s.unsubscribeResource({ uri: 'test://static' });
         });
       }
     });

@@ -10,6 +10,8 @@ export function foreignCases(sdk: ForeignSdk, modes: ForeignMode[]): Conformance
     observesCancellation: mode !== 'stateless',
     resumable: mode === 'resumable',
     catalog: true,
+    // The Go SDK offers subscriptions (not in stateless mode: no session to notify); Python's FastMCP/MCPServer do not.
+    subscribes: sdk === 'go-sdk' && mode !== 'stateless',
     async start() {
       const up = await startForeignUpstream(sdk, mode);
       return { url: up.url, cancelled: () => cancelledTool(up.url), close: () => up.kill() };

@@ -7,8 +7,10 @@ const cases: ConformanceCase[] = (['sse', 'json'] as const).map((mode) => ({
   slug: `typescript-sdk-${mode}`,
   notifiesDuringCall: { direct: mode === 'sse', proxy: mode === 'sse' },
   observesCancellation: true,
+  catalog: true,
+  subscribes: true,
   async start() {
-    const edge = await startEdgeServer({ enableJsonResponse: mode === 'json' });
+    const edge = await startEdgeServer({ enableJsonResponse: mode === 'json', catalog: true });
     return { url: edge.url, cancelled: async () => edge.cancelled, close: () => edge.close() };
   },
 }));

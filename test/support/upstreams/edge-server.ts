@@ -10,7 +10,9 @@
  * call's stream unanswered, with no event id to resume from); with `askClient`, `ask_client {kind, tag}` (a
  * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
  * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream, `withdraw` to cancel it at once; the
- * result reports the client's answer or error).
+ * result reports the client's answer or error). With `catalog`, the resources, prompt and
+ * completions of hack/upstreams/ (test://static, test://items/{id}, greet {name}), resource
+ * subscriptions, and `touch {uri}` (notifies this session when it subscribed to uri).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
  * `LISTENING <port>` on stderr).
@@ -21,7 +23,21 @@ import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
-import { CallToolRequestSchema, ListToolsRequestSchema, McpError, isInitializeRequest, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  isInitializeRequest,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 
 export const EDGE_TOOLS: Tool[] = [
   { name: 'echo', description: 'Echoes text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
@@ -51,6 +67,45 @@ export const ASK_CLIENT_TOOL: Tool = {
  * answer and without event ids (no event store), so a client has nothing to resume from.
  */
 export const DROP_STREAM_TOOL: Tool = { name: 'drop_stream', description: "Ends its call's stream without answering.", inputSchema: { type: 'object' } };
+
+/** Listed only with `startEdgeServer({ catalog: true })`: notifies this session of a change of `uri` when it subscribed to it. */
+export const TOUCH_TOOL: Tool = { name: 'touch', description: 'Notifies the sessions subscribed to uri that it changed.', inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] } };
+
+/** What `completion/complete` offers per argument name (greet's `name`, test://items/{id}'s `id`), by prefix. */
+const COMPLETIONS: Record<string, string[]> = { name: ['Ada', 'Alan', 'Grace'], id: ['7', '17', '42'] };
+
+/** Serves the conformance catalog (the same as hack/upstreams/) on `server`; returns `touch`: notifies a subscribed uri, false when not subscribed. */
+function serveCatalog(server: Server): (uri: string) => Promise<boolean> {
+  const subscribed = new Set<string>();
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [{ uri: 'test://static', name: 'static_resource', mimeType: 'text/plain' }] }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [{ uriTemplate: 'test://items/{id}', name: 'item', mimeType: 'text/plain' }] }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    const uri = req.params.uri;
+    if (uri === 'test://static') return { contents: [{ uri, mimeType: 'text/plain', text: 'static resource text' }] };
+    const item = /^test:\/\/items\/(.+)$/.exec(uri);
+    if (item) return { contents: [{ uri, mimeType: 'text/plain', text: `item ${item[1]}` }] };
+    throw new McpError(-32002, `Resource not found: ${uri}`);
+  });
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    subscribed.add(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    subscribed.delete(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: [{ name: 'greet', description: 'Greets someone.', arguments: [{ name: 'name', required: true }] }] }));
+  server.setRequestHandler(GetPromptRequestSchema, async (req) => {
+    if (req.params.name !== 'greet') throw new McpError(-32602, `Unknown prompt: ${req.params.name}`);
+    return { messages: [{ role: 'user', content: { type: 'text', text: `Hello, ${req.params.arguments?.name ?? ''}!` } }] };
+  });
+  server.setRequestHandler(CompleteRequestSchema, async (req) => ({ completion: { values: (COMPLETIONS[req.params.argument.name] ?? []).filter((v) => v.startsWith(req.params.argument.value)) } }));
+  return async (uri) => {
+    if (!subscribed.has(uri)) return false;
+    await server.sendResourceUpdated({ uri });
+    return true;
+  };
+}
 
 /** The request `ask_client` sends for `kind`, carrying `tag`. */
 export function askClientRequest(kind: string, tag: string): { method: string; params: Record<string, unknown> } {
@@ -83,8 +138,10 @@ export interface EdgeServer {
   close(): Promise<void>;
 }
 
-function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }, tools: Tool[], closeStream: (requestId: string | number) => void): Server {
-  const server = new Server({ name: 'edge', version: '1.0.0' }, { capabilities: { tools: {}, logging: {} } });
+function mcpServer(state: { cancelled: string[]; authorizations: (string | undefined)[] }, tools: Tool[], closeStream: (requestId: string | number) => void, catalog: boolean): Server {
+  const capabilities = catalog ? { tools: {}, logging: {}, resources: { subscribe: true }, prompts: {}, completions: {} } : { tools: {}, logging: {} };
+  const server = new Server({ name: 'edge', version: '1.0.0' }, { capabilities, ...(catalog ? { instructions: 'A test server on the TypeScript SDK.' } : {}) });
+  const touch = catalog ? serveCatalog(server) : undefined;
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const args = (req.params.arguments ?? {}) as Record<string, unknown>;
@@ -134,6 +191,10 @@ function mcpServer(state: { cancelled: string[]; authorizations: (string | undef
       case 'drop_stream':
         closeStream(extra.requestId);
         return new Promise(() => {}); // the answer never comes
+      case 'touch': {
+        const touched = await touch?.(String(args.uri));
+        return { content: [{ type: 'text', text: touched ? `touched ${String(args.uri)}` : `not subscribed to ${String(args.uri)}` }] };
+      }
       case 'whoami':
         return { content: [{ type: 'text', text: state.authorizations.at(-1) ?? '' }] };
       default:
@@ -150,8 +211,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
-export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean } = {}): Promise<EdgeServer> {
-  const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : [])];
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean; catalog?: boolean } = {}): Promise<EdgeServer> {
+  const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : []), ...(options.catalog ? [TOUCH_TOOL] : [])];
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const edge = { hung: false } as EdgeServer;
@@ -185,7 +246,7 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
       transport.onclose = () => {
         if (transport.sessionId) transports.delete(transport.sessionId);
       };
-      await mcpServer(state, tools, (id) => transport.closeSSEStream(id)).connect(transport);
+      await mcpServer(state, tools, (id) => transport.closeSSEStream(id), options.catalog ?? false).connect(transport);
       await transport.handleRequest(req, res, body);
     } catch (err) {
       if (!res.headersSent) res.writeHead(500).end(String(err));

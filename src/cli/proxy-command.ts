@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     adminPort: flags.adminPort,
     host: flags.host,
     adminToken: config.adminToken,
+    adminIdentity: flags.adminIdentity,
     agentAuth: agentAuth(config.agentAuth),
     requireSync: flags.requireSync,
     // Any replica serves any agent session: replicas share the vault keyring, so they share this key.

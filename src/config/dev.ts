@@ -9,7 +9,7 @@ export const devOptions = defineOptions({
   host: { arg: 'ADDR', help: 'bind address', schema: z.string().default('127.0.0.1') },
   upstreamPort: { arg: 'N', help: 'port for server-everything, which examples/local uses; 0 = none', schema: port.default(3001) },
   dataDir: { arg: 'DIR', help: 'dev secrets and the encrypted token vault', schema: z.string().default('.data/dev') },
-  user: { arg: 'NAME', help: 'the user of the printed agent token', schema: z.string().min(1).default('dev@example.com') },
+  user: { arg: 'NAME', help: 'the user of the printed agent token, and whom the admin token\nacts as on POST /tools/invoke', schema: z.string().min(1).default('dev@example.com') },
 });
 export const DevFlags = devOptions.schema;
 export const devFlagSpec = devOptions.spec;

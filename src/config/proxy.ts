@@ -18,6 +18,7 @@ export const proxyOptions = defineOptions({
   adminPort: { arg: 'N', help: 'admin API port; equal to --port = one listener', schema: port.default(4445) },
   host: { arg: 'ADDR', help: 'bind address', schema: z.string().default('0.0.0.0') },
   adminTokenFile: { arg: 'FILE', help: 'the admin credential (or env MCP_GITOPS_ADMIN_TOKEN)', schema: z.string().optional() },
+  adminIdentity: { arg: 'USER', help: 'the user POST /tools/invoke acts as when called with the admin\ntoken (audited as such)', schema: z.string().min(1).default('admin') },
   agentHs256SecretFile: { arg: 'FILE', help: 'shared secret for HS256 agent tokens (or env MCP_GITOPS_AGENT_HS256_SECRET)', schema: z.string().optional() },
   oidcIssuer: { arg: 'URL', help: "verify agent JWTs against this issuer's JWKS instead", schema: z.url().optional() },
   oidcAudience: { arg: 'AUD', help: 'the audience agent JWTs must carry (with --oidc-issuer)', schema: z.string().optional() },

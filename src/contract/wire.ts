@@ -81,7 +81,12 @@ const gatewayFields = {
   url: HttpUrl,
   transport: z.preprocess(
     (v) => (typeof v === 'string' ? v.toUpperCase() : v),
-    z.enum(['STREAMABLEHTTP', 'SSE']).default('SSE'),
+    z
+      .enum(['STREAMABLEHTTP', 'SSE'], {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)?.slice(0, 40) ?? 'this value'} is not supported: use "STREAMABLEHTTP" (MCP Streamable HTTP) or "SSE" (the legacy HTTP+SSE transport); a stdio server needs an HTTP bridge in front of it`,
+      })
+      .default('SSE'),
   ),
   description: z.string().max(4096).nullish(),
   auth_type: z.preprocess(

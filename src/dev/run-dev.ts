@@ -17,6 +17,7 @@ import { DirectorySource, type DevSnapshot, type FileProblems } from './director
 import { startEverything, type EverythingServer } from './everything.ts';
 import { devSecrets } from './secrets.ts';
 import { describeState } from './report.ts';
+import { tryItLines } from './try-it.ts';
 
 export interface DevOptions {
   dir: string;
@@ -72,6 +73,8 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
     port: options.port,
     host: options.host,
     adminToken: secrets.adminToken,
+    // The seed's /tools/invoke calls with the admin token act as the dev user (and use their OAuth consents).
+    adminIdentity: options.user,
     agentAuth: { hs256Secret: secrets.agentSecret },
   });
   relay.bind({ publicUrl: proxy.url, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page.signIn });
@@ -96,7 +99,7 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
       }
       if (firstPass) {
         firstPass = false;
-        printWelcome(out, proxy, snapshot, agentToken, secrets.agentSecretFile);
+        await printWelcome(out, proxy, admin, snapshot, agentToken, secrets.agentSecretFile);
         out(`Your OAuth connections (one-time sign-in link, 10 min): ${page.devLoginUrl(options.user)}`);
       }
     } catch (err) {
@@ -122,17 +125,20 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
   };
 }
 
-function printWelcome(out: (l: string) => void, proxy: ProxyHandle, snapshot: DevSnapshot, token: string, secretFile: string): void {
+async function printWelcome(out: (l: string) => void, proxy: ProxyHandle, admin: AdminClient, snapshot: DevSnapshot, token: string, secretFile: string): Promise<void> {
   const first = snapshot.servers[0];
   out('');
   out(`mcp-gitops dev is serving on ${proxy.url} (admin API on the same port). Edit the YAML files to change it live.`);
   if (first) {
-    const endpoint = `${proxy.url}/servers/${serverEndpointId(first)}/mcp`;
+    const id = serverEndpointId(first);
+    const endpoint = `${proxy.url}/servers/${id}/mcp`;
     out('');
     out(`Agent endpoint (${first.metadata.name}): ${endpoint}`);
     out(`Agent token (12 h): export MCP_TOKEN=${token}`);
     out('');
-    out('Try it with the MCP Inspector CLI:');
+    for (const line of tryItLines(proxy.url, { id, name: first.metadata.name }, await admin.listServerTools(id).catch(() => []))) out(line);
+    out('');
+    out('Or with the MCP Inspector CLI:');
     out(`  npx @modelcontextprotocol/inspector --cli ${endpoint} --transport http \\`);
     out(`    --header "Authorization: Bearer $MCP_TOKEN" --method tools/list`);
   }

@@ -15,6 +15,8 @@ import type { ProxyMetrics } from './observe/metrics.ts';
 import type { RegistrationStore } from './registry/store.ts';
 import type { UpstreamCredentials } from './upstream/credentials.ts';
 import type { UpstreamPool } from './upstream/pool.ts';
+import type { UpstreamUrlPolicy } from './upstream/session.ts';
+import type { AgentIdentity } from './registry/types.ts';
 
 export interface ProxyContext {
   readonly store: RegistrationStore;
@@ -42,6 +44,10 @@ export interface ProxyContext {
   /** Throws 403 for a `Host` that is not an allowed host (DNS rebinding). */
   readonly checkHost: (req: IncomingMessage) => void;
   readonly requireSync: boolean;
+  /** The SSRF policy upstream connections follow (undefined = no check); `POST /gateways` refuses what it would. */
+  readonly upstreamUrlPolicy: UpstreamUrlPolicy | undefined;
+  /** Who `/tools/invoke` acts as when called with the admin token; undefined = the admin token is refused there. */
+  readonly adminIdentity: AgentIdentity | undefined;
   /** Call after a registration change: invalidates the catalog and tells agents whose lists changed. */
   readonly registrationsChanged: () => void;
 }

@@ -14,6 +14,13 @@ export interface ProxyOptions {
   host?: string;
   /** The admin credential (opaque, compared in constant time). Required. */
   adminToken: string;
+  /**
+   * The user `POST /tools/invoke` acts as when called with the admin token (the seed's
+   * `MCPGATEWAY_BEARER_TOKEN`): access lists, per-user OAuth consent and the audit line (with
+   * `credential: "admin-token"`) are that user's. `null` refuses the admin token there. Defaults to
+   * `admin`; `mcp-gitops dev` uses its `--user`.
+   */
+  adminIdentity?: string | null;
   agentAuth: AgentAuthOptions;
   /** Answer `/ready` 503 until an admin caller posts a matching `/state/synced`. Defaults to false. */
   requireSync?: boolean;

@@ -89,6 +89,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     checkOrigin: originGuard(options.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS),
     checkHost: hostGuard(options.allowedHosts ?? defaultAllowedHosts(options.host ?? '127.0.0.1', options.publicUrl)),
     requireSync: options.requireSync ?? false,
+    upstreamUrlPolicy: options.upstreamUrlPolicy,
+    adminIdentity: options.adminIdentity === null ? undefined : Object.freeze({ user: options.adminIdentity ?? 'admin', groups: Object.freeze([]) as readonly string[] }),
     registrationsChanged,
   };
 

@@ -1,7 +1,8 @@
 /**
  * The admin API (docs/admin-api.md), served at `/X` and `/v1/X`. Every route needs the admin
- * token. A registration is stored and answered at once; connecting and discovery run in the
- * background. A failed request changes nothing.
+ * token. `POST /gateways` refuses an upstream the proxy would not connect to and answers after the
+ * first discovery (bounded, gateway-admission.ts); `PUT` (the operator's) stores and answers at
+ * once, connecting and discovery run in the background. A failed request changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gatewayId as defaultGatewayId, promptId, resourceId, resourceTemplateId, serverId as defaultServerId, toolId } from '../../api/ids.ts';
@@ -9,6 +10,7 @@ import type { ProxyContext } from '../context.ts';
 import type { GatewayRuntime } from '../upstream/gateway-runtime.ts';
 import { ProxyError } from '../errors.ts';
 import { decodePathSegment, parseBody, readJson, sendJson } from '../http/io.ts';
+import { awaitFirstDiscovery, refuseUnreachableByPolicy } from './gateway-admission.ts';
 import { specHash } from '../../contract/digest.ts';
 import { gatewayPromptReads, gatewayRead, gatewayResourceReads, gatewayToolReads, serverPromptReads, serverRead, serverResourceReads, toolRead } from './views.ts';
 import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type ServerSpec, type StateRead, type ToolRead } from '../../contract/wire.ts';
@@ -132,9 +134,13 @@ async function postGateway(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   if (ctx.store.gateways.has(id)) throw new ProxyError('ERR_CONFLICT', `Gateway name already exists: ${spec.name} (id ${id}); use PUT /gateways/${id} to replace it`);
   const clash = ctx.store.findGateway(spec.name);
   if (clash) throw new ProxyError('ERR_CONFLICT', `Gateway name already exists: ${spec.name} (id ${clash.id})`);
+  await refuseUnreachableByPolicy(spec, ctx.upstreamUrlPolicy);
+  if (ctx.store.gateways.has(id)) throw new ProxyError('ERR_CONFLICT', `Gateway name already exists: ${spec.name} (id ${id})`); // posted while we resolved
   const { registration } = ctx.store.putGateway(id, spec, specHash(bodyOf(raw)));
   ctx.pool.upsert(registration);
   ctx.registrationsChanged();
+  await awaitFirstDiscovery(ctx.pool.get(id));
+  if (!ctx.store.gateways.has(id)) throw new ProxyError('ERR_NOT_FOUND', `gateway ${id} was deleted while its first discovery ran`);
   sendJson(res, 200, readGateway(ctx, id));
 }
 

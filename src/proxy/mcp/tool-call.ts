@@ -47,6 +47,8 @@ export interface ToolCallRequest {
   name: string;
   arguments?: Record<string, unknown> | undefined;
   identity: AgentIdentity;
+  /** Set when `identity` is the configured admin identity, acting on the admin token (`/tools/invoke`). */
+  credential?: 'admin-token';
   transport: CallTransport;
   signal?: AbortSignal;
   /** The agent's `_meta` of the request (its `progressToken` is replaced by the upstream hop's own). */
@@ -146,6 +148,7 @@ export class ToolCalls {
         ...(code === undefined ? {} : { code }),
         durationMs: performance.now() - started,
         transport: req.transport,
+        ...(req.credential ? { credential: req.credential } : {}),
       });
     }
   }

@@ -25,6 +25,8 @@ export interface AuditRecord {
   code?: string;
   durationMs: number;
   transport: 'streamable-http' | 'sse' | 'invoke';
+  /** `admin-token`: the call came with the admin token, acting as the configured admin identity (`user`). */
+  credential?: 'admin-token';
 }
 
 /** How a prompt, resource or completion request ended (`mcp/catalog-requests.ts`). */

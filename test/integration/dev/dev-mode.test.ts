@@ -3,6 +3,8 @@
  * upstream (server-everything), applies edits live, and keeps the last good state when an edit is
  * invalid.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +54,23 @@ describe('mcp-gitops dev', () => {
     expect(text).toContain(`/servers/${serverId('default', 'demo')}/mcp`);
     expect(text).toMatch(/npx @modelcontextprotocol\/inspector --cli http:\/\/127\.0\.0\.1:\d+\/servers\/[0-9a-f]{32}\/mcp --transport http/);
     expect(text).toContain('✓ McpGateway default/everything: reachable');
+  });
+
+  it('prints the tool names agents see (prefixed names with their upstream names) and a tools/call that works when pasted', async () => {
+    const text = output.join('\n');
+    expect(text).toContain('Tools agents see on demo');
+    expect(text).toMatch(/^  everything-echo \(echo\)$/m);
+    expect(text).toMatch(/^  add \(get-sum\)$/m);
+    const exportLine = /export MCP_TOKEN=\S+/.exec(text)![0];
+    const pasted = output.filter((l) => /^  (SID=|curl )/.test(l)).map((l) => l.trim());
+    expect(pasted).toHaveLength(3);
+    // The MCP pair (initialize, then tools/call with the session id), then the /tools/invoke one-liner, each run by bash as pasted.
+    // Asynchronously: the proxy answering curl runs in this process.
+    const { stdout: mcp } = await promisify(execFile)('bash', ['-c', [exportLine, pasted[0], pasted[1]].join('\n')], { encoding: 'utf8' });
+    expect(mcp).toContain('Echo: hello');
+    expect(mcp).toContain('"id":2');
+    const { stdout: invoke } = await promisify(execFile)('bash', ['-c', [exportLine, pasted[2]].join('\n')], { encoding: 'utf8' });
+    expect(JSON.parse(invoke)).toEqual({ content: [{ type: 'text', text: 'Echo: hello' }] });
   });
 
   it('prints a one-time sign-in link to the connections page that works once', async () => {

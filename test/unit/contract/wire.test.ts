@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayCreate, ServerCreate, ServerSpec, ToolInvoke } from '../../../src/contract/wire.ts';
+import { seedGatewayFor } from '../../support/seed.ts';
 
 const problems = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   r.success ? [] : r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 
 describe('GatewayCreate', () => {
   it('accepts the seed body as written and applies the documented defaults', () => {
-    const seed = GatewayCreate.parse({
-      name: 'atlassian-rovo',
-      url: 'https://mcp.atlassian.com/v1/mcp',
-      transport: 'STREAMABLEHTTP',
-      description: 'Atlassian Rovo MCP Server (Jira + Confluence + Compass)',
-      auth_type: 'oauth',
-      oauth_config: {
-        grant_type: 'authorization_code',
-        issuer: 'https://auth.atlassian.com',
-        authorization_url: 'https://auth.atlassian.com/authorize?audience=api.atlassian.com',
-        token_url: 'https://auth.atlassian.com/oauth/token',
-        redirect_uri: 'https://mcf.example/oauth/callback',
-        scopes: ['read:jira-work', 'write:jira-work'],
-        client_id: '<ATLASSIAN_OAUTH_CLIENT_ID>',
-        client_secret: '<ATLASSIAN_OAUTH_CLIENT_SECRET>',
-      },
-    });
+    const seed = GatewayCreate.parse(seedGatewayFor('mcf.example'));
     expect(seed).toMatchObject({ transport: 'STREAMABLEHTTP', auth_type: 'oauth', namespace: 'default', health_check_interval_seconds: 30, refresh_interval_seconds: 300, allow_private_network: false, enabled: true });
     expect(GatewayCreate.parse({ name: 'x', url: 'http://h' })).toMatchObject({ transport: 'SSE', auth_type: 'none' });
   });
@@ -37,7 +22,7 @@ describe('GatewayCreate', () => {
     expect(problems(GatewayCreate.safeParse({ name: '', url: 'javascript:alert(1)', transport: 'ws' }))).toEqual([
       'name: must not be empty',
       'url: must be an absolute http(s) URL without credentials',
-      'transport: Invalid option: expected one of "STREAMABLEHTTP"|"SSE"',
+      'transport: "WS" is not supported: use "STREAMABLEHTTP" (MCP Streamable HTTP) or "SSE" (the legacy HTTP+SSE transport); a stdio server needs an HTTP bridge in front of it',
     ]);
     expect(problems(GatewayCreate.safeParse({ name: 'x', url: 'https://user:pw@h' }))).toEqual(['url: must be an absolute http(s) URL without credentials']);
     expect(problems(GatewayCreate.safeParse({ name: 'x', url: 'http://h', auth_type: 'authheaders', auth_headers: [] }))).toEqual(['auth_headers: needs at least one {key, value} when auth_type is "authheaders"']);

@@ -7,9 +7,10 @@ import { gatewayId, serverId } from '../api/ids.ts';
 import type { AdminClient } from '../contract/client.ts';
 import type { GatewayRead } from '../contract/wire.ts';
 import type { DevSnapshot } from './directory-source.ts';
+import { FIRST_DISCOVERY_WAIT_MS } from '../proxy/admin/gateway-admission.ts';
 
-/** Waits (up to `waitMs`, default 5 s) until every gateway has been checked once, then describes the state. */
-export async function describeState(admin: AdminClient, baseUrl: string, snapshot: DevSnapshot, waitMs = 5000): Promise<string[]> {
+/** Waits (up to `waitMs`, default 10 s, as `POST /gateways` does) until every gateway has been checked once, then describes the state. */
+export async function describeState(admin: AdminClient, baseUrl: string, snapshot: DevSnapshot, waitMs = FIRST_DISCOVERY_WAIT_MS): Promise<string[]> {
   const deadline = Date.now() + waitMs;
   let gateways: Array<[string, GatewayRead | undefined]> = [];
   for (;;) {

@@ -3,7 +3,7 @@
  * port, so the seed's curl commands work against it), a real upstream (server-everything), and the
  * reconcile core fed from the YAML files in DIR instead of the Kubernetes API.
  */
-import { serverId } from '../api/ids.ts';
+import { gatewayId, serverId } from '../api/ids.ts';
 import { AdminClient } from '../contract/client.ts';
 import { createConnectionsPage } from '../proxy/connections/index.ts';
 import { createOAuthRelay } from '../proxy/oauth/index.ts';
@@ -95,6 +95,8 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
       for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
       if (report.put.length || report.deleted.length || firstPass) {
         out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);
+        // What the gateways offer once discovered (bounded), so the lines and the tool names below are complete.
+        await Promise.all(snapshot.gateways.map((g) => proxy.awaitDiscovery(gatewayId(g.metadata.namespace ?? 'default', g.metadata.name))));
         for (const line of await describeState(admin, proxy.url, snapshot)) out(line);
       }
       if (firstPass) {

@@ -100,6 +100,8 @@ export interface ProxyHandle {
    * from (its `tool_selectors`, plus gateways of tools it resolved). For the connections page.
    */
   registrations(): { gateways: GatewayRegistration[]; servers: Array<{ server: ServerRegistration; gatewayIds: string[] }> };
+  /** Resolves once gateway `id` has been discovered once (or failed to be), at most after 10 s (as `POST /gateways` waits). */
+  awaitDiscovery(id: string): Promise<void>;
   /** Re-lists a gateway's tools now; `asUser` for per-user OAuth gateways (e.g. right after consent). */
   refreshGateway(id: string, asUser?: AgentIdentity): Promise<void>;
   /** Stops listening, lets requests in flight finish (`shutdownGraceMs`), closes agent and upstream sessions. */

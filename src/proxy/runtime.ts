@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { handleAdmin } from './admin/routes.ts';
+import { awaitFirstDiscovery } from './admin/gateway-admission.ts';
 import { Catalog } from './catalog/catalog.ts';
 import type { ProxyContext } from './context.ts';
 import { ProxyError } from './errors.ts';
@@ -121,6 +122,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         gatewayIds: [...new Set([...server.spec.tool_selectors.map((s) => s.gateway_id), ...catalog.resolve(server).tools.map((t) => t.gatewayId)])],
       })),
     }),
+    awaitDiscovery: (id) => awaitFirstDiscovery(pool.get(id)),
     refreshGateway: async (id, asUser) => {
       await pool.get(id)?.refresh(asUser);
     },

@@ -42,7 +42,7 @@ export async function refuseUnreachableByPolicy(spec: GatewayCreate, policy: Ups
 
 /** Resolves when `runtime`'s first discovery has finished (successfully or not), or after `ms`. */
 export async function awaitFirstDiscovery(runtime: GatewayRuntime | undefined, ms = FIRST_DISCOVERY_WAIT_MS): Promise<void> {
-  if (!runtime) return;
+  if (!runtime || runtime.discovered) return;
   const timer = new AbortController();
   // `refresh()` joins the discovery `start()` began (single flight).
   await Promise.race([runtime.refresh().catch(() => {}), sleep(ms, undefined, { signal: timer.signal, ref: false }).catch(() => {})]);

@@ -138,6 +138,7 @@ async function printWelcome(out: (l: string) => void, proxy: ProxyHandle, admin:
     out(`Agent endpoint (${first.metadata.name}): ${endpoint}`);
     out(`Agent token (12 h): export MCP_TOKEN=${token}`);
     out('');
+    // A server not registered (its file invalid) has no tools to show; the ✗ lines above say why.
     for (const line of tryItLines(proxy.url, { id, name: first.metadata.name }, await admin.listServerTools(id).catch(() => []))) out(line);
     out('');
     out('Or with the MCP Inspector CLI:');

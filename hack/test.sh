@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone (after `npm ci`): Node 24, the test control plane
 # (kube-apiserver, etcd, kubectl built from Go modules and cached), the MCP servers on other SDKs
-# (Python mcp from PyPI, the Go SDK; hack/build-test-upstreams.sh, cached), the type check, then vitest.
+# (Python mcp from PyPI, the Go SDK; hack/build-test-upstreams.sh, cached), ContextForge from PyPI
+# (hack/build-contextforge.sh, cached), the type check, then vitest.
 # Extra arguments go to vitest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +23,12 @@ if [ -z "${MCP_GITOPS_TEST_UPSTREAMS:-}" ]; then
 fi
 export MCP_GITOPS_TEST_UPSTREAMS
 echo "test upstreams (Python mcp 1.x/2.x, Go SDK): $MCP_GITOPS_TEST_UPSTREAMS"
+# IBM ContextForge from PyPI, pinned (hack/contextforge/), for the ContextForge target's tests.
+if [ -z "${MCP_GITOPS_CONTEXTFORGE:-}" ]; then
+  MCP_GITOPS_CONTEXTFORGE="$(hack/build-contextforge.sh | tail -n 1)"
+fi
+export MCP_GITOPS_CONTEXTFORGE
+echo "ContextForge: $MCP_GITOPS_CONTEXTFORGE"
 npx tsc -p tsconfig.json --noEmit
 mkdir -p test-output
 set +e

@@ -156,7 +156,17 @@ export class ResourceController<T, K extends RegistrationKind> {
     }
     this.#d.sync.setDesired(this.#a.registration, desired.id, desired.hash, key);
     const replicas = (await Promise.all(this.#d.targets.map((t) => t.apply(this.#a.registration, desired)))).flat();
+    this.#reportDrift(obj, replicas);
     return { obj, resource, replicas };
+  }
+
+  /** A Warning `DriftReverted` naming the fields a member's copy had been changed in outside the operator. */
+  #reportDrift(obj: RawResource, replicas: MemberObservation<unknown>[]): void {
+    for (const r of replicas) {
+      if (!r.drift || r.drift.length === 0) continue;
+      const message = `${r.endpoint}: reverted a change made outside the operator to ${r.drift.join(', ')}`;
+      this.#d.events.record(eventTarget(this.kind, obj), 'Warning', 'DriftReverted', message);
+    }
   }
 
   /** What the queue does next: stall, back off, wait for progress, or look again later. */

@@ -21,6 +21,21 @@ export interface DesiredRegistration<B> {
   body: B;
   /** `specHash(body)`, what the replica reports for it in `GET /state`. */
   hash: string;
+  /**
+   * The resource it comes from, for targets that mark ownership on the product's objects
+   * (ContextForge tags) or read per-target annotations. Not part of `hash`.
+   */
+  source?: RegistrationSource;
+}
+
+/** The identity and annotations of the resource a registration comes from. */
+export interface RegistrationSource {
+  uid?: string;
+  annotations?: Record<string, string>;
+}
+
+function sourceOf(meta: { uid?: string | undefined; annotations?: Record<string, string> | undefined }): RegistrationSource {
+  return { ...(meta.uid ? { uid: meta.uid } : {}), ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}) };
 }
 
 /** The names of the Secrets a gateway references (for the Secret → gateway index). */
@@ -109,7 +124,7 @@ export function desiredGateway(gw: McpGateway, secrets: SecretLookup): DesiredRe
       break;
     }
   }
-  return { id, body, hash: specHash(body) };
+  return { id, body, hash: specHash(body), source: sourceOf(gw.metadata) };
 }
 
 /**
@@ -135,7 +150,7 @@ export function desiredServer(vs: VirtualServer): DesiredRegistration<ServerBody
   const users = vs.spec.access?.users ?? [];
   const groups = vs.spec.access?.groups ?? [];
   if (users.length > 0 || groups.length > 0) body.access = { users: [...users], groups: [...groups] };
-  return { id, body, hash: specHash(body) };
+  return { id, body, hash: specHash(body), source: sourceOf(vs.metadata) };
 }
 
 /** One selector of the spec as the admin API takes it: the gateway as an id, empty lists left out. */

@@ -125,6 +125,13 @@ export interface MemberObservation<R> {
   error?: string;
   /** What the member reports for the registration, when it answered. */
   read?: R;
+  /**
+   * Fields of the member's object that someone changed outside the operator (a product's own UI or
+   * API) and this apply reverted, in the product's terms (e.g. `description`,
+   * `associated_tools`). The pipeline reports them in a `DriftReverted` event. A target that cannot
+   * tell drift from a spec change leaves it out.
+   */
+  drift?: string[];
 }
 
 /** A member that did not confirm a delete. */

@@ -11,7 +11,7 @@ import { secretInput } from './secret-input.ts';
 export async function loadOperatorConfig(argv: string[], env: Environment): Promise<OperatorOptions> {
   const { flags } = parseFlags(argv, operatorFlagSpec, OperatorOptions);
   const adminToken = await secretInput(flags.adminTokenFile, env.MCP_GITOPS_ADMIN_TOKEN, '--admin-token-file');
-  if (!adminToken) throw new UsageError('the proxy admin token is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
+  if (!adminToken && flags.target !== 'contextforge') throw new UsageError('the proxy admin token is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
   const podName = env.POD_NAME ?? env.HOSTNAME;
   return OperatorOptions.parse({
     ...flags,

@@ -51,6 +51,24 @@ export const operatorOptions = defineOptions({
     help: "first delay before looking again while an upstream's first health check\nis pending; doubles per look, at most 5 s",
     schema: seconds('--progress-interval', 0.1),
   },
+  target: {
+    arg: 'proxy|contextforge',
+    help: 'where registrations go: mcp-gitops proxy replicas, or a running IBM ContextForge\n(docs/contextforge.md)',
+    schema: z.enum(['proxy', 'contextforge']).default('proxy'),
+  },
+  contextforgeUrl: { arg: 'URL', help: "ContextForge's base URL, e.g. http://contextforge.mcp.svc:4444 (with --target contextforge)", schema: z.url({ protocol: /^https?$/ }).optional() },
+  contextforgePublicUrl: { arg: 'URL', help: "agents' base URL of ContextForge, for VirtualServer status.endpoint", defaultText: '--contextforge-url', schema: z.url({ protocol: /^https?$/ }).optional() },
+  contextforgeTokenSecret: {
+    arg: 'NS/NAME',
+    help: "the Secret holding ContextForge's admin credential (a platform-admin JWT or API token)",
+    schema: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be namespace/name of a Secret')
+      .optional(),
+  },
+  contextforgeTokenSecretKey: { arg: 'KEY', help: 'the key of that Secret', schema: z.string().min(1).default('token') },
+  /** The ContextForge admin credential itself (tests, benchmarks); never a flag. */
+  contextforgeToken: { internal: true, help: 'the ContextForge admin credential', schema: z.string().min(1).optional() },
   /** The admin token itself: config/operator.ts reads it from --admin-token-file or the environment; never a flag, so it stays out of `ps`. */
   adminToken: { internal: true, help: 'the proxy admin token', schema: z.string().min(1).optional() },
   /** This replica's pod name: the leader identity's prefix and the Events' source host. */
@@ -60,7 +78,12 @@ export const operatorOptions = defineOptions({
 });
 
 export const OperatorOptions = operatorOptions.schema.superRefine((o, ctx) => {
-  if (!o.proxyService && o.proxyUrl.length === 0) {
+  if (o.target === 'contextforge') {
+    if (!o.contextforgeUrl) ctx.addIssue({ code: 'custom', path: ['contextforgeUrl'], message: 'is required with --target contextforge' });
+    if (!o.contextforgeTokenSecret && !o.contextforgeToken) {
+      ctx.addIssue({ code: 'custom', path: ['contextforgeTokenSecret'], message: "is required with --target contextforge: the Secret holding ContextForge's admin credential" });
+    }
+  } else if (!o.proxyService && o.proxyUrl.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['proxyService'], message: 'or --proxy-url is required: the operator needs proxy replicas to converge' });
   }
   if (o.leaderElectRenewDeadline >= o.leaderElectLeaseDuration) {

@@ -31,6 +31,7 @@ import { collectionPath, type RawResource, type SecretObject } from './objects.t
 import { OperatorOptions, type OperatorOptionsInput } from './options.ts';
 import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
 import { TargetSync } from './target-sync.ts';
+import { contextforgeTarget } from './targets/contextforge.ts';
 import { ProxyReplicasTarget } from './targets/proxy-replicas.ts';
 
 export interface OperatorHandle {
@@ -195,7 +196,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   let kubeWrites = 0;
   const client = KubeClient.load(o.kubeconfig, { inCluster: o.inCluster, onWrite: () => kubeWrites++ });
   const events = new KubeEventRecorder(client, o.podName ?? 'operator', log);
-  const targets = [proxyTarget(o, client, metrics, log, events)];
+  const targets = [o.target === 'contextforge' ? contextforgeTarget(o, client, metrics) : proxyTarget(o, client, metrics, log, events)];
   const mgr = managerOf(o, client, metrics, log, extras);
   const c = caches(mgr, o.namespace);
   const sync = new TargetSync({

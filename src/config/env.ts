@@ -8,6 +8,8 @@
  *   MCP_GITOPS_ADMIN_TOKEN                the admin credential, when no --admin-token-file is given
  *   MCP_GITOPS_AGENT_HS256_SECRET         the agent HS256 secret, when no --agent-hs256-secret-file
  *   MCP_GITOPS_CONNECTIONS_CLIENT_SECRET  the connections client secret, when no file is given
+ *   MCPGATEWAY_BEARER_TOKEN               ContextForge's admin credential for `dev --target contextforge`
+ *                                         (the seed's variable), when no --contextforge-token-file is given
  *   POD_NAMESPACE, POD_NAME               the Downward API (the Deployments in manifests/)
  *   HOSTNAME                              the pod name when POD_NAME is not set
  *   KUBERNETES_SERVICE_HOST               set by the kubelet: we run in a cluster
@@ -31,6 +33,7 @@ export const Environment = z.object({
   MCP_GITOPS_ADMIN_TOKEN: given,
   MCP_GITOPS_AGENT_HS256_SECRET: given,
   MCP_GITOPS_CONNECTIONS_CLIENT_SECRET: given,
+  MCPGATEWAY_BEARER_TOKEN: given,
   POD_NAMESPACE: given,
   POD_NAME: given,
   HOSTNAME: given,

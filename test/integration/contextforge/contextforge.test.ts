@@ -5,8 +5,12 @@
  * nothing (counted at ContextForge), drift is reverted, deletes clean up, and ContextForge's outages,
  * restarts and a wrong admin credential show in conditions and heal by themselves.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverId } from '../../../src/api/ids.ts';
+import { runDevContextForge } from '../../../src/dev/contextforge.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';
 import { assetsDir, controlPlaneAvailable, type ControlPlane } from '../../support/control-plane.ts';
 import { contextforgeVenv, startContextForge, type ContextForge } from '../../support/contextforge.ts';
@@ -187,4 +191,29 @@ describe.skipIf(!available)('operator reconciling into a real ContextForge', () 
     expect(servers).toContain(serverId(NS, 'tools'));
     expect((await cfGateways()).map((g) => g.name)).not.toContain('hand-made');
   }, 60_000);
+
+  it('mcp-gitops dev --target contextforge converges a directory of YAML into ContextForge and follows edits', async () => {
+    // The operator would collect the dev registrations as orphans (no resource for them): one writer per ContextForge.
+    await op!.stop();
+    op = undefined;
+    const dir = await mkdtemp(join(tmpdir(), 'cf-dev-'));
+    const gateway = `apiVersion: mcp-gitops.dev/v1alpha1\nkind: McpGateway\nmetadata: {name: dev-everything, namespace: dev}\nspec: {url: '${everything.url}?dev=1', transport: StreamableHTTP, allowPrivateNetwork: true}\n`;
+    const server = (include: string) => `apiVersion: mcp-gitops.dev/v1alpha1\nkind: VirtualServer\nmetadata: {name: dev-tools, namespace: dev}\nspec: {tools: [{gateway: dev-everything, include: [${include}]}]}\n`;
+    await writeFile(join(dir, 'gateway.yaml'), gateway);
+    await writeFile(join(dir, 'server.yaml'), server('echo'));
+    const lines: string[] = [];
+    const dev = await runDevContextForge({ dir, url: cf.url, token: cf.token, out: (l) => lines.push(l) });
+    try {
+      const id = serverId('dev', 'dev-tools');
+      expect(lines.join('\n')).toContain(`VirtualServer dev/dev-tools: 1 tools at ${cf.url}/servers/${id}/mcp`);
+      const settled = dev.settled();
+      await writeFile(join(dir, 'server.yaml'), server('echo, get-sum'));
+      await settled;
+      const [srv] = (await cfServers()).filter((x) => x.id === id);
+      expect(srv?.associatedToolIds).toHaveLength(2);
+    } finally {
+      await dev.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -19,8 +19,8 @@ const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
 
 /** Flags of other tools the docs show in commands (kubectl, podman, the Inspector, kube-apiserver, etcd). */
 const OTHER_TOOLS_FLAGS = new Set([
-  'advertise-address', 'as', 'authorization-mode', 'cli', 'cpu-prof', 'expose-gc', 'disable-admission-plugins', 'feature-gates', 'for', 'header', 'isolation',
-  'method', 'patch-file', 'rm', 'server-side', 'service-cluster-ip-range', 'transport', 'type', 'ulimit', 'unsafe-no-fsync',
+  'admin', 'advertise-address', 'as', 'authorization-mode', 'cli', 'cpu-prof', 'expose-gc', 'disable-admission-plugins', 'exp', 'feature-gates', 'for', 'from-file', 'header', 'isolation',
+  'method', 'patch-file', 'rm', 'secret', 'server-side', 'service-cluster-ip-range', 'transport', 'type', 'ulimit', 'unsafe-no-fsync',
 ]);
 
 const TABLES: DefinedOptions<OptionTable>[] = [devOptions, proxyOptions, operatorOptions, keysOptions, tokenOptions];

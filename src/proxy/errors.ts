@@ -70,6 +70,8 @@ const OAUTH = {
   ERR_OAUTH_SIGN_IN_UNAVAILABLE: { status: 503 },
   /** The callback reached a browser that did not start the flow (no or another consent cookie). */
   ERR_OAUTH_BROWSER_MISMATCH: { status: 400 },
+  ERR_OAUTH_CALLBACK_MISMATCH: { status: 400 },
+  ERR_OAUTH_ISSUER_MISMATCH: { status: 400 },
   /** The callback's `state` is forged, unknown, expired, or was already used. */
   ERR_OAUTH_STATE_INVALID: { status: 400 },
   /** The provider redirected back with `error=…` (e.g. the user denied access). */

@@ -12,7 +12,16 @@ declare module 'oidc-provider' {
     grantTypeAllowed(type: string): boolean;
   }
 
+  /** The slice of Koa's context the test middleware uses. */
+  export interface KoaContext {
+    method: string;
+    path: string;
+    body: unknown;
+    response: { get(name: string): string; set(name: string, value: string): void };
+  }
+
   export default class Provider {
+    use(middleware: (ctx: KoaContext, next: () => Promise<void>) => Promise<void>): this;
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     on(event: string, listener: (ctx: OidcContext, ...args: any[]) => void): this;

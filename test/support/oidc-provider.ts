@@ -21,9 +21,16 @@ export interface OidcProviderOptions {
   accessTokenTtl?: number;
   /** Enable RFC 7591 registration without an initial access token. Defaults to true. */
   registration?: boolean;
+  /**
+   * RFC 9207: send `iss` on authorization responses and advertise it in the metadata. Defaults to
+   * true; false plays an authorization server that predates RFC 9207 (many do).
+   */
+  issInResponses?: boolean;
 }
 
 export interface ProviderEvents {
+  /** Every request to the token endpoint, answered or refused. */
+  tokenRequests: number;
   /** Successful token requests by grant type. */
   grants: Record<string, number>;
   /** Token request errors by OAuth error code (e.g. invalid_grant). */
@@ -77,7 +84,23 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<R
     },
     enabledJWA: { clientAuthSigningAlgValues: ['HS256', 'RS256', 'ES256'] },
   });
-  const events: ProviderEvents = { grants: {}, errors: {} };
+  const events: ProviderEvents = { tokenRequests: 0, grants: {}, errors: {} };
+  provider.use(async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === '/token') events.tokenRequests++;
+    await next();
+    if (options.issInResponses !== false) return;
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+      delete (ctx.body as Record<string, unknown>).authorization_response_iss_parameter_supported;
+    }
+    const location = ctx.response.get('location');
+    if (location && URL.canParse(location)) {
+      const url = new URL(location);
+      if (url.searchParams.has('iss')) {
+        url.searchParams.delete('iss');
+        ctx.response.set('location', url.href);
+      }
+    }
+  });
   provider.on('grant.success', (ctx) => {
     const type = String((ctx.oidc.params as { grant_type?: string } | undefined)?.grant_type ?? 'unknown');
     events.grants[type] = (events.grants[type] ?? 0) + 1;
@@ -107,6 +130,8 @@ export interface ConsentOptions {
   deny?: boolean;
   /** A sign-in link to open first (a dev one-time link of the connections page): consent needs a signed-in browser. */
   signIn?: string;
+  /** The browser's cookies to start with (a `cookie` header a previous call returned). */
+  cookie?: string;
 }
 
 /**
@@ -126,6 +151,10 @@ export async function completeConsent(startUrl: string, login: string, options: 
       jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
     }
   };
+  for (const pair of options.cookie ? options.cookie.split('; ') : []) {
+    const eq = pair.indexOf('=');
+    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
   if (options.signIn) {
     const res = await fetch(options.signIn, { redirect: 'manual' });
     remember(res);

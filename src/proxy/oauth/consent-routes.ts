@@ -7,7 +7,11 @@
  *     POST /oauth/authorize/{gatewayId}           ticket + csrf → claims the ticket (single use), sets
  *                                                   the browser's consent cookie → 303 to the provider
  *                                                   (PKCE S256, HMAC-signed state)
- *     GET  /oauth/callback?code=…&state=…         state MAC + consent cookie checked first (no I/O),
+ *     GET  /oauth/callback/{ns}/{name}?code=…&state=…   state MAC + consent cookie checked first (no I/O),
+ *                                                   the path must be the flow's own callback (each
+ *                                                   gateway has its own: no mix-up between
+ *                                                   authorization servers, RFC 9700 §4.4), `iss`
+ *                                                   required where the server advertises RFC 9207,
  *                                                   then token exchange → vault → "Connected"
  *
  * The consent link alone connects nothing: only a browser signed in (connections page) as the
@@ -33,6 +37,17 @@ import { storedTokens } from './token-response.ts';
 
 export const AUTHORIZE_PATH = '/oauth/authorize/';
 export const CALLBACK_PATH = '/oauth/callback';
+
+/** A gateway's own callback path (its default redirect URI's path): `/oauth/callback/<namespace>/<name>`. */
+export function gatewayCallbackPath(namespace: string, name: string): string {
+  return `${CALLBACK_PATH}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** What follows `/oauth/callback` in a path (after any public path prefix): '' for the shared callback. */
+function callbackSuffix(pathname: string): string {
+  const at = pathname.indexOf(CALLBACK_PATH);
+  return at < 0 ? pathname : pathname.slice(at + CALLBACK_PATH.length).replace(/\/$/, '');
+}
 
 export interface ConsentRoutesOptions {
   vault: TokenVault;
@@ -176,6 +191,11 @@ async function callback(req: IncomingMessage, res: ServerResponse, url: URL, opt
     throw new ProxyError('ERR_OAUTH_STATE_INVALID', 'this authorization response is unknown, expired or was already used; start again from the link your agent gave you');
   }
   if (!bindingMatches(cookie, pending.bindingHash)) throw browserMismatch();
+  // The response must arrive where this flow asked the provider to send it: a code another
+  // authorization server sent to another gateway's callback is never exchanged here (mix-up).
+  if (callbackSuffix(url.pathname) !== callbackSuffix(new URL(pending.redirectUri).pathname)) {
+    throw new ProxyError('ERR_OAUTH_CALLBACK_MISMATCH', 'this authorization response arrived at another gateway’s callback than the one its flow started with, so nothing was exchanged or stored; start again from your link');
+  }
   const providerError = url.searchParams.get('error');
   if (providerError !== null) {
     throw new ProxyError('ERR_OAUTH_PROVIDER_DENIED', `the provider did not grant access (${providerError.replace(/[^\w.-]/g, '').slice(0, 64)})`);
@@ -185,6 +205,7 @@ async function callback(req: IncomingMessage, res: ServerResponse, url: URL, opt
     throw new ProxyError('ERR_OAUTH_STATE_INVALID', `gateway ${gateway.spec.name} was reconfigured during the authorization; start again`);
   }
   const provider = await options.resolver.resolve(gateway);
+  checkIssuer(url, provider.config.serverMetadata());
   const currentUrl = new URL(pending.redirectUri);
   currentUrl.search = url.search;
 
@@ -213,6 +234,20 @@ async function callback(req: IncomingMessage, res: ServerResponse, url: URL, opt
   res.setHeader('set-cookie', signIn.cookie(cookieName, undefined));
   if (pending.returnTo !== undefined) sendRedirect(res, pending.returnTo);
   else sendSuccessPage(res, gateway.spec.name);
+}
+
+/**
+ * RFC 9207: `iss` is required when the authorization server advertises it, and must name the
+ * server this flow went to (a response another server issued is not exchanged).
+ */
+function checkIssuer(url: URL, server: client.ServerMetadata): void {
+  const iss = url.searchParams.get('iss');
+  if (iss === null && server.authorization_response_iss_parameter_supported === true) {
+    throw new ProxyError('ERR_OAUTH_ISSUER_MISMATCH', 'the authorization response has no "iss" although the authorization server sends one on every response (RFC 9207); it may come from another server, so nothing was exchanged. Start again from your link');
+  }
+  if (iss !== null && iss !== server.issuer) {
+    throw new ProxyError('ERR_OAUTH_ISSUER_MISMATCH', 'the authorization response was issued by another authorization server than the one this flow went to (RFC 9207 "iss"), so nothing was exchanged. Start again from your link');
+  }
 }
 
 function browserMismatch(): ProxyError {

@@ -39,8 +39,11 @@ export interface ResolvedProvider {
 export interface ProviderResolverOptions {
   /** Base outbound policy; `allowPrivateNetwork` comes from each gateway's `allow_private_network`. */
   policy: UrlPolicy;
-  /** Callback URL used when a gateway sets no `redirect_uri` (`<publicUrl>/oauth/callback`); read at resolve time. */
-  defaultRedirectUri: string | (() => string);
+  /**
+   * Callback URL used when a gateway sets no `redirect_uri` (the relay's: `<publicUrl>/oauth/callback/<namespace>/<name>`,
+   * one per gateway); read at resolve time.
+   */
+  defaultRedirectUri: string | ((gateway: GatewayRegistration) => string);
   /** Name registered for dynamically registered clients. Defaults to "mcp-gitops". */
   clientName?: string;
   /** Provider request timeout in seconds; keep it below the vault's refresh lease. Defaults to 15. */
@@ -95,7 +98,7 @@ export class ProviderResolver {
     const policy: UrlPolicy = { ...this.#options.policy, allowPrivateNetwork: this.#options.policy.allowPrivateNetwork || gateway.spec.allow_private_network };
     const fetchFn = guardedFetch(policy, `OAuth URL of gateway ${gateway.spec.name}`, this.#options.fetch ?? fetch);
     const fallbackRedirect = this.#options.defaultRedirectUri;
-    const redirectUri = oauth.redirect_uri ?? (typeof fallbackRedirect === 'function' ? fallbackRedirect() : fallbackRedirect);
+    const redirectUri = oauth.redirect_uri ?? (typeof fallbackRedirect === 'function' ? fallbackRedirect(gateway) : fallbackRedirect);
     const kind = providerKind(oauth);
     // Configured endpoints are checked up front (the browser visits authorization_url; we call the rest).
     for (const [field, value] of [['issuer', oauth.issuer], ['authorization_url', oauth.authorization_url], ['token_url', oauth.token_url]] as const) {

@@ -17,7 +17,7 @@ import type { ExtraRoute } from '../http/extra-route.ts';
 import type { UpstreamCredentials } from '../upstream/credentials.ts';
 import type { BrowserSignIn } from './browser-sign-in.ts';
 import { ClientCredentialsCache } from './client-credentials.ts';
-import { AUTHORIZE_PATH, CALLBACK_PATH, consentRoutes } from './consent-routes.ts';
+import { AUTHORIZE_PATH, consentRoutes, gatewayCallbackPath } from './consent-routes.ts';
 import type { PendingStore } from './pending-store.ts';
 import { ProviderResolver, type ResolvedProvider } from './provider.ts';
 import { issueTicket } from './ticket.ts';
@@ -80,7 +80,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
   const base = () => bound().publicUrl.replace(/\/$/, '');
   const resolver = new ProviderResolver({
     policy: options.policy ?? {},
-    defaultRedirectUri: () => `${base()}${CALLBACK_PATH}`,
+    defaultRedirectUri: (gateway) => `${base()}${gatewayCallbackPath(gateway.spec.namespace, gateway.spec.name)}`,
     vault: options.vault,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

@@ -18,10 +18,12 @@ import { createConnectionsPage } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay, type OAuthRelayOptions } from '../../../src/proxy/oauth/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../../../src/proxy/registry/types.ts';
 import { EncryptedTokenVault, FileRecordStore, Keyring, type RecordStore, type TokenVault } from '../../../src/vault/index.ts';
-import { startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
+import { startOidcProvider, type OidcProviderOptions, type RunningOidcProvider } from '../../support/oidc-provider.ts';
 import { startProtectedUpstream, type ProtectedUpstream } from '../../support/protected-upstream.ts';
 
 export const CLIENT_ID = 'mcp-gitops-relay';
+/** The gateways the suites register with {@link CLIENT_ID} (their callbacks are registered at the provider). */
+const GATEWAY_NAMES = ['refreshing', 'refusals', 'rovo-issuer', 'rovo-static', 'secret-backed', 'shared', 'shared-private', 'rovo-mcp', 'mixup-honest'];
 export const CLIENT_SECRET = `client-secret-${randomBytes(12).toString('hex')}`;
 
 export function registration(name: string, body: Record<string, unknown>, namespace = 'mcp'): GatewayRegistration {
@@ -93,6 +95,8 @@ async function hostRelay(h: Omit<Harness, 'primary' | 'startReplica' | 'stop'> &
 export interface HarnessOptions {
   /** The vault backend of every replica. Defaults to files under the harness's data dir. */
   store?: () => RecordStore;
+  /** More settings of the OAuth server. */
+  provider?: Partial<OidcProviderOptions>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -108,11 +112,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const op = await startOidcProvider({
+    ...options.provider,
     resource: upstream.resource,
     clients: [{
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
-      redirect_uris: [`http://127.0.0.1:${port}/oauth/callback`],
+      // Each gateway has its own callback (/oauth/callback/<namespace>/<name>): the suites' gateways.
+      redirect_uris: GATEWAY_NAMES.map((name) => `http://127.0.0.1:${port}/oauth/callback/mcp/${name}`),
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',

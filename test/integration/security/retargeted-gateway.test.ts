@@ -81,7 +81,7 @@ describe.skipIf(!available)('attacker: an McpGateway retargeted on the API serve
     const port = await freePort();
     op = await startOidcProvider({
       resource: upstream.resource,
-      clients: [{ client_id: CLIENT_ID, redirect_uris: [`http://127.0.0.1:${port}/oauth/callback`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }],
+      clients: [{ client_id: CLIENT_ID, redirect_uris: [`http://127.0.0.1:${port}/oauth/callback/${NS}/jira`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' }],
     });
     upstream.trust(op.issuer, op.jwksUri);
     attacker = await startAttacker();

@@ -15,7 +15,9 @@ export type UpstreamFailureCode =
   /** The upstream did not answer within the call deadline. */
   | 'ERR_UPSTREAM_TIMEOUT'
   /** A call's stream ended before its answer and could not be resumed (that call only; the gateway stays up). */
-  | 'ERR_UPSTREAM_STREAM_ENDED';
+  | 'ERR_UPSTREAM_STREAM_ENDED'
+  /** A list (`tools/list`, …) ran past `MAX_LIST_PAGES` pages or `MAX_LIST_ITEMS` items (session.ts). */
+  | 'ERR_UPSTREAM_LIST_TOO_LONG';
 
 export class UpstreamFailure extends Error {
   override name = 'UpstreamFailure';

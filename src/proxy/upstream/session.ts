@@ -35,6 +35,11 @@ import { upstreamFetch, type LogSink } from './fetch.ts';
 const Verbatim = z.unknown();
 const CLIENT_INFO = { name: 'mcp-gitops-proxy', version: '0.1.0' };
 
+/** Most pages one list (`tools/list`, `prompts/list`, …) may take (docs/proxy.md, "Limits"). */
+export const MAX_LIST_PAGES = 100;
+/** Most items one list may hold, over all its pages. */
+export const MAX_LIST_ITEMS = 10_000;
+
 export interface SessionOptions {
   credentials: UpstreamCredentials;
   /** Called when the upstream announces `notifications/{tools,prompts,resources}/list_changed`. */
@@ -191,16 +196,31 @@ export class UpstreamSession {
     return this.listAll<Tool>('tools/list', 'tools');
   }
 
-  /** Every page of a list method (`prompts/list` → `prompts`, …). */
+  /**
+   * Every page of a list method (`prompts/list` → `prompts`, …), bounded: more than
+   * `MAX_LIST_PAGES` pages or `MAX_LIST_ITEMS` items (an upstream that pages forever, or floods)
+   * rejects with `ERR_UPSTREAM_LIST_TOO_LONG` naming the limit, and nothing of that list is kept.
+   */
   async listAll<T>(method: string, field: string): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | undefined;
+    let pages = 0;
     do {
+      if (++pages > MAX_LIST_PAGES) throw this.#listTooLong(method, `more than ${MAX_LIST_PAGES} pages`);
       const page = (await this.#request(method, cursor ? { cursor } : {}, { timeoutMs: 30_000 }, true)) as Record<string, unknown> & { nextCursor?: string };
-      items.push(...((page[field] as T[] | undefined) ?? []));
+      const got = page[field];
+      if (Array.isArray(got)) {
+        if (items.length + got.length > MAX_LIST_ITEMS) throw this.#listTooLong(method, `more than ${MAX_LIST_ITEMS} items`);
+        for (const item of got) items.push(item as T);
+      }
       cursor = page.nextCursor;
     } while (cursor);
     return items;
+  }
+
+  #listTooLong(method: string, what: string): UpstreamFailure {
+    const name = this.gateway.spec.name;
+    return new UpstreamFailure('ERR_UPSTREAM_LIST_TOO_LONG', name, `gateway ${name}: ${method} returned ${what} (ERR_UPSTREAM_LIST_TOO_LONG; the proxy's limits are ${MAX_LIST_PAGES} pages and ${MAX_LIST_ITEMS} items per list)`);
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Conditions } from './conditions.ts';
-import { count, httpUrl, mapListOf, ObjectMeta, SecretKeyRef, setOf, timestamp } from './fields.ts';
+import { count, httpUrl, mapListOf, ObjectMeta, SecretKeyRef, setOf } from './fields.ts';
 import { API_VERSION } from './names.ts';
 import { ReplicaStatuses } from './replica-status.ts';
 import { withRules } from './rules.ts';
@@ -210,7 +210,6 @@ export const McpGatewayStatus = z
     resourceTemplateCount: count('Number of resource templates the upstream lists.').optional(),
     promptCount: count('Number of prompts the upstream offers.').optional(),
     authorizedUsers: count('Number of users with a stored OAuth token (a count, never names).').optional(),
-    lastCheckTime: timestamp('When the upstream was last checked.').optional(),
     replicas: ReplicaStatuses.optional(),
   })
   .describe('McpGatewayStatus: what the proxy replicas observe of the upstream.');

@@ -3,7 +3,7 @@
  * replica of the proxy Service and reports each one, so a lagging replica is visible by name.
  */
 import { z } from 'zod';
-import { mapListOf, timestamp } from './fields.ts';
+import { mapListOf } from './fields.ts';
 
 /** Per-proxy-replica sync state, shared by both kinds' status. */
 export const ReplicaStatus = z
@@ -14,7 +14,6 @@ export const ReplicaStatus = z
       .boolean()
       .optional()
       .describe("Whether the replica is in the proxy Service's rotation (EndpointSlice condition ready). A replica that is starting or not ready does not hold the resource's Ready condition back."),
-    lastSyncTime: timestamp('When this replica was last brought in sync.').optional(),
     message: z.string().max(4096).optional().describe('Why the replica is not in sync; never contains secrets.'),
   })
   .describe('Sync state of one proxy replica.');

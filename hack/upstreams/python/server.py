@@ -11,7 +11,8 @@ Listens on a free 127.0.0.1 port and prints `LISTENING <port>` on stderr.
 
 Tools (as test/support/upstreams/edge-server.ts): echo {text}, add {a,b} (structured {sum}),
 fail_tool (isError), progress {steps}, log {text}, wait_for_cancel {tag} (ends only when cancelled),
-cancelled (the tags of cancelled wait_for_cancel calls), poll {steps}. Resources: test://static,
+cancelled (the tags of cancelled wait_for_cancel calls), poll {steps}, add_prompt {name} (adds a
+prompt `name`, then tells the calling session the prompt list changed). Resources: test://static,
 template test://items/{id}. Prompt: greet {name}. Completions: greet's `name` from Ada, Alan, Grace
 and the template's `id` from 7, 17, 42, by prefix. No resource subscriptions: neither FastMCP nor
 MCPServer offers them.
@@ -31,9 +32,11 @@ MAJOR = int(version("mcp").split(".")[0])
 if MAJOR >= 2:
     from mcp.server.mcpserver import Context, MCPServer as Server
     from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.server.mcpserver.prompts import Prompt
 else:
     from mcp.server.fastmcp import Context, FastMCP as Server
     from mcp.server.fastmcp.exceptions import ToolError
+    from mcp.server.fastmcp.prompts import Prompt
 from mcp.server.streamable_http import EventMessage, EventStore
 from mcp.types import Completion, PromptReference, ResourceTemplateReference
 
@@ -138,6 +141,18 @@ async def poll(steps: int, ctx: Context) -> str:
             await ctx.close_sse_stream()
             await anyio.sleep(0.3)
     return f"polled {steps} steps"
+
+
+@mcp.tool()
+async def add_prompt(name: str, ctx: Context) -> str:
+    """Adds a prompt `name` (it answers its own name), then tells this session the prompt list changed."""
+
+    def added() -> str:
+        return f"prompt {name}"
+
+    mcp.add_prompt(Prompt.from_function(added, name=name, description=f"Added at run time: {name}."))
+    await ctx.session.send_prompt_list_changed()
+    return f"added {name}"
 
 
 @mcp.resource("test://static", mime_type="text/plain")

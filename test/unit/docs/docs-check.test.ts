@@ -82,3 +82,20 @@ describe('docs that check themselves', () => {
     expect(checked).toContain('progress-interval'); // the pattern still finds what it is meant to
   });
 });
+
+describe('docs/architecture.md', () => {
+  const arch = text('docs/architecture.md');
+
+  it('is linked from the README', () => {
+    expect(text('README.md')).toContain('(docs/architecture.md)');
+  });
+
+  it('maps every folder of src/ in one line', () => {
+    const folders = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .flatMap((e) => [`${dir}/${e.name}/`, ...folders(`${dir}/${e.name}`)]);
+    const unmapped = folders('src').filter((f) => !new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s`, 'm').test(arch));
+    expect(unmapped).toEqual([]);
+  });
+});

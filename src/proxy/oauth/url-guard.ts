@@ -3,17 +3,20 @@
  *
  * - `allowedHosts`: when non-empty, the host must match one entry (`example.com` exactly, or
  *   `*.example.com` for any subdomain).
- * - Addresses are resolved and every answer checked: private (RFC 1918, fc00::/7), link-local
- *   (169.254/16 incl. cloud metadata, fe80::/10), CGNAT, unspecified and the cluster's service ranges
- *   are refused unless `allowPrivateNetwork`; loopback is refused unless `allowLoopback`.
+ * - Addresses are resolved and every answer checked (classes in address-class.ts, IPv4 embedded in
+ *   IPv6 judged as IPv4): private (RFC 1918, fc00::/7), link-local (169.254/16 incl. cloud metadata,
+ *   fe80::/10), CGNAT and the cluster's service ranges are refused unless `allowPrivateNetwork`;
+ *   loopback (and 0.0.0.0/8, ::) unless `allowLoopback`; multicast, broadcast, reserved and
+ *   documentation ranges always.
  * - `http:` is accepted only for loopback hosts (tests, dev) or when `allowInsecureHttp` is set.
  *
  * Resolution is checked before the request; a DNS answer that changes between check and connect
  * (rebinding) is not covered — the allowlist is the stronger control for that.
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { ProxyError } from '../errors.ts';
+import { classifyAddress } from './address-class.ts';
 
 export interface UrlPolicy {
   /** Host patterns allowed; empty = any host. Defaults to []. */
@@ -30,37 +33,11 @@ export interface UrlPolicy {
 
 const systemResolve = async (hostname: string): Promise<string[]> => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-const privateRanges = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['192.0.0.0', 24],
-  ['198.18.0.0', 15],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv6');
-}
-
 /** True when `hostname` is a loopback name or literal (`localhost`, 127.0.0.0/8, ::1). */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  const family = isIP(host);
-  return family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
+  return isIP(host) !== 0 && classifyAddress(host) === 'loopback';
 }
 
 function hostAllowed(host: string, patterns: readonly string[]): boolean {
@@ -69,14 +46,6 @@ function hostAllowed(host: string, patterns: readonly string[]): boolean {
     const pattern = p.toLowerCase();
     return pattern.startsWith('*.') ? h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1 : h === pattern;
   });
-}
-
-function classify(address: string): 'loopback' | 'private' | 'public' {
-  const unmapped = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-  const type = isIP(unmapped) === 4 ? 'ipv4' : 'ipv6';
-  if (loopback.check(unmapped, type)) return 'loopback';
-  if (privateRanges.check(unmapped, type)) return 'private';
-  return 'public';
 }
 
 /**
@@ -102,7 +71,8 @@ export async function checkOutboundUrl(url: URL | string, policy: UrlPolicy, wha
       return refuse(`host "${host}" does not resolve (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  const classes = new Set(addresses.map(classify));
+  const classes = new Set(addresses.map(classifyAddress));
+  if (classes.has('special')) refuse('it resolves to a special-purpose address (multicast, broadcast, reserved or documentation), never an upstream');
   if (classes.has('loopback') && !policy.allowLoopback) refuse('it resolves to a loopback address (enable loopback for dev and tests only)');
   if (classes.has('private') && !policy.allowPrivateNetwork) refuse('it resolves to a private or link-local address (set allow_private_network on the gateway to permit)');
   if (target.protocol === 'http:' && !(classes.size === 1 && classes.has('loopback')) && !policy.allowInsecureHttp) {

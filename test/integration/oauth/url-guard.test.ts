@@ -12,7 +12,7 @@ async function refusal(url: string, policy: UrlPolicy): Promise<string | undefin
 
 describe('outbound URL guard', () => {
   it('refuses private, link-local (cloud metadata), CGNAT and cluster addresses unless allow_private_network', async () => {
-    for (const address of ['10.96.0.1', '172.16.4.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '0.0.0.0']) {
+    for (const address of ['10.96.0.1', '172.16.4.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '::ffff:a00:1']) {
       expect(await refusal('https://idp.example.com/token', resolvingTo(address)), address).toMatch(/ERR_OAUTH_URL_REFUSED: oauth_config.token_url https:\/\/idp.example.com is refused: it resolves to a private/);
       expect(await refusal('https://idp.example.com/token', { ...resolvingTo(address), allowPrivateNetwork: true }), address).toBeUndefined();
     }

@@ -91,8 +91,10 @@ export interface ContextForgeClientOptions {
   baseUrl: string;
   /** The admin credential (a JWT or API token), asked for on every call so a rotated Secret is used at once. */
   token: () => Promise<string> | string;
-  /** Per-request timeout. Default 10 s. */
+  /** Per-request timeout of reads. Default 10 s. */
   timeoutMs?: number;
+  /** Per-request timeout of writes: ContextForge connects to the upstream and lists its tools before it answers a gateway write. Default 30 s. */
+  writeTimeoutMs?: number;
   /** Called before each write (POST, PUT, DELETE) with its method and resource. */
   onWrite?: (verb: 'POST' | 'PUT' | 'DELETE', resource: string) => void;
 }
@@ -184,7 +186,7 @@ export class ContextForgeClient {
         method,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(method === 'GET' ? (this.#o.timeoutMs ?? 10_000) : (this.#o.writeTimeoutMs ?? 30_000)),
       });
     } catch (err) {
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);

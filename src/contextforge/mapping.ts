@@ -67,8 +67,13 @@ export function specOf(body: Record<string, unknown>): string {
 
 const OAUTH_KEYS = ['grant_type', 'issuer', 'authorization_url', 'token_url', 'redirect_uri', 'scopes', 'audience', 'resource', 'client_id', 'token_endpoint_auth_method'] as const;
 
-/** The ContextForge gateway body (`POST/PUT /v1/gateways`) for a registration. May hold secrets: never log it. */
-export function gatewayBody(g: GatewayBody, owner: Owner, specKey: string): Record<string, unknown> {
+/**
+ * The ContextForge gateway body (`POST/PUT /v1/gateways`) for a registration. May hold secrets: never log it.
+ * `callbackUrl` is ContextForge's own `/oauth/callback` at its public URL: an authorization-code gateway
+ * needs a `redirect_uri` (ContextForge 1.0.7 fails `/oauth/authorize` without one), and the callback
+ * of this target is ContextForge's, not the proxy's.
+ */
+export function gatewayBody(g: GatewayBody, owner: Owner, specKey: string, callbackUrl?: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
     name: g.name,
     url: g.url,
@@ -85,6 +90,7 @@ export function gatewayBody(g: GatewayBody, owner: Owner, specKey: string): Reco
     const o = g.oauth_config;
     const cfg: Record<string, unknown> = {};
     for (const k of OAUTH_KEYS) if (o[k] !== undefined) cfg[k] = o[k];
+    if (cfg.redirect_uri === undefined && callbackUrl && (o.grant_type ?? 'authorization_code') === 'authorization_code') cfg.redirect_uri = callbackUrl;
     if (o.client_secret !== undefined) cfg.client_secret = o.client_secret;
     body.oauth_config = cfg;
   }

@@ -63,6 +63,11 @@ export class ContextForgeTarget implements ReconcileTarget {
     this.#endpoint = options.client.baseUrl;
   }
 
+  /** Where agents and browsers reach ContextForge. */
+  #publicBase(): string {
+    return (this.#o.publicUrl ?? this.#endpoint).replace(/\/+$/, '');
+  }
+
   members(): string[] {
     return [this.#endpoint];
   }
@@ -82,7 +87,7 @@ export class ContextForgeTarget implements ReconcileTarget {
 
   async #applyGateway(desired: DesiredRegistration<BodyOf['gateway']>): Promise<MemberObservation<GatewayObserved>> {
     const owner = ownerOf(desired, desired.body.namespace, desired.body.name);
-    const body = gatewayBody(desired.body, owner, await this.#specKey());
+    const body = gatewayBody(desired.body, owner, await this.#specKey(), `${this.#publicBase()}/oauth/callback`);
     const c = this.#o.client;
     const found = await this.#find('gateway', desired.id, adoptionOf(desired));
     const { live, drift } = found
@@ -135,9 +140,8 @@ export class ContextForgeTarget implements ReconcileTarget {
       : { live: await this.#create('server', () => c.createServer({ ...body, id: desired.id }, body.visibility as string), desired), drift: [] };
     this.#ids.server.set(desired.id, live.id);
     this.#applied.server.set(desired.id, { hash: desired.hash, body });
-    const base = (this.#o.publicUrl ?? this.#endpoint).replace(/\/+$/, '');
     const read: ServerObserved = {
-      endpoint: `${base}/servers/${live.id}/mcp`,
+      endpoint: `${this.#publicBase()}/servers/${live.id}/mcp`,
       toolCount: resolution.toolIds.length,
       unmatched: resolution.unmatched,
       conflicts: [],

@@ -5,6 +5,8 @@
  * operator and `writes()` tells how many writes (anything but GET/HEAD/OPTIONS) reached ContextForge
  * through it; `directUrl` bypasses the count (a test's own drift edits).
  *
+ * `CONTEXTFORGE_TEST_LOG=INFO` (a ContextForge log level) copies its output to stderr.
+ *
  * `restart()` stops ContextForge and starts it again on the same port and database (its registrations
  * survive, as with a pod restart on a volume); `stop()`/`start()` make an outage of any length.
  *
@@ -78,7 +80,7 @@ export async function startContextForge(options: { env?: Record<string, string> 
     EXPOSE_ERROR_DETAILS: 'true',
     DEV_MODE: 'true',
     APP_DOMAIN: `http://127.0.0.1:${port}`,
-    LOG_LEVEL: 'ERROR',
+    LOG_LEVEL: process.env.CONTEXTFORGE_TEST_LOG ?? 'ERROR',
     HEALTH_CHECK_INTERVAL: '5',
     UNHEALTHY_THRESHOLD: '1',
     PYTHONUNBUFFERED: '1',
@@ -92,6 +94,7 @@ export async function startContextForge(options: { env?: Record<string, string> 
     output = '';
     child = spawn(join(venv, 'bin', 'mcpgateway'), ['--host', '127.0.0.1', '--port', String(port)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => {
+      if (process.env.CONTEXTFORGE_TEST_LOG) process.stderr.write(d);
       output = (output + d.toString()).slice(-8000);
     };
     child.stdout!.on('data', keep);

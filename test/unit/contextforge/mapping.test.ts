@@ -34,16 +34,24 @@ function live(body: Record<string, unknown>, over: Partial<CfGateway> = {}): CfG
 
 describe('ContextForge mapping', () => {
   it('tags every object with its owner and a keyed spec digest that reveals nothing of the secret', () => {
-    const body = gatewayBody(rovo, owner, 'key-1');
+    const body = gatewayBody(rovo, owner, 'key-1', 'https://mcf.example.com/oauth/callback');
     const tags = body.tags as string[];
     expect(tags).toEqual(expect.arrayContaining(['mcp-gitops.dev:owned', `mcp-gitops.dev:id:${owner.id}`, 'mcp-gitops.dev:namespace:mcp', 'mcp-gitops.dev:name:atlassian-rovo', 'mcp-gitops.dev:uid:abc-123']));
     expect(JSON.stringify(tags)).not.toContain('hunter2');
     expect(ownedId(tags.map((id) => ({ id, label: id })))).toBe(owner.id);
     // The discovery hint is ours, not ContextForge's; the secret travels in the body only.
-    expect(body.oauth_config).toEqual({ grant_type: 'authorization_code', issuer: 'https://auth.atlassian.com', client_id: 'cid', client_secret: 'hunter2', scopes: ['read:jira-work'] });
-    const rotated = gatewayBody({ ...rovo, oauth_config: { ...rovo.oauth_config, client_secret: 'rotated' } }, owner, 'key-1');
+    // ContextForge's own callback: its /oauth/authorize fails (HTTP 500, KeyError redirect_uri) without one.
+    expect(body.oauth_config).toEqual({
+      grant_type: 'authorization_code',
+      issuer: 'https://auth.atlassian.com',
+      client_id: 'cid',
+      client_secret: 'hunter2',
+      scopes: ['read:jira-work'],
+      redirect_uri: 'https://mcf.example.com/oauth/callback',
+    });
+    const rotated = gatewayBody({ ...rovo, oauth_config: { ...rovo.oauth_config, client_secret: 'rotated' } }, owner, 'key-1', 'https://mcf.example.com/oauth/callback');
     expect(specOf(rotated)).not.toBe(specOf(body));
-    expect(specOf(gatewayBody(rovo, owner, 'key-2'))).not.toBe(specOf(body));
+    expect(specOf(gatewayBody(rovo, owner, 'key-2', 'https://mcf.example.com/oauth/callback'))).not.toBe(specOf(body));
   });
 
   it('compares the way ContextForge stores: 127.0.0.1 as localhost, HTML-free descriptions, masked secrets', () => {

@@ -61,6 +61,11 @@ export interface KindAdapter<T, K extends RegistrationKind> {
    * sooner (`progressMs · 2^n`, at most 5 s and at most `afterMs`).
    */
   requeue(resource: T, status: { conditions?: Condition[] }, members: number): { afterMs: number; progressing: boolean };
+  /**
+   * A Warning to record when the resource is being deleted although others still depend on it (an
+   * McpGateway that VirtualServers select): the delete goes ahead, the person learns what it broke.
+   */
+  deletionWarning?(obj: RawResource): { reason: string; message: string } | undefined;
 }
 
 /**
@@ -212,8 +217,12 @@ export class ResourceController<T, K extends RegistrationKind> {
   async #finalize(key: string, id: string, obj: RawResource): Promise<ReconcileResult> {
     if (!hasFinalizer(obj)) return {};
     const kind = this.#a.registration;
-    const failures = (await Promise.all(this.#d.targets.map((t) => t.delete(kind, id)))).flat();
     const target = eventTarget(this.kind, obj);
+    if (!this.#finalizingSince.has(key)) {
+      const warning = this.#a.deletionWarning?.(obj);
+      if (warning) this.#d.events.record(target, 'Warning', warning.reason, warning.message);
+    }
+    const failures = (await Promise.all(this.#d.targets.map((t) => t.delete(kind, id)))).flat();
     if (failures.length > 0) {
       const since = this.#finalizingSince.get(key) ?? Date.now();
       this.#finalizingSince.set(key, since);

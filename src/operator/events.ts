@@ -1,8 +1,14 @@
 /**
- * Kubernetes Events (core/v1) for state changes, in the style of client-go's EventRecorder: one
- * Event per (object, type, reason, message); a repeat within the process bumps `count` and
- * `lastTimestamp` on the same Event instead of creating another. Recording never throws: an Event
- * is a courtesy to the user, never a reason for a reconcile to fail.
+ * Kubernetes Events (core/v1) for state changes, with client-go's EventCorrelator in front:
+ *
+ * - dedup: one Event per (object, type, reason, message); a repeat bumps `count` and
+ *   `lastTimestamp` on the same Event instead of creating another;
+ * - aggregate: from the 10th distinct message of one (object, type, reason) within 10 minutes on,
+ *   they share one Event, "(combined from similar events): <latest message>", whose count grows;
+ * - spam filter: at most 25 writes per object at once, then one per 5 minutes (a token bucket,
+ *   client-go's defaults) — a flapping object cannot flood the API server or the alerting on it.
+ *
+ * Recording never throws: an Event is a courtesy to the user, never a reason for a reconcile to fail.
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from './kube/client.ts';
@@ -24,36 +30,111 @@ export interface EventRecorder {
 /** Source component name on every Event. */
 export const EVENT_SOURCE = 'mcp-gitops-operator';
 
+export interface CorrelatorOptions {
+  /** Writes an object may make at once. Default 25. */
+  burst?: number;
+  /** One more write per this many ms. Default 300000 (5 min). */
+  refillMs?: number;
+  /** Distinct messages of one (object, type, reason) before they are combined. Default 10. */
+  similarLimit?: number;
+  /** How long distinct messages are counted towards combining. Default 600000 (10 min). */
+  similarWindowMs?: number;
+  /** Objects and keys remembered (least recently used are forgotten). Default 4096. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/** What to write for one recorded event: the dedup key (same key = same Event) and its message, or nothing. */
+export type Correlation = { emit: true; key: string; message: string } | { emit: false };
+
+/** A Map that forgets its least recently used entries beyond `max`. */
+class Lru<K, V> extends Map<K, V> {
+  readonly #max: number;
+  constructor(max: number) {
+    super();
+    this.#max = max;
+  }
+  touch(key: K, make: () => V): V {
+    let v = super.get(key);
+    if (v === undefined) v = make();
+    else super.delete(key);
+    super.set(key, v);
+    if (this.size > this.#max) this.delete(this.keys().next().value as K);
+    return v;
+  }
+}
+
+/** client-go's EventCorrelator (aggregate + spam filter; dedup is the key it returns). Pure apart from the clock. */
+export class EventCorrelator {
+  readonly #o: Required<CorrelatorOptions>;
+  readonly #buckets: Lru<string, { tokens: number; at: number }>;
+  readonly #similar: Lru<string, { messages: Set<string>; since: number }>;
+
+  constructor(options: CorrelatorOptions = {}) {
+    this.#o = { burst: 25, refillMs: 300_000, similarLimit: 10, similarWindowMs: 600_000, maxEntries: 4096, now: () => Date.now(), ...options };
+    this.#buckets = new Lru(this.#o.maxEntries);
+    this.#similar = new Lru(this.#o.maxEntries);
+  }
+
+  correlate(object: string, type: EventType, reason: string, message: string): Correlation {
+    const now = this.#o.now();
+    const group = `${object}|${type}|${reason}`;
+    const similar = this.#similar.touch(group, () => ({ messages: new Set<string>(), since: now }));
+    if (now - similar.since > this.#o.similarWindowMs) {
+      similar.messages.clear();
+      similar.since = now;
+    }
+    similar.messages.add(message);
+    const combined = similar.messages.size >= this.#o.similarLimit;
+    const bucket = this.#buckets.touch(object, () => ({ tokens: this.#o.burst, at: now }));
+    bucket.tokens = Math.min(this.#o.burst, bucket.tokens + Math.floor((now - bucket.at) / this.#o.refillMs));
+    if (now - bucket.at >= this.#o.refillMs) bucket.at = now;
+    if (bucket.tokens < 1) return { emit: false };
+    bucket.tokens--;
+    return combined ? { emit: true, key: `${group}|combined`, message: `(combined from similar events): ${message}` } : { emit: true, key: `${group}|${message}`, message };
+  }
+}
+
 export class KubeEventRecorder implements EventRecorder {
   readonly #client: KubeClient;
-  readonly #seen = new Map<string, { name: string; count: number }>();
+  readonly #seen = new Lru<string, { name: string; count: number }>(4096);
+  readonly #correlator: EventCorrelator;
   readonly #host: string;
   #pending: Promise<unknown> = Promise.resolve();
+  /** Events the spam filter dropped (tests, metrics). */
+  dropped = 0;
 
   readonly #log: Logger | undefined;
 
   /** `host` is the Events' `source.host`: this replica's pod name. A failed write is logged at debug on `log`. */
-  constructor(client: KubeClient, host = 'operator', log?: Logger) {
+  constructor(client: KubeClient, host = 'operator', log?: Logger, correlator = new EventCorrelator()) {
     this.#client = client;
     this.#host = host;
     this.#log = log;
+    this.#correlator = correlator;
   }
 
-  record(obj: EventTarget, type: EventType, reason: string, message: string): void {
+  record(obj: EventTarget, type: EventType, reason: string, text: string): void {
     const namespace = obj.metadata.namespace ?? 'default';
-    const key = `${obj.metadata.uid ?? `${namespace}/${obj.metadata.name}`}|${type}|${reason}|${message}`;
+    const c = this.#correlator.correlate(obj.metadata.uid ?? `${namespace}/${obj.metadata.name}`, type, reason, text.slice(0, 1024));
+    if (!c.emit) {
+      this.dropped++;
+      return;
+    }
+    const { key, message } = c;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // Registered now, not when the write runs: writes are sent one after another, and a repeat
+    // recorded before the first POST went out must become a PATCH of that Event, not a second one.
     const prev = this.#seen.get(key);
+    const name = prev?.name ?? `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const seen = this.#seen.touch(key, () => ({ name, count: 0 }));
+    const count = ++seen.count;
     const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
     const write = async (): Promise<void> => {
       if (prev) {
-        prev.count++;
-        await this.#client.request('PATCH', `${base}/${prev.name}`, { body: { count: prev.count, lastTimestamp: now }, contentType: 'application/merge-patch+json' });
+        await this.#client.request('PATCH', `${base}/${name}`, { body: { count, lastTimestamp: now, message }, contentType: 'application/merge-patch+json' });
         return;
       }
-      const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
-      this.#seen.set(key, { name, count: 1 });
-      if (this.#seen.size > 10_000) this.#seen.delete(this.#seen.keys().next().value as string);
       await this.#client.request('POST', base, {
         body: {
           apiVersion: 'v1',

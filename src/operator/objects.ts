@@ -35,6 +35,37 @@ export interface RawResource {
   status?: Record<string, unknown>;
 }
 
+/**
+ * What the caches keep of an McpGateway or VirtualServer: the fields the pipeline reads. Dropped:
+ * `managedFields`, annotations (`kubectl.kubernetes.io/last-applied-configuration` is a second copy
+ * of the spec), `creationTimestamp`, `ownerReferences`, … — at 10,000 objects of each kind that is
+ * most of the cache.
+ */
+export function trimResource(obj: RawResource): RawResource {
+  const m = obj.metadata;
+  const metadata: RawResource['metadata'] = { name: m.name };
+  if (m.namespace !== undefined) metadata.namespace = m.namespace;
+  if (m.uid !== undefined) metadata.uid = m.uid;
+  if (m.generation !== undefined) metadata.generation = m.generation;
+  if (m.resourceVersion !== undefined) metadata.resourceVersion = m.resourceVersion;
+  if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
+  if (m.finalizers !== undefined) metadata.finalizers = m.finalizers;
+  const out: RawResource = { metadata };
+  if (obj.apiVersion !== undefined) out.apiVersion = obj.apiVersion;
+  if (obj.kind !== undefined) out.kind = obj.kind;
+  if (obj.spec !== undefined) out.spec = obj.spec;
+  if (obj.status !== undefined) out.status = obj.status;
+  return out;
+}
+
+/** What the Secret cache keeps: name, namespace, resourceVersion and data — no labels, annotations, managedFields. */
+export function trimSecret(obj: SecretObject): SecretObject {
+  const metadata: SecretObject['metadata'] = { name: obj.metadata.name };
+  if (obj.metadata.namespace !== undefined) metadata.namespace = obj.metadata.namespace;
+  if (obj.metadata.resourceVersion !== undefined) metadata.resourceVersion = obj.metadata.resourceVersion;
+  return obj.data === undefined ? { metadata } : { metadata, data: obj.data };
+}
+
 export function pluralOf(kind: Kind): string {
   return kind === 'McpGateway' ? MCP_GATEWAY.plural : VIRTUAL_SERVER.plural;
 }

@@ -27,7 +27,7 @@ import { McpGatewayAdapter, secretLookup } from './kinds/mcp-gateway.ts';
 import { VirtualServerAdapter } from './kinds/virtual-server.ts';
 import { Manager, type Controller, type Watch } from './manager.ts';
 import { countProxyWrite, createMetrics, type OperatorMetrics } from './metrics.ts';
-import { collectionPath, type RawResource, type SecretObject } from './objects.ts';
+import { collectionPath, trimResource, trimSecret, type RawResource, type SecretObject } from './objects.ts';
 import { OperatorOptions, type OperatorOptionsInput } from './options.ts';
 import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
 import { TargetSync } from './target-sync.ts';
@@ -93,12 +93,13 @@ function referencedGatewaysOf(obj: RawResource): string[] {
 
 /** The operator's caches and their indexes (who references a Secret, who uses a gateway, which registration ids exist). */
 function caches(mgr: Manager, namespace: string | undefined) {
-  const gateways = mgr.informer<RawResource>('gateways', { path: collectionPath('McpGateway', namespace) });
-  const servers = mgr.informer<RawResource>('servers', { path: collectionPath('VirtualServer', namespace) });
+  const gateways = mgr.informer<RawResource>('gateways', { path: collectionPath('McpGateway', namespace), transform: trimResource });
+  const servers = mgr.informer<RawResource>('servers', { path: collectionPath('VirtualServer', namespace), transform: trimResource });
   const secrets = mgr.informer<SecretObject>('secrets', {
     path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : '/api/v1/secrets',
     // Service-account tokens and Helm releases are never referenced by a gateway.
     fieldSelector: 'type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1',
+    transform: trimSecret,
   });
   gateways.addIndex('secrets', (o) => referencedSecrets(o as unknown as McpGateway).map((s) => `${nsOf(o)}/${s}`));
   gateways.addIndex('registration', (o) => [`gateway/${gatewayId(nsOf(o), o.metadata.name)}`]);
@@ -127,7 +128,7 @@ function controllerOf<T, K extends 'gateway' | 'server'>(adapter: KindAdapter<T,
 /** Registers the McpGateway and VirtualServer controllers. */
 function registerControllers(mgr: Manager, o: OperatorOptions, c: Caches, deps: PipelineDeps): void {
   mgr.register(
-    controllerOf(new McpGatewayAdapter(secretLookup(c.secrets)), c.gateways, deps, [
+    controllerOf(new McpGatewayAdapter(secretLookup(c.secrets), (ns, name) => c.servers.byIndex('gateways', `${ns}/${name}`).map((k) => k.slice(k.indexOf('/') + 1))), c.gateways, deps, [
       selfWatch('McpGateway', c.gateways),
       { informer: c.secrets, map: (_t: ChangeType, s: SecretObject) => keysBy('McpGateway', c.gateways, 'secrets', `${nsOf(s)}/${s.metadata.name}`) },
     ]),

@@ -1,29 +1,36 @@
 /**
  * Operator benchmark (a script, not a test): `npm run bench:operator`.
  *
- * Against a real kube-apiserver, with one real proxy and one real upstream MCP server (our edge
- * server) in this process and the operator as a child process (so its memory is its own):
+ * Against a real kube-apiserver, with one real proxy and real upstream MCP servers (our edge server)
+ * in this process and the operator as child processes (so their memory is their own), leader
+ * election on:
  *
- * 1. 1,000 McpGateways + 1,000 VirtualServers created at once → time until all are Ready (for their
- *    generation) and the proxy serves them (every server has its tools).
- * 2. Apply-to-Ready latency of one VirtualServer, and of one McpGateway, over N runs (p50/p99).
- * 3. Writes made by an operator restart with nothing changed (a full no-op resync): proxy writes and
- *    status writes, from the new operator's own metrics, plus resourceVersions compared.
- * 4. Operator memory (RSS, heap used) at that scale, from its /metrics.
+ * 1. Idle: operator RSS and heap with nothing to manage (caches synced, leading).
+ * 2. Cold converge: N McpGateways + N VirtualServers created at once → time until all are Ready (for
+ *    their generation); RSS and heap after it; heap per object.
+ * 3. Apply→Ready latency of one VirtualServer and of one McpGateway under that load (p50/p99).
+ * 4. Failover under load: a standby waits; BENCH_UPDATES VirtualServers are changed while the leader
+ *    gets SIGTERM halfway through → time until the standby leads, time until every change is Ready,
+ *    changes never converged ("lost").
+ * 5. No-op resync: a fresh operator over the converged state → proxy writes, status writes, changed
+ *    resourceVersions (all should be 0); RSS after it.
  *
- * Env: BENCH_N (default 1000), BENCH_RUNS (default 100), BENCH_CONCURRENT (default 16).
- * Aims: 2,000 converged within 60 s; single apply-to-Ready p50 < 1 s; zero writes on a no-op resync.
+ * Env: BENCH_N (default 1000 → 2,000 objects), BENCH_RUNS (100), BENCH_CONCURRENT (16),
+ * BENCH_UPDATES (100), BENCH_LOG (the operators' log level, default error), BENCH_BASELINE_REF (a git commit: run the whole benchmark first with that
+ * commit's operator, from a detached worktree, and print both side by side).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { CRDS, crdFileName } from '../../src/api/crd.ts';
 import { CRD_DIR } from '../../src/api/generate-crds.ts';
+import { AdminClient } from '../../src/contract/client.ts';
 import { KubeClient } from '../../src/operator/kube/client.ts';
 import { Reflector } from '../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
-import { AdminClient } from '../../src/contract/client.ts';
 import { startProxy } from '../../src/proxy/start.ts';
 import { startControlPlane } from '../support/control-plane.ts';
 import { startEdgeServer } from '../support/upstreams/edge-server.ts';
@@ -32,33 +39,33 @@ const ROOT = join(fileURLToPath(import.meta.url), '../../..');
 const N = Number(process.env.BENCH_N ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 16);
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
+const BASELINE_REF = process.env.BENCH_BASELINE_REF;
 const NS = 'bench';
-/**
- * Upstream servers (same edge server code, separate ports), so that no single-threaded test upstream
- * carries a thousand sessions. The proxy itself has no per-origin connection cap
- * (BENCH_UPSTREAMS=1 converges 300 gateways on one origin in under 8 s).
- */
+/** Upstream servers (same edge server code, separate ports), so no single-threaded test upstream carries a thousand sessions. */
 const UPSTREAMS = Number(process.env.BENCH_UPSTREAMS ?? Math.max(1, Math.ceil(N / 40)));
 const TOKEN = 'bench-admin-token-0123456789abcdef';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface OperatorChild {
   proc: ChildProcess;
   metricsUrl: string;
+  /** SIGTERM (graceful: releases the Lease); resolves on exit. */
   stop(): Promise<void>;
 }
 
-async function startOperatorChild(kubeconfig: string, proxyUrl: string): Promise<OperatorChild> {
-  const opts = { kubeconfig, adminToken: TOKEN, proxyUrl: [proxyUrl], concurrent: CONCURRENT, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0' };
+async function startOperatorChild(root: string, kubeconfig: string, proxyUrl: string): Promise<OperatorChild> {
+  const opts = { kubeconfig, adminToken: TOKEN, proxyUrl: [proxyUrl], concurrent: CONCURRENT, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0', leaderElect: true, leaderElectionNamespace: 'default' };
   const code = `
     import pino from 'pino';
-    import { runOperator } from ${JSON.stringify(join(ROOT, 'src/operator/run.ts'))};
-    const op = await runOperator(JSON.parse(process.env.BENCH_OPERATOR_OPTIONS), { logger: pino({ level: 'error' }) });
+    import { runOperator } from ${JSON.stringify(join(root, 'src/operator/run.ts'))};
+    const op = await runOperator(JSON.parse(process.env.BENCH_OPERATOR_OPTIONS), { logger: pino({ level: process.env.BENCH_LOG ?? 'error' }) });
     process.stdout.write('METRICS ' + op.metricsUrl + '\\n');
     process.on('SIGTERM', () => op.stop().then(() => process.exit(0)));
   `;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, BENCH_OPERATOR_OPTIONS: JSON.stringify(opts) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env: { ...process.env, BENCH_OPERATOR_OPTIONS: JSON.stringify(opts) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const metricsUrl = await new Promise<string>((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -71,10 +78,12 @@ async function startOperatorChild(kubeconfig: string, proxyUrl: string): Promise
   return {
     proc,
     metricsUrl,
-    stop: () => new Promise((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
   };
 }
 
@@ -90,6 +99,14 @@ async function scrape(metricsUrl: string): Promise<Map<string, number>> {
   return out;
 }
 
+async function waitLeader(op: OperatorChild, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await scrape(op.metricsUrl)).get('mcp_gitops_operator_leader') !== 1) {
+    if (Date.now() > deadline) throw new Error('the operator did not lead');
+    await sleep(100);
+  }
+}
+
 function isReady(o: RawResource): boolean {
   const c = (o.status?.conditions as { type: string; status: string }[] | undefined)?.find((x) => x.type === 'Ready');
   return c?.status === 'True' && o.status?.observedGeneration === o.metadata.generation;
@@ -97,9 +114,11 @@ function isReady(o: RawResource): boolean {
 
 async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 function pct(sorted: number[], p: number): number {
@@ -109,15 +128,21 @@ function pct(sorted: number[], p: number): number {
 const gw = (name: string, url: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', metadata: { name, namespace: NS }, spec: { url, transport: 'StreamableHTTP', allowPrivateNetwork: true } });
 const vs = (name: string, gateway: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name, namespace: NS }, spec: { tools: [{ gateway, include: ['echo', 'add'] }] } });
 
-async function main(): Promise<void> {
-  log('starting control plane');
+type Row = [measure: string, result: string, aim: string];
+
+const mb = (b: number | undefined) => `${((b ?? 0) / 1024 / 1024).toFixed(0)} MiB`;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+
+/** The whole benchmark with the operator of checkout `root`; resolves its rows. */
+async function pass(root: string): Promise<Row[]> {
+  log(`starting control plane (operator from ${root})`);
   const cp = await startControlPlane();
-  let operator: OperatorChild | undefined;
+  const operators: OperatorChild[] = [];
   const upstreams = await Promise.all(Array.from({ length: UPSTREAMS }, () => startEdgeServer()));
-  const upstream = upstreams[0]!;
   const upstreamFor = (i: number) => upstreams[i % upstreams.length]!.url;
   const proxy = await startProxy({ port: 0, adminPort: 0, adminToken: TOKEN, agentAuth: { insecureNoAuth: true }, logger: pino({ level: 'silent' }), maxSessions: 100_000 });
-  const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: TOKEN, timeoutMs: 60_000 });
+  const admin = new AdminClient({ baseUrl: proxy.adminUrl, token: TOKEN, timeoutMs: 120_000 });
   try {
     await cp.kubectl(['apply', '--server-side', ...CRDS.flatMap((s) => ['-f', join(CRD_DIR, crdFileName(s))])], { check: true });
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map((s) => `crd/${s.names.plural}.mcp-gitops.dev`)], { check: true });
@@ -126,24 +151,34 @@ async function main(): Promise<void> {
 
     // Our own reflectors watch readiness (a watch, not polling, so latencies are exact).
     const readyAt = new Map<string, number>();
+    /** name → generation a change is waiting for, and when it became Ready for it. */
+    const changes = new Map<string, { generation: number; readyAt?: number }>();
     const watchers = (['McpGateway', 'VirtualServer'] as const).map(
       (kind) =>
         new Reflector<RawResource>({
           client: kube,
           path: collectionPath(kind, NS),
+          transform: (o) => ({ kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion, generation: o.metadata.generation }, status: o.status }) as RawResource,
           onChange: (type, o) => {
             const key = `${kind}/${o.metadata.name}`;
-            if (type !== 'DELETED' && isReady(o) && !readyAt.has(key)) readyAt.set(key, performance.now());
-            if (type === 'DELETED') readyAt.delete(key);
+            if (type === 'DELETED') return void readyAt.delete(key);
+            if (isReady(o) && !readyAt.has(key)) readyAt.set(key, performance.now());
+            const c = kind === 'VirtualServer' ? changes.get(o.metadata.name) : undefined;
+            if (c && c.readyAt === undefined && isReady(o) && (o.metadata.generation ?? 0) >= c.generation) c.readyAt = performance.now();
           },
         }),
     );
     await Promise.all(watchers.map((w) => w.start()));
 
-    operator = await startOperatorChild(cp.kubeconfigPath, proxy.adminUrl);
-    log(`operator running (concurrent=${CONCURRENT}); creating ${N} McpGateways + ${N} VirtualServers`);
+    // 1. Idle.
+    const leader = await startOperatorChild(root, cp.kubeconfigPath, proxy.adminUrl);
+    operators.push(leader);
+    await waitLeader(leader);
+    await sleep(3_000);
+    const idle = await scrape(leader.metricsUrl);
+    log(`idle: RSS ${mb(idle.get('mcp_gitops_operator_process_resident_memory_bytes'))}; creating ${N} McpGateways + ${N} VirtualServers`);
 
-    // 1. Bulk.
+    // 2. Cold converge.
     const t0 = performance.now();
     const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstreamFor(i)) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
     await pool(docs, 32, async (d) => {
@@ -152,91 +187,109 @@ async function main(): Promise<void> {
     const tApplied = performance.now();
     log(`created in ${((tApplied - t0) / 1000).toFixed(1)} s; waiting for Ready`);
     let lastLog = 0;
-    for (;;) {
-      const ready = [...readyAt.keys()].length;
-      if (ready >= 2 * N) break;
-      if (performance.now() - lastLog > 5000) {
+    while (readyAt.size < 2 * N) {
+      if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();
-        log(`${ready}/${2 * N} Ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        log(`${readyAt.size}/${2 * N} Ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
-      if (performance.now() - t0 > 600_000) throw new Error('bulk did not converge in 10 min');
-      await new Promise((r) => setTimeout(r, 200));
+      if (performance.now() - t0 > 3_600_000) throw new Error('bulk did not converge in 60 min');
+      await sleep(200);
     }
-    const tReady = performance.now();
-    const servers = await admin.listServers();
-    const served = servers.filter((s) => s.toolCount === 2).length;
-    const tServed = performance.now();
-    const bulkReadyS = (tReady - t0) / 1000;
-    const m1 = await scrape(operator.metricsUrl);
+    const bulkReadyS = (performance.now() - t0) / 1000;
+    const served = (await admin.listServers()).filter((s) => s.toolCount === 2).length;
+    await sleep(2_000);
+    const m1 = await scrape(leader.metricsUrl);
+    log(`converged in ${bulkReadyS.toFixed(1)} s; RSS ${mb(m1.get('mcp_gitops_operator_process_resident_memory_bytes'))}`);
 
-    // 2. Latency of one apply.
+    // 3. Latency of one apply, under that load.
     const latencies = { VirtualServer: [] as number[], McpGateway: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       for (const kind of ['VirtualServer', 'McpGateway'] as const) {
         const name = `lat-${i}`;
-        const body = kind === 'VirtualServer' ? vs(name, 'gw-0') : gw(name, upstream.url);
+        const body = kind === 'VirtualServer' ? vs(name, 'gw-0') : gw(name, upstreams[0]!.url);
         const key = `${kind}/${name}`;
         const start = performance.now();
         await kube.request('POST', collectionPath(kind, NS), { body });
-        while (!readyAt.has(key)) await new Promise((r) => setTimeout(r, 2));
+        while (!readyAt.has(key)) await sleep(2);
         latencies[kind].push(readyAt.get(key)! - start);
         await kube.request('DELETE', `${collectionPath(kind, NS)}/${name}`);
       }
     }
-    // Let the deletions finish before the resync measurement.
-    for (;;) {
-      const left = watchers.reduce((a, w) => a + w.list().filter((o) => o.metadata.name.startsWith('lat-')).length, 0);
-      if (left === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    while (watchers.some((w) => w.list().some((o) => o.metadata.name.startsWith('lat-')))) await sleep(200);
 
-    // 3. No-op resync: a fresh operator over the converged state.
+    // 4. Failover under load: a standby, changes streaming in, SIGTERM of the leader halfway.
+    const standby = await startOperatorChild(root, cp.kubeconfigPath, proxy.adminUrl);
+    operators.push(standby);
+    await sleep(5_000); // its caches sync
+    const names = Array.from({ length: Math.min(UPDATES, N) }, (_, i) => `vs-${i}`);
+    let failoverAt = 0;
+    let ledAt = 0;
+    const watchLeader = (async () => {
+      while (failoverAt === 0) await sleep(20);
+      await waitLeader(standby, 120_000);
+      ledAt = performance.now();
+    })();
+    await pool(names, 4, async (name) => {
+      if (name === names[Math.floor(names.length / 2)]) {
+        failoverAt = performance.now();
+        void leader.stop();
+      }
+      const o = await kube.get<RawResource>(`${collectionPath('VirtualServer', NS)}/${name}`);
+      changes.set(name, { generation: (o.metadata.generation ?? 1) + 1 });
+      await kube.request('PATCH', `${collectionPath('VirtualServer', NS)}/${name}`, { body: { spec: { description: `changed during failover ${Date.now()}` } }, contentType: 'application/merge-patch+json' });
+    });
+    await watchLeader;
+    const deadline = performance.now() + 120_000;
+    while ([...changes.values()].some((c) => c.readyAt === undefined) && performance.now() < deadline) await sleep(100);
+    const lost = [...changes.values()].filter((c) => c.readyAt === undefined).length;
+    const allChangedAt = Math.max(...[...changes.values()].map((c) => c.readyAt ?? NaN));
+    log(`failover: led after ${ms(ledAt - failoverAt)}, ${lost} lost`);
+
+    // 5. No-op resync: a fresh operator over the converged state.
     const rvBefore = new Map(watchers.flatMap((w) => w.list().map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion] as const)));
-    await operator.stop();
+    await standby.stop();
     const stateBefore = await admin.getState();
     const tRestart = performance.now();
-    operator = await startOperatorChild(cp.kubeconfigPath, proxy.adminUrl);
+    const fresh = await startOperatorChild(root, cp.kubeconfigPath, proxy.adminUrl);
+    operators.push(fresh);
     for (;;) {
-      const m = await scrape(operator.metricsUrl);
+      const m = await scrape(fresh.metricsUrl);
       if ((m.get('mcp_gitops_operator_reconcile_total') ?? 0) >= 2 * N) break;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     const resyncS = (performance.now() - tRestart) / 1000;
-    await new Promise((r) => setTimeout(r, 6_000)); // at least one replica poll
-    const m2 = await scrape(operator.metricsUrl);
+    await sleep(6_000); // at least one replica poll
+    const m2 = await scrape(fresh.metricsUrl);
     const rvChanged = watchers.flatMap((w) => w.list()).filter((o) => rvBefore.get(`${o.kind}/${o.metadata.name}`) !== o.metadata.resourceVersion).length;
     const stateAfter = await admin.getState();
 
-    const mb = (b: number | undefined) => `${((b ?? 0) / 1024 / 1024).toFixed(0)} MiB`;
-    const ms = (x: number) => `${x.toFixed(0)} ms`;
-    const sort = (a: number[]) => [...a].sort((x, y) => x - y);
-    const lv = sort(latencies.VirtualServer);
-    const lg = sort(latencies.McpGateway);
-    const rows: [string, string, string][] = [
+    const lv = sorted(latencies.VirtualServer);
+    const lg = sorted(latencies.McpGateway);
+    const heap = (m: Map<string, number>) => m.get('mcp_gitops_operator_nodejs_heap_size_used_bytes') ?? 0;
+    const rss = (m: Map<string, number>) => m.get('mcp_gitops_operator_process_resident_memory_bytes');
+    await Promise.all(watchers.map((w) => w.stop()));
+    await kube.close();
+    return [
+      ['operator RSS idle (nothing to manage)', mb(rss(idle)), '≤ 80 MiB'],
       [`${2 * N} resources created (POST, 32 in flight)`, `${((tApplied - t0) / 1000).toFixed(1)} s`, ''],
-      [`${2 * N} resources Ready (from first create)`, `${bulkReadyS.toFixed(1)} s`, '< 60 s'],
-      ['servers served by the proxy with their tools', `${served}/${N} (checked at ${((tServed - t0) / 1000).toFixed(1)} s)`, `${N}/${N}`],
-      [`VirtualServer apply→Ready p50 / p99 (${RUNS} runs)`, `${ms(pct(lv, 50))} / ${ms(pct(lv, 99))}`, 'p50 < 1 s'],
-      [`McpGateway apply→Ready p50 / p99 (${RUNS} runs)`, `${ms(pct(lg, 50))} / ${ms(pct(lg, 99))}`, 'p50 < 1 s'],
-      ['no-op resync (operator restart): reconciles done in', `${resyncS.toFixed(1)} s`, ''],
-      ['no-op resync: proxy writes (PUT/DELETE/POST)', `${m2.get('mcp_gitops_operator_proxy_writes_total') ?? 0}`, '0'],
-      ['no-op resync: status writes', `${m2.get('mcp_gitops_operator_status_writes_total') ?? 0}`, '0'],
-      ['no-op resync: resources whose resourceVersion changed', `${rvChanged}`, '0'],
+      [`cold converge: ${2 * N} Ready, from the first create`, `${bulkReadyS.toFixed(1)} s`, ''],
+      ['servers served by the proxy with their tools', `${served}/${N}`, `${N}/${N}`],
+      [`operator RSS after converge (${2 * N} objects)`, mb(rss(m1)), N >= 10_000 ? '≤ 150 MiB' : ''],
+      ['operator heap used after converge', mb(heap(m1)), ''],
+      ['heap per object ((converged − idle) / objects)', `${((heap(m1) - heap(idle)) / (2 * N) / 1024).toFixed(1)} KiB`, ''],
+      [`VirtualServer apply→Ready p50 / p99 under load (${RUNS} runs)`, `${ms(pct(lv, 50))} / ${ms(pct(lv, 99))}`, 'p50 < 1 s'],
+      [`McpGateway apply→Ready p50 / p99 under load (${RUNS} runs)`, `${ms(pct(lg, 50))} / ${ms(pct(lg, 99))}`, 'p50 < 1 s'],
+      [`failover under load (SIGTERM of the leader, ${names.length} changes in flight): standby leads after`, ms(ledAt - failoverAt), ''],
+      ['failover: every change Ready, from the SIGTERM', ms(allChangedAt - failoverAt), '≤ 15 s'],
+      ['failover: changes lost (not Ready after 120 s)', `${lost}`, '0'],
+      ['no-op resync (fresh operator): reconciles done in', `${resyncS.toFixed(1)} s`, ''],
+      ['no-op resync: proxy writes / status writes / changed resourceVersions', `${m2.get('mcp_gitops_operator_proxy_writes_total') ?? 0} / ${m2.get('mcp_gitops_operator_status_writes_total') ?? 0} / ${rvChanged}`, '0 / 0 / 0'],
       ['no-op resync: proxy state digest unchanged', `${stateBefore.digest === stateAfter.digest}`, 'true'],
-      [`operator RSS after bulk (${2 * N} objects)`, mb(m1.get('mcp_gitops_operator_process_resident_memory_bytes')), ''],
-      ['operator heap used after bulk', mb(m1.get('mcp_gitops_operator_nodejs_heap_size_used_bytes')), ''],
-      ['operator RSS after restart + resync', mb(m2.get('mcp_gitops_operator_process_resident_memory_bytes')), ''],
+      ['operator RSS after restart + resync', mb(rss(m2)), ''],
       ['bulk: reconciles / proxy writes / status writes', `${m1.get('mcp_gitops_operator_reconcile_total') ?? 0} / ${m1.get('mcp_gitops_operator_proxy_writes_total') ?? 0} / ${m1.get('mcp_gitops_operator_status_writes_total') ?? 0}`, ''],
     ];
-    const w0 = Math.max(...rows.map((r) => r[0].length));
-    const w1 = Math.max(...rows.map((r) => r[1].length));
-    console.log(`\noperator benchmark — N=${N}, upstream origins=${UPSTREAMS}, concurrent=${CONCURRENT}, node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-    console.log(`${'measure'.padEnd(w0)}  ${'result'.padEnd(w1)}  aim`);
-    console.log(`${'-'.repeat(w0)}  ${'-'.repeat(w1)}  ---`);
-    for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
-    await Promise.all(watchers.map((w) => w.stop()));
   } finally {
-    await operator?.stop();
+    for (const o of operators) await o.stop();
     await admin.close();
     await proxy.close();
     await Promise.all(upstreams.map((u) => u.close()));
@@ -244,4 +297,27 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** A detached worktree of `ref` sharing this checkout's node_modules (the operator's dependencies did not change). */
+function baselineCheckout(ref: string): string {
+  const dir = join(tmpdir(), `mcp-gitops-bench-baseline-${ref.slice(0, 12)}`);
+  if (!existsSync(dir)) execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', dir, ref], { stdio: 'ignore' });
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+function print(title: string, columns: string[], rows: string[][]): void {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  console.log(`\n${title}\n`);
+  console.log(`| ${columns.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(`| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`);
+}
+
+const title = `operator benchmark — ${2 * N} objects (N=${N}), upstream origins=${UPSTREAMS}, concurrent=${CONCURRENT}, node ${process.version}, ${cpus().length} cores`;
+if (BASELINE_REF) {
+  const before = await pass(baselineCheckout(BASELINE_REF));
+  const after = await pass(ROOT);
+  print(title, ['measure', `before (${BASELINE_REF.slice(0, 7)})`, 'after', 'aim'], after.map((r, i) => [r[0], before[i]?.[1] ?? '', r[1], r[2]]));
+} else {
+  print(title, ['measure', 'result', 'aim'], await pass(ROOT));
+}

@@ -13,6 +13,7 @@ import { gatewayStatus } from '../../reconcile/status.ts';
 import type { KindAdapter, Observed, Parsed } from '../controller.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { RawResource, SecretObject } from '../objects.ts';
+import { gatewayReadInResourceTerms } from './resource-terms.ts';
 
 /** Secret data from the cache, base64-decoded. */
 export function secretLookup(secrets: Informer<SecretObject>): SecretLookup {
@@ -44,9 +45,23 @@ export class McpGatewayAdapter implements KindAdapter<McpGateway, 'gateway'> {
   readonly kind = 'McpGateway' as const;
   readonly registration = 'gateway' as const;
   readonly #secrets: SecretLookup;
+  readonly #usedBy: (namespace: string, name: string) => string[];
 
-  constructor(secrets: SecretLookup) {
+  /** `usedBy` names the VirtualServers that select a gateway (the servers cache's index). */
+  constructor(secrets: SecretLookup, usedBy: (namespace: string, name: string) => string[] = () => []) {
     this.#secrets = secrets;
+    this.#usedBy = usedBy;
+  }
+
+  deletionWarning(obj: RawResource): { reason: string; message: string } | undefined {
+    const ns = obj.metadata.namespace ?? 'default';
+    const users = this.#usedBy(ns, obj.metadata.name).sort();
+    if (users.length === 0) return undefined;
+    const shown = users.slice(0, 20).join(', ') + (users.length > 20 ? ` and ${users.length - 20} more` : '');
+    return {
+      reason: 'GatewayInUse',
+      message: `deleted while VirtualServer ${shown} still select${users.length === 1 ? 's' : ''} it; their tools from it are gone until an McpGateway ${obj.metadata.name} exists again or their spec.tools stop naming it`,
+    };
   }
 
   idOf(namespace: string, name: string): string {
@@ -61,7 +76,8 @@ export class McpGatewayAdapter implements KindAdapter<McpGateway, 'gateway'> {
     return desiredGateway(gw, this.#secrets);
   }
 
-  status({ obj, resource, desiredError, replicas }: Observed<McpGateway, 'gateway'>, now: Date) {
+  status({ obj, resource, desiredError, replicas: observed }: Observed<McpGateway, 'gateway'>, now: Date) {
+    const replicas = observed.map((r) => (r.read ? { ...r, read: gatewayReadInResourceTerms(r.read) } : r));
     // The last good registration stays on the proxies while the spec or a Secret is broken.
     const view = resource ?? ({ ...(obj as unknown as McpGateway), spec: { url: '', auth: { type: 'None' } } } as McpGateway);
     return gatewayStatus({ ...view, metadata: obj.metadata, status: obj.status as McpGateway['status'] }, { ...(desiredError ? { desiredError } : {}), replicas }, now);

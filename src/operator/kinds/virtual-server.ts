@@ -14,6 +14,7 @@ import type { KindAdapter, Observed, Parsed } from '../controller.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { RawResource } from '../objects.ts';
 import { parseWith } from './mcp-gateway.ts';
+import { serverReadInResourceTerms } from './resource-terms.ts';
 
 /** The referenced gateways as the cache shows them. */
 export function gatewayDependencies(gateways: Informer<RawResource>, namespace: string, names: string[]): GatewayDependency[] {
@@ -64,7 +65,9 @@ export class VirtualServerAdapter implements KindAdapter<VirtualServer, 'server'
     return desiredServer(vs);
   }
 
-  status({ obj, resource, desiredError, replicas }: Observed<VirtualServer, 'server'>, now: Date) {
+  status({ obj, resource, desiredError, replicas: observed }: Observed<VirtualServer, 'server'>, now: Date) {
+    const nameOf = (id: string) => this.#o.gateways.byIndex('registration', `gateway/${id}`)[0]?.split('/')[1];
+    const replicas = observed.map((r) => (r.read ? { ...r, read: serverReadInResourceTerms(r.read, nameOf) } : r));
     const view = resource ?? ({ ...(obj as unknown as VirtualServer), spec: { tools: [], naming: 'Prefixed', access: {} } } as VirtualServer);
     const gateways = resource ? gatewayDependencies(this.#o.gateways, obj.metadata.namespace ?? 'default', referencedGateways(resource)) : [];
     const observation = { ...(desiredError ? { desiredError } : {}), replicas, gateways, ...(this.#o.endpointBase ? { endpointBase: this.#o.endpointBase } : {}) };

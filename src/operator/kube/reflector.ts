@@ -41,6 +41,12 @@ export interface ReflectorOptions<T extends KubeObject> {
   watchTimeoutSeconds?: [number, number];
   /** Page size of the list. Defaults to 500. */
   pageSize?: number;
+  /**
+   * Applied to every object before it is stored (client-go's `SetTransform`): drop what no one
+   * reads — `managedFields`, the last-applied annotation (a second copy of the spec) — so the cache
+   * holds one small copy per object. Must keep `metadata.name/namespace/resourceVersion`.
+   */
+  transform?: (obj: T) => T;
 }
 
 /** The store key of an object: `namespace/name`, or `name` for cluster-scoped ones. */
@@ -148,7 +154,7 @@ export class Reflector<T extends KubeObject> {
         labelSelector: this.#opts.labelSelector,
         fieldSelector: this.#opts.fieldSelector,
       });
-      for (const item of page.items) fresh.set(objectKey(item), item);
+      for (const item of page.items) fresh.set(objectKey(item), this.#opts.transform ? this.#opts.transform(item) : item);
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion;
     } while (cont);
@@ -230,7 +236,8 @@ export class Reflector<T extends KubeObject> {
     return received;
   }
 
-  #apply(type: ChangeType, obj: T): void {
+  #apply(type: ChangeType, received: T): void {
+    const obj = this.#opts.transform ? this.#opts.transform(received) : received;
     const key = objectKey(obj);
     const prev = this.#store.get(key);
     if (obj.metadata?.resourceVersion) this.#rv = obj.metadata.resourceVersion;

@@ -99,10 +99,12 @@ export function select<G extends { id: string; slug: string }, T>(
       unmatched.push(`${where}: gateway ${gw.slug} has no discovered ${kind.noun} yet`);
       continue;
     }
-    const includes = (sel.include ?? []).map((p) => ({ p, match: globMatcher(p), hits: 0 }));
+    const includes = (sel.include ?? []).map((p, j) => ({ p, j, match: globMatcher(p), hits: 0 }));
     const excludes = (sel.exclude ?? []).map(globMatcher);
     const renames = new Map(Object.entries(sel.rename ?? {}));
     const renamed = new Set<string>();
+    let kept = 0;
+    let excluded = 0;
     for (const offer of offers) {
       let included = includes.length === 0;
       for (const inc of includes) {
@@ -111,13 +113,19 @@ export function select<G extends { id: string; slug: string }, T>(
           included = true;
         }
       }
-      if (!included || excludes.some((m) => m(offer.key))) continue;
+      if (!included) continue;
+      if (excludes.some((m) => m(offer.key))) {
+        excluded++;
+        continue;
+      }
+      kept++;
       const rename = renames.get(offer.key);
       if (rename !== undefined) renamed.add(offer.key);
       picked.push(serve(gw, offer, rename ?? kind.servedName(gw, offer)));
     }
-    for (const inc of includes) if (inc.hits === 0) unmatched.push(`${where}: include "${inc.p}" matched no ${kind.noun.replace(/s$/, '')} of gateway ${gw.slug}`);
-    for (const from of renames.keys()) if (!renamed.has(from)) unmatched.push(`${where}: rename "${from}" matched no selected ${kind.noun.replace(/s$/, '')} of gateway ${gw.slug}`);
+    for (const inc of includes) if (inc.hits === 0) unmatched.push(`${where}.include[${inc.j}] "${inc.p}" matched no ${kind.noun.replace(/s$/, '')} of gateway ${gw.slug}`);
+    if (kept === 0 && excluded > 0) unmatched.push(`${where}.exclude removes every ${kind.noun.replace(/s$/, '')} of gateway ${gw.slug} (every ${kind.noun.replace(/s$/, '')} excluded)`);
+    for (const from of renames.keys()) if (!renamed.has(from)) unmatched.push(`${where}.rename "${from}" matched no selected ${kind.noun.replace(/s$/, '')} of gateway ${gw.slug}`);
   }
   return settle(picked, unmatched);
 }

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { CRDS, crdFileName } from '../../../src/api/crd.ts';
 import { CRD_DIR } from '../../../src/api/generate-crds.ts';
 import { AdminClient } from '../../../src/contract/client.ts';
+import type { ProxyOptions } from '../../../src/proxy/options.ts';
 import { startProxy, type ProxyHandle } from '../../../src/proxy/start.ts';
 import { runOperator, type OperatorHandle } from '../../../src/operator/run.ts';
 import type { OperatorOptionsInput } from '../../../src/operator/options.ts';
@@ -32,8 +33,8 @@ export interface TestProxy {
 }
 
 /** A real proxy on loopback; `adminPort` lets a restarted proxy come back at the same address. */
-export async function startTestProxy(adminPort = 0): Promise<TestProxy> {
-  const handle = await startProxy({ port: 0, adminPort, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: AGENT_SECRET }, requireSync: true, logger: quiet() });
+export async function startTestProxy(adminPort = 0, extra: Partial<ProxyOptions> = {}): Promise<TestProxy> {
+  const handle = await startProxy({ port: 0, adminPort, adminToken: ADMIN_TOKEN, agentAuth: { hs256Secret: AGENT_SECRET }, requireSync: true, logger: quiet(), ...extra });
   const url = new URL(handle.adminUrl);
   return { handle, admin: new AdminClient({ baseUrl: handle.adminUrl, token: ADMIN_TOKEN }), adminUrl: url.origin, adminPort: Number(url.port) };
 }
@@ -128,7 +129,7 @@ export async function startOperatorProcess(cp: ControlPlane, options: Partial<Op
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('operator process did not start within 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error('operator process did not start within 60 s')), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('STARTED')) {
         clearTimeout(timer);

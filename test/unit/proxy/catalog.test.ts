@@ -89,9 +89,11 @@ describe('resolveServerTools', () => {
     expect(names(r)).toEqual(['atlassian-rovo-createjiraissue']);
     expect(r.unmatched).toEqual([
       `tool_selectors[0]: gateway ${unknown} is not registered`,
-      'tool_selectors[1]: include "*Compass*" matched no tool of gateway atlassian-rovo',
-      'tool_selectors[1]: rename "nope" matched no selected tool of gateway atlassian-rovo',
+      'tool_selectors[1].include[0] "*Compass*" matched no tool of gateway atlassian-rovo',
+      'tool_selectors[1].rename "nope" matched no selected tool of gateway atlassian-rovo',
     ]);
+    const none = resolveServerTools(spec({ tool_selectors: [{ gateway_id: JIRA, exclude: ['*'] }] }), gateways);
+    expect(none.unmatched).toEqual(['tool_selectors[0].exclude removes every tool of gateway atlassian-rovo (every tool excluded)']);
     const empty = resolveServerTools(spec({ tool_selectors: [{ gateway_id: 'e'.repeat(32) }] }), new Map([['e'.repeat(32), { id: 'e'.repeat(32), slug: 'empty', tools: [] }]]));
     expect(empty.unmatched).toEqual(['tool_selectors[0]: gateway empty has no discovered tools yet']);
   });
@@ -146,8 +148,8 @@ describe('resolveServer: prompts and resources', () => {
   it('names resource and prompt selectors that matched nothing', () => {
     const r = resolveServer(spec({ resource_selectors: [{ gateway_id: B, include: ['nope://*'] }], prompt_selectors: [{ gateway_id: A, rename: { missing: 'x' } }] }), offers);
     expect(r.unmatched).toEqual([
-      'prompt_selectors[0]: rename "missing" matched no selected prompt of gateway docs',
-      'resource_selectors[0]: include "nope://*" matched no resource of gateway wiki',
+      'prompt_selectors[0].rename "missing" matched no selected prompt of gateway docs',
+      'resource_selectors[0].include[0] "nope://*" matched no resource of gateway wiki',
     ]);
   });
 });

@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Catalog } from './catalog/catalog.ts';
+import type { Catalog, CatalogChange } from './catalog/catalog.ts';
 import type { AgentAuthenticator } from './mcp/agent-auth.ts';
 import type { CatalogRequests } from './mcp/catalog-requests.ts';
 import type { ListPages } from './mcp/list-pages.ts';
@@ -49,5 +49,5 @@ export interface ProxyContext {
   /** Who `/tools/invoke` acts as when called with the admin token; undefined = the admin token is refused there. */
   readonly adminIdentity: AgentIdentity | undefined;
   /** Call after a registration change: invalidates the catalog and tells agents whose lists changed. */
-  readonly registrationsChanged: () => void;
+  readonly registrationsChanged: (change?: CatalogChange) => void;
 }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { handleAdmin } from './admin/routes.ts';
 import { awaitFirstDiscovery } from './admin/gateway-admission.ts';
-import { Catalog } from './catalog/catalog.ts';
+import { Catalog, type CatalogChange } from './catalog/catalog.ts';
 import type { ProxyContext } from './context.ts';
 import { ProxyError } from './errors.ts';
 import { decodePathSegment, requestUrl, sendError, sendJson } from './http/io.ts';
@@ -53,12 +53,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   });
   // The pool reports changes before the catalog (which reads the pool) exists: announce lazily.
   let announcer: ListAnnouncer | undefined;
-  const registrationsChanged = (): void => announcer?.changed();
+  const registrationsChanged = (change?: CatalogChange): void => announcer?.changed(change);
   const resourceSubscriptions = new ResourceSubscriptions();
   const pool = new UpstreamPool({
     credentials,
     logger,
-    onCatalogChanged: registrationsChanged,
+    onCatalogChanged: (gatewayId) => registrationsChanged({ gateways: [gatewayId] }),
     onResourceUpdated: (_gatewayId, session, uri) => resourceSubscriptions.updated(session, uri),
     onReachabilityChanged: (g, up) => metrics.upstreamUp.set({ gateway: g.spec.name }, up ? 1 : 0),
     onGatewayRemoved: (g) => metrics.upstreamUp.remove({ gateway: g.spec.name }),

@@ -53,7 +53,7 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
         const s = ctx.store.findServer(id);
         if (!s) throw new ProxyError('ERR_NOT_FOUND', `server ${id} not found`);
         ctx.store.deleteServer(s.id);
-        ctx.registrationsChanged();
+        ctx.registrationsChanged({ servers: [s.id] });
         for (const session of [...ctx.sessions.ofServer(s.id)]) {
           ctx.sessions.delete(session.id);
           void session.close().catch(() => {}); // already removed from the table: nothing can use it, its agent reconnects
@@ -138,7 +138,7 @@ async function postGateway(ctx: ProxyContext, req: IncomingMessage, res: ServerR
   if (ctx.store.gateways.has(id)) throw new ProxyError('ERR_CONFLICT', `Gateway name already exists: ${spec.name} (id ${id})`); // posted while we resolved
   const { registration } = ctx.store.putGateway(id, spec, specHash(bodyOf(raw)));
   ctx.pool.upsert(registration);
-  ctx.registrationsChanged();
+  ctx.registrationsChanged({ gateways: [id] });
   await awaitFirstDiscovery(ctx.pool.get(id));
   if (!ctx.store.gateways.has(id)) throw new ProxyError('ERR_NOT_FOUND', `gateway ${id} was deleted while its first discovery ran`);
   sendJson(res, 200, readGateway(ctx, id));
@@ -151,7 +151,7 @@ async function putGateway(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   if (spec.id !== undefined && spec.id !== id) throw new ProxyError('ERR_VALIDATION', `id in the body (${spec.id}) differs from the path id (${id})`, { details: [{ path: 'id', message: 'must equal the path id' }] });
   const { registration, created } = ctx.store.putGateway(id, { ...spec, id }, specHash(bodyOf(raw)));
   ctx.pool.upsert(registration);
-  ctx.registrationsChanged();
+  ctx.registrationsChanged({ gateways: [id] });
   sendJson(res, created ? 201 : 200, readGateway(ctx, id));
 }
 
@@ -160,7 +160,7 @@ async function deleteGateway(ctx: ProxyContext, res: ServerResponse, ref: string
   if (!g) throw new ProxyError('ERR_NOT_FOUND', `gateway ${ref.slice(0, 100)} not found`);
   ctx.store.deleteGateway(g.id);
   await ctx.pool.remove(g.id);
-  ctx.registrationsChanged();
+  ctx.registrationsChanged({ gateways: [g.id] });
   sendJson(res, 200, { status: 'success', message: `Gateway ${g.id} deleted` });
 }
 
@@ -172,7 +172,7 @@ async function postServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRe
   refuseNameClash(ctx, spec, id);
   checkAssociatedIds(ctx, spec);
   const { registration } = ctx.store.putServer(id, spec, specHash(bodyOf(bodyOf(raw).server)));
-  ctx.registrationsChanged();
+  ctx.registrationsChanged({ servers: [id] });
   sendJson(res, 201, serverRead(registration, ctx.catalog.resolve(registration)));
 }
 
@@ -183,7 +183,7 @@ async function putServer(ctx: ProxyContext, req: IncomingMessage, res: ServerRes
   if (spec.id !== undefined && spec.id !== id) throw new ProxyError('ERR_VALIDATION', `id in the body (${spec.id}) differs from the path id (${id})`, { details: [{ path: 'id', message: 'must equal the path id' }] });
   refuseNameClash(ctx, spec, id);
   const { registration, created } = ctx.store.putServer(id, { ...spec, id }, specHash(bodyOf(raw)));
-  ctx.registrationsChanged();
+  ctx.registrationsChanged({ servers: [id] });
   sendJson(res, created ? 201 : 200, serverRead(registration, ctx.catalog.resolve(registration)));
 }
 

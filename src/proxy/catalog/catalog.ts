@@ -14,6 +14,29 @@ export interface ResolvedCatalogServer extends ResolvedCatalog {
   resourceByUri: ReadonlyMap<string, ResourceEntry>;
 }
 
+/**
+ * What changed, for the parts that depend on it: gateways (their registration or what they offer)
+ * and servers (their registration). Omitted altogether = anything may have changed.
+ */
+export interface CatalogChange {
+  gateways?: readonly string[];
+  servers?: readonly string[];
+}
+
+/**
+ * Whether a change to `gateways` can change what `server` serves: a selector of the server names
+ * one of them — or the server lists associated ids, since an id may name any gateway's item.
+ * Allocation-free: it runs for every server on every gateway change.
+ */
+export function readsAny(server: ServerRegistration, gateways: readonly string[]): boolean {
+  const s = server.spec;
+  if (s.associated_tools.length > 0 || (s.associated_prompts?.length ?? 0) > 0 || (s.associated_resources?.length ?? 0) > 0) return true;
+  for (const sel of s.tool_selectors) if (gateways.includes(sel.gateway_id)) return true;
+  for (const sel of s.prompt_selectors ?? []) if (gateways.includes(sel.gateway_id)) return true;
+  for (const sel of s.resource_selectors ?? []) if (gateways.includes(sel.gateway_id)) return true;
+  return false;
+}
+
 export class Catalog {
   readonly #view: () => ReadonlyMap<string, CatalogGateway>;
   #cache = new Map<string, { registration: ServerRegistration; resolved: ResolvedCatalogServer }>();
@@ -22,9 +45,18 @@ export class Catalog {
     this.#view = view;
   }
 
-  /** Forgets every resolution (a gateway's offer or a registration changed). */
-  invalidate(): void {
-    this.#cache = new Map();
+  /**
+   * Forgets the resolutions `change` can alter: those of the changed servers and of the servers
+   * reading a changed gateway — every resolution when `change` is omitted.
+   */
+  invalidate(change?: CatalogChange): void {
+    if (change === undefined) {
+      this.#cache = new Map();
+      return;
+    }
+    for (const id of change.servers ?? []) this.#cache.delete(id);
+    const gateways = change.gateways ?? [];
+    if (gateways.length > 0) for (const [id, hit] of this.#cache) if (readsAny(hit.registration, gateways)) this.#cache.delete(id);
   }
 
   /** What the pool's gateways offer, by gateway id. */

@@ -1,12 +1,12 @@
 /**
  * Tells agents when what their virtual server serves changed: after any registration or discovery
- * change, re-resolves every server and, per list (tools, prompts, resources with their templates),
+ * change, re-resolves the servers the change can affect (all of them when it does not say what
+ * changed) and, per list (tools, prompts, resources with their templates),
  * sends `notifications/{tools,prompts,resources}/list_changed` to the sessions of the servers whose
  * list (served names and the items behind them) differs from before. A session whose server did
  * not declare that list to it is not told (`agent-server.ts` drops it).
  */
-import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
-import type { Catalog } from '../catalog/catalog.ts';
+import { readsAny, type Catalog, type CatalogChange, type ResolvedCatalogServer } from '../catalog/catalog.ts';
 import type { RegistrationStore } from '../registry/store.ts';
 import type { AgentListName, SessionTable } from './sessions.ts';
 
@@ -22,7 +22,8 @@ export class ListAnnouncer {
   readonly #store: RegistrationStore;
   readonly #catalog: Catalog;
   readonly #sessions: SessionTable;
-  #signatures = new Map<string, string>();
+  /** Each server's lists as last resolved (their signatures), by server id. */
+  readonly #signatures = new Map<string, Map<AgentListName, string>>();
 
   constructor(store: RegistrationStore, catalog: Catalog, sessions: SessionTable) {
     this.#store = store;
@@ -30,19 +31,26 @@ export class ListAnnouncer {
     this.#sessions = sessions;
   }
 
-  /** Call after any change that can alter what a server serves. Invalidates the catalog first. */
-  changed(): void {
-    this.#catalog.invalidate();
-    const next = new Map<string, string>();
+  /**
+   * Call after any change that can alter what a server serves. Invalidates the catalog first.
+   * With `change`, only the servers it can affect are resolved again (those reading a changed
+   * gateway, and the changed servers); without, every server.
+   */
+  changed(change?: CatalogChange): void {
+    this.#catalog.invalidate(change);
+    const gateways = change?.gateways ?? [];
     for (const s of this.#store.servers.values()) {
+      if (change && !change.servers?.includes(s.id) && !readsAny(s, gateways)) continue;
       const resolved = this.#catalog.resolve(s);
-      for (const list of LISTS) next.set(`${s.id}\u0000${list}`, SIGNATURES[list](resolved));
+      let known = this.#signatures.get(s.id);
+      if (!known) this.#signatures.set(s.id, (known = new Map()));
+      for (const list of LISTS) {
+        const signature = SIGNATURES[list](resolved);
+        if (known.get(list) === signature) continue;
+        known.set(list, signature);
+        for (const session of this.#sessions.ofServer(s.id)) session.notifyListChanged(list);
+      }
     }
-    for (const [key, signature] of next) {
-      if (this.#signatures.get(key) === signature) continue;
-      const [id, list] = key.split('\u0000') as [string, AgentListName];
-      for (const session of this.#sessions.ofServer(id)) session.notifyListChanged(list);
-    }
-    this.#signatures = next;
+    for (const id of this.#signatures.keys()) if (!this.#store.servers.has(id)) this.#signatures.delete(id);
   }
 }

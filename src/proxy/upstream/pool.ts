@@ -13,8 +13,8 @@ import type { UpstreamSession, UpstreamUrlPolicy } from './session.ts';
 export interface UpstreamPoolOptions {
   credentials: UpstreamCredentials;
   logger: Logger;
-  /** Called after any change that can change what a server serves. */
-  onCatalogChanged: () => void;
+  /** Called after any change to gateway `gatewayId` (registration, offer, removal) that can change what a server serves. */
+  onCatalogChanged: (gatewayId: string) => void;
   onReachabilityChanged?: (gateway: GatewayRegistration, reachable: boolean) => void;
   /** Called when an upstream announces `notifications/resources/updated` on one of its sessions. */
   onResourceUpdated?: (gatewayId: string, session: UpstreamSession, uri: string) => void;
@@ -47,13 +47,13 @@ export class UpstreamPool {
     const old = this.#runtimes.get(gateway.id);
     if (old && this.#keys.get(gateway.id) === key) {
       old.update(gateway);
-      this.#changed();
+      this.#changed(gateway.id);
       return;
     }
     const runtime = new GatewayRuntime(gateway, {
       credentials: this.#opts.credentials,
       logger: this.#opts.logger,
-      onToolsChanged: () => this.#changed(),
+      onToolsChanged: () => this.#changed(gateway.id),
       ...(this.#opts.onResourceUpdated ? { onResourceUpdated: this.#opts.onResourceUpdated } : {}),
       onReachabilityChanged: (_id, reachable) => this.#opts.onReachabilityChanged?.(runtime.registration, reachable),
       ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
@@ -68,7 +68,7 @@ export class UpstreamPool {
     }
     this.#opts.onReachabilityChanged?.(gateway, false);
     runtime.start();
-    this.#changed();
+    this.#changed(gateway.id);
   }
 
   /** Stops the runtime of gateway `id` and closes its upstream sessions. */
@@ -78,7 +78,7 @@ export class UpstreamPool {
     this.#runtimes.delete(id);
     this.#keys.delete(id);
     this.#opts.onGatewayRemoved?.(old.registration);
-    this.#changed();
+    this.#changed(id);
     await old.close();
   }
 
@@ -109,9 +109,9 @@ export class UpstreamPool {
     return this.#view;
   }
 
-  #changed(): void {
+  #changed(gatewayId: string): void {
     this.#view = undefined;
-    this.#opts.onCatalogChanged();
+    this.#opts.onCatalogChanged(gatewayId);
   }
 
   async close(): Promise<void> {

@@ -48,10 +48,19 @@ export async function startProxyChild(label: string, sourceRoot: string, execArg
     pid: child.pid!,
     ask,
     admin: async (method, path, body) => {
-      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`${label}: ${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
-      return text ? JSON.parse(text) : undefined;
+      // GET and PUT are idempotent: retried when a keep-alive connection closes under the request
+      // (the server's keep-alive timeout racing a reused socket, frequent on a loaded machine).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+          const text = await res.text();
+          if (res.status === 408 && attempt < 3) continue; // the server's request timeout on a starved machine
+          if (!res.ok) throw new Error(`${label}: ${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+          return text ? JSON.parse(text) : undefined;
+        } catch (err) {
+          if (attempt >= 3 || (err as Error).message !== 'fetch failed' || child.exitCode !== null) throw err;
+        }
+      }
     },
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();

@@ -17,7 +17,7 @@ export const serverId = (k: number): string => `b${k.toString(16).padStart(31, '
 /** PUTs gateways `from`..`to`-1 (each offering `tools` tools) and waits until all are discovered. */
 export async function addGateways(proxy: ProxyChild, upstream: string, from: number, to: number, tools: number): Promise<void> {
   let next = from;
-  await Promise.all(Array.from({ length: 16 }, async () => {
+  await Promise.all(Array.from({ length: 4 }, async () => {
     while (next < to) {
       const k = next++;
       await proxy.admin('PUT', `/gateways/${gatewayId(k)}`, { name: `gw-${k}`, url: `${upstream}/g/${k}/t/${tools}/mcp`, transport: 'STREAMABLEHTTP' });
@@ -35,7 +35,7 @@ export async function addGateways(proxy: ProxyChild, upstream: string, from: num
 
 export async function addServers(proxy: ProxyChild, from: number, to: number, gatewaysOf: (k: number) => number[]): Promise<void> {
   let next = from;
-  await Promise.all(Array.from({ length: 16 }, async () => {
+  await Promise.all(Array.from({ length: 4 }, async () => {
     while (next < to) {
       const k = next++;
       await proxy.admin('PUT', `/servers/${serverId(k)}`, { name: `vs-${k}`, tool_selectors: gatewaysOf(k).map((g) => ({ gateway_id: gatewayId(g) })) });

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     if (s.toolCount === 1) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('bench').setIssuer('mcp-gitops').setAudience('mcp-gitops').setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
   const agentHeaders = { authorization: `Bearer ${token}` };
   const viaUrl = `${proxyUrl}/servers/${vs}/mcp`;
 

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { HS256_DEFAULT_AUDIENCE, HS256_DEFAULT_ISSUER } from './options.ts';
 
 export interface AgentTokenClaims {
   /** The user the agent acts for. */
@@ -22,7 +23,6 @@ export async function mintAgentToken(secret: string | Uint8Array, claims: AgentT
     .setSubject(claims.sub)
     .setIssuedAt()
     .setExpirationTime(`${claims.ttlSeconds ?? 3600}s`);
-  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
-  if (claims.audience) jwt = jwt.setAudience(claims.audience);
-  return jwt.sign(key);
+  // The proxy requires exp, iss and aud on HS256 agent tokens.
+  return jwt.setIssuer(claims.issuer ?? HS256_DEFAULT_ISSUER).setAudience(claims.audience ?? HS256_DEFAULT_AUDIENCE).sign(key);
 }

@@ -22,6 +22,17 @@ export interface OidcAgentAuthOptions {
   userClaim?: string;
   /** Claim with the user's groups (array or string). Defaults to `groups`. */
   groupsClaim?: string;
+  /**
+   * Accepted JOSE header `typ` values (case-insensitive, `application/` prefix ignored). A token with
+   * another `typ` (an ID token's sibling types, `dpop+jwt`, `logout+jwt`, …) is refused; one without
+   * `typ` is accepted. Defaults to `["at+jwt", "JWT"]` (RFC 9068 access tokens and plain JWTs).
+   */
+  tokenTypes?: string[];
+  /**
+   * Client ids allowed in `azp` (and `client_id`, RFC 9068) when the token carries one. Unset: any.
+   * Set it to the agents' client ids so a token the issuer minted for another app is refused.
+   */
+  authorizedParties?: string[];
   /** Allowed clock skew in seconds. Defaults to 30. */
   clockToleranceSeconds?: number;
   /** Defaults to the global fetch (metadata discovery only). */
@@ -43,6 +54,7 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 export function createOidcAgentVerifier(options: OidcAgentAuthOptions): (token: string) => Promise<AgentIdentity> {
   const audience = Array.isArray(options.audience) ? options.audience : [options.audience];
   if (audience.length === 0 || audience.some((a) => !a)) throw new TypeError('createOidcAgentVerifier: audience is required');
+  const tokenTypes = (options.tokenTypes ?? ['at+jwt', 'JWT']).map(normalizeTyp);
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keys = () =>
     (jwks ??= resolveJwksUri(options).then(
@@ -54,8 +66,9 @@ export function createOidcAgentVerifier(options: OidcAgentAuthOptions): (token: 
     ));
   return async (token) => {
     let payload: JWTPayload;
+    let typ: string | undefined;
     try {
-      ({ payload } = await jwtVerify(token, await keys(), {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, await keys(), {
         issuer: options.issuer,
         audience,
         algorithms: ASYMMETRIC,
@@ -66,6 +79,15 @@ export function createOidcAgentVerifier(options: OidcAgentAuthOptions): (token: 
       const code = (error as { code?: string }).code ?? 'invalid';
       throw new AgentTokenError('ERR_AGENT_TOKEN_INVALID', `agent token rejected by issuer ${options.issuer} checks: ${code}`);
     }
+    if (typ !== undefined && !tokenTypes.includes(normalizeTyp(typ))) {
+      throw new AgentTokenError('ERR_AGENT_TOKEN_INVALID', `agent token has typ "${typ.slice(0, 40)}"; accepted: ${tokenTypes.join(', ')}`);
+    }
+    for (const claim of ['azp', 'client_id'] as const) {
+      const party = payload[claim];
+      if (party !== undefined && options.authorizedParties && !(typeof party === 'string' && options.authorizedParties.includes(party))) {
+        throw new AgentTokenError('ERR_AGENT_TOKEN_INVALID', `agent token was issued to client "${String(party).slice(0, 80)}" (${claim}), which is not an accepted agent client`);
+      }
+    }
     const user = payload[options.userClaim ?? 'sub'];
     if (typeof user !== 'string' || user === '') {
       throw new AgentTokenError('ERR_AGENT_TOKEN_INVALID', `agent token has no "${options.userClaim ?? 'sub'}" claim`);
@@ -74,6 +96,11 @@ export function createOidcAgentVerifier(options: OidcAgentAuthOptions): (token: 
     const groups = Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : typeof g === 'string' ? [g] : [];
     return Object.freeze({ user, groups: Object.freeze(groups) });
   };
+}
+
+/** `typ` compared as RFC 8725 §3.11 says: case-insensitive, without an `application/` prefix. */
+function normalizeTyp(typ: string): string {
+  return typ.toLowerCase().replace(/^application\//, '');
 }
 
 async function resolveJwksUri(options: OidcAgentAuthOptions): Promise<string> {

@@ -11,7 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { decodeJwt, jwtVerify } from 'jose';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity } from '../registry/types.ts';
-import type { AgentAuthOptions } from '../agent-auth/options.ts';
+import { HS256_DEFAULT_AUDIENCE, HS256_DEFAULT_ISSUER, type AgentAuthOptions } from '../agent-auth/options.ts';
 
 const CACHE_MAX = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;
@@ -97,7 +97,14 @@ export class AgentAuthenticator {
     let payload;
     try {
       const o = this.#opts as { issuer?: string; audience?: string };
-      ({ payload } = await jwtVerify(token, this.#secret!, { algorithms: ['HS256'], ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) }));
+      // A token without an expiry, an issuer or an audience is refused: one leaked secret-signed
+      // token must not work forever or for another service sharing the secret.
+      ({ payload } = await jwtVerify(token, this.#secret!, {
+        algorithms: ['HS256'],
+        issuer: o.issuer ?? HS256_DEFAULT_ISSUER,
+        audience: o.audience ?? HS256_DEFAULT_AUDIENCE,
+        requiredClaims: ['exp', 'iss', 'aud', 'sub'],
+      }));
     } catch (err) {
       throw this.#unauthenticated(serverId, `agent token rejected: ${(err as { code?: string }).code ?? 'invalid'}`, 'invalid_token');
     }

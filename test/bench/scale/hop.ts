@@ -45,7 +45,7 @@ interface Target {
 }
 
 export async function agentToken(user = 'bench'): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setExpirationTime('2h').sign(new TextEncoder().encode(AGENT_SECRET));
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user).setIssuer('mcp-gitops').setAudience('mcp-gitops').setExpirationTime('2h').sign(new TextEncoder().encode(AGENT_SECRET));
 }
 
 /** Registers the edge upstream's `echo` as virtual server `b…b` on `proxy`; resolves its MCP URL. */

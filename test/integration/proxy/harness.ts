@@ -53,7 +53,7 @@ export async function startTestProxy(options: Partial<ProxyOptions> = {}): Promi
 
 /** An HS256 agent token for `sub` (and `groups`). */
 export function agentToken(sub: string, groups: string[] = []): Promise<string> {
-  return new SignJWT({ groups }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(AGENT_SECRET));
+  return new SignJWT({ groups }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer('mcp-gitops').setAudience('mcp-gitops').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(AGENT_SECRET));
 }
 
 /** An SDK client connected to a virtual server through the proxy as `sub`. */

@@ -28,6 +28,8 @@ const PROXY = {
   /** An unknown, expired or ended `Mcp-Session-Id` (the SDK's own code: the client starts over). */
   ERR_SESSION_NOT_FOUND: { status: 404, rpc: -32001 },
   ERR_METHOD_NOT_ALLOWED: { status: 405 },
+  /** A `Last-Event-ID` this replica cannot replay (another replica's, from before a restart, or dropped by the bound). */
+  ERR_STREAM_NOT_REPLAYABLE: { status: 410, rpc: -32000 },
   ERR_CONFLICT: { status: 409 },
   /** A bare name several namespaces use: the caller must say which (id or `namespace/name`). */
   ERR_AMBIGUOUS_NAME: { status: 409, rpc: -32602 },

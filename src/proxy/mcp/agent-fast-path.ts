@@ -17,12 +17,21 @@ import { toJsonRpcError } from '../jsonrpc-error.ts';
 import { AgentRequests } from './agent-requests.ts';
 import type { AgentSessionState } from './agent-server.ts';
 import { requestIdentity } from './request-identity.ts';
+import type { SessionEventStore } from './event-store.ts';
+import { ResumableCall } from './resumable-call.ts';
 
 type RequestId = string | number;
+
+/** A call still answering JSON after this long switches to a resumable SSE stream (a priming event with an id). */
+const PRIME_AFTER_MS = 500;
 
 /** Per-session state of the fast path: its calls in flight (for cancellation), its requests to the agent. */
 export class AgentFastPathState {
   readonly inflight = new Map<RequestId, AbortController>();
+  /** The session's event store (resumability, event-store.ts); undefined = streams are not resumable. */
+  events: SessionEventStore | undefined;
+  /** Resumable call streams in flight, by stream id (resume.ts attaches a resuming GET to one). */
+  readonly calls = new Map<string, ResumableCall>();
   /** Relayed requests awaiting the agent's answer. */
   readonly requests = new AgentRequests();
   /** The agent's capabilities from `initialize`. */
@@ -81,29 +90,46 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
   if (!identity) return false;
   const id = msg.id;
   let streaming = false;
-  const event = (m: unknown) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
+  // Resumable (agents on 2025-11-25 or later, whose SDK handles a priming event): each SSE event is
+  // stored with an id before it is written, and the call runs on when the POST's stream drops.
+  // Created when the stream starts, so a call answered as JSON costs nothing here.
+  const events = (version ?? '') >= '2025-11-25' ? state.events : undefined;
+  let call: ResumableCall | undefined;
+  const event = (text: string) => `event: message\ndata: ${text}\n\n`;
+  const startStream = () => {
+    streaming = true;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': sessionId });
+    if (!events) return;
+    call = new ResumableCall(events, events.newCallStream(id), res);
+    state.calls.set(call.streamId, call);
+    res.write(call.priming());
+  };
+  // A call that answers at once stays a plain JSON response; one that takes longer gets its resumable stream.
+  const primer = events ? setTimeout(() => !streaming && !res.writableEnded && startStream(), PRIME_AFTER_MS).unref() : undefined;
   const write = (m: Record<string, unknown>) => {
-    if (res.writableEnded) return;
     if (!streaming) {
-      streaming = true;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': sessionId });
+      if (res.writableEnded) return;
+      startStream();
     }
-    res.write(event(m));
+    if (call) call.send(JSON.stringify(m));
+    else if (!res.writableEnded) res.write(event(JSON.stringify(m)));
   };
   const notify = (n: { method: string; params?: Record<string, unknown> }) => write({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) });
   const answer = (m: Record<string, unknown>) => {
-    if (res.writableEnded) return;
+    const text = JSON.stringify(m);
     if (streaming) {
-      res.end(event(m));
+      if (call) call.send(text, true);
+      else if (!res.writableEnded) res.end(event(text));
       return;
     }
-    const text = JSON.stringify(m);
+    if (res.writableEnded) return;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': sessionId });
     res.end(text);
   };
 
   /** A cancelled request gets no response (MCP cancellation): its stream just ends, as with the SDK. */
   const endWithoutAnswer = () => {
+    if (call && streaming) return call.end();
     if (res.writableEnded) return;
     if (!streaming) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'mcp-session-id': sessionId });
     res.end();
@@ -135,6 +161,8 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
     }
   } finally {
     state.inflight.delete(id);
+    clearTimeout(primer);
+    if (call) state.calls.delete(call.streamId);
   }
   return true;
 }

@@ -18,6 +18,8 @@ import { announceListChanged, createAgentServer, type AgentSessionState } from '
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
 import { restoreInitializedSession } from './sdk-session-restore.ts';
+import { SessionEventStore } from './event-store.ts';
+import { resumeStream } from './resume.ts';
 import type { AgentSessionClaims } from './session-id.ts';
 import type { AgentSession } from './sessions.ts';
 
@@ -63,8 +65,10 @@ async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: A
   const state: AgentSessionState = { logLevel: undefined };
   const mcp = createAgentServer(ctx, claims.serverId, identity, 'streamable-http', state);
   const fast = new AgentFastPathState(() => mcp.getClientCapabilities(), state);
+  const events = new SessionEventStore();
+  fast.events = events;
   const id = restoreId ?? ctx.sessionIds.mint(claims);
-  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: events });
   const session: AgentSession = {
     id,
     serverId: claims.serverId,
@@ -72,6 +76,7 @@ async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: A
     transport: 'streamable-http',
     lastSeen: Date.now(),
     handle: async (rq, rs, b) => {
+      if (rq.headers['last-event-id'] !== undefined && resumeStream(events, fast.calls, id, rq, rs)) return;
       if (!(await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
     },
     notifyListChanged: (list) => announceListChanged(mcp, list),

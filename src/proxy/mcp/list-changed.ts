@@ -10,11 +10,24 @@ import { readsAny, type Catalog, type CatalogChange, type ResolvedCatalogServer 
 import type { RegistrationStore } from '../registry/store.ts';
 import type { AgentListName, SessionTable } from './sessions.ts';
 
+/**
+ * A number per upstream item object: discovery replaces a gateway's items only when its offer
+ * changed, so a new number means a possibly changed entry, without serializing every entry of every
+ * server on each change (at worst a spurious `list_changed`, which the spec allows).
+ */
+const versions = new WeakMap<object, number>();
+let lastVersion = 0;
+function version(item: object): number {
+  let v = versions.get(item);
+  if (v === undefined) versions.set(item, (v = ++lastVersion));
+  return v;
+}
+
 /** What identifies each list's content, per list. */
 const SIGNATURES: Record<AgentListName, (r: ResolvedCatalogServer) => string> = {
   tools: (r) => r.tools.map((t) => `${t.name}\u0000${t.toolId}`).join('\u0001'),
-  prompts: (r) => r.prompts.map((p) => `${p.name}\u0000${p.promptId}\u0000${JSON.stringify(p.prompt)}`).join('\u0001'),
-  resources: (r) => [...r.resources.map((e) => `${e.resourceId}\u0000${JSON.stringify(e.resource)}`), ...r.resourceTemplates.map((e) => `${e.resourceId}\u0000${JSON.stringify(e.template)}`)].join('\u0001'),
+  prompts: (r) => r.prompts.map((p) => `${p.name}\u0000${p.promptId}\u0000${version(p.prompt)}`).join('\u0001'),
+  resources: (r) => [...r.resources.map((e) => `${e.resourceId}\u0000${version(e.resource)}`), ...r.resourceTemplates.map((e) => `${e.resourceId}\u0000${version(e.template)}`)].join('\u0001'),
 };
 const LISTS = Object.keys(SIGNATURES) as AgentListName[];
 

@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   const { vault, keyring } = await openTokenVault(
     config.vault.backend === 'file'
       ? { backend: 'file', dataDir: config.vault.dataDir, keyFile: config.vault.keyFile }
-      : { backend: 'secret', secretNamespace: config.vault.namespace, keySecretName: config.vault.keySecretName, keyFile: config.vault.keyFile },
+      : { backend: 'secret', secretNamespace: config.vault.namespace, keySecretName: config.vault.keySecretName, keyFile: config.vault.keyFile, inCluster: config.vault.inCluster },
   );
   const logger = processLogger('mcp-gitops-proxy', config.logLevel);
   const relay = createOAuthRelay({

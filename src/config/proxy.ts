@@ -71,7 +71,7 @@ export interface ProxyConfig {
   agentAuth: AgentAuthChoice;
   /** The connections page's sign-in client, when --connections-client-id is given. */
   connectionsLogin: { issuer: string; clientId: string; clientSecret: string | undefined; scopes: string[] | undefined } | undefined;
-  vault: { backend: 'file'; dataDir: string; keyFile: string | undefined } | { backend: 'secret'; namespace: string; keySecretName: string; keyFile: string | undefined };
+  vault: { backend: 'file'; dataDir: string; keyFile: string | undefined } | { backend: 'secret'; namespace: string; keySecretName: string; keyFile: string | undefined; inCluster: boolean };
   logLevel: Environment['MCP_GITOPS_LOG_LEVEL'];
 }
 
@@ -112,7 +112,7 @@ export async function loadProxyConfig(argv: string[], env: Environment): Promise
     vault:
       backend === 'file'
         ? { backend, dataDir: flags.dataDir, keyFile: flags.vaultKeyFile }
-        : { backend, namespace: flags.vaultNamespace ?? podNamespace(env), keySecretName: flags.vaultKeySecret, keyFile: flags.vaultKeyFile },
+        : { backend, namespace: flags.vaultNamespace ?? podNamespace(env), keySecretName: flags.vaultKeySecret, keyFile: flags.vaultKeyFile, inCluster: env.KUBERNETES_SERVICE_HOST !== undefined },
     logLevel: env.MCP_GITOPS_LOG_LEVEL,
   };
 }

@@ -22,7 +22,7 @@ import type { ReconcileTarget } from '../reconcile/target.ts';
 import type { Logger } from './logger.ts';
 import { StallingError, WaitingError } from './errors.ts';
 import type { EventRecorder } from './events.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import { updateStatus } from './lifecycle.ts';
 import type { OperatorMetrics } from './metrics.ts';

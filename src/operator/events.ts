@@ -11,7 +11,7 @@
  * Recording never throws: an Event is a courtesy to the user, never a reason for a reconcile to fail.
  */
 import { randomBytes } from 'node:crypto';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { Logger } from './logger.ts';
 
 export interface EventTarget {

@@ -16,8 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isConflict, isNotFound } from './kube/client.ts';
-import type { KubeClient } from './kube/client.ts';
+import { isConflict, isNotFound } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { Reflector } from './kube/reflector.ts';
 
 export interface LeaderElectionOptions {

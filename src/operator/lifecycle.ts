@@ -6,7 +6,7 @@ import { Reason, type Condition } from '../api/conditions.ts';
 import type { Kind } from '../api/names.ts';
 import { statusEqual } from '../reconcile/status.ts';
 import type { EventRecorder } from './events.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { countStatusWrite, type OperatorMetrics } from './metrics.ts';
 import { eventTarget, writeStatus } from './objects.ts';
 import type { RawResource } from './objects.ts';

@@ -19,7 +19,7 @@
 import type { Kind } from '../api/names.ts';
 import type { Logger } from './logger.ts';
 import type { OutcomeResult } from './queue.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { Informer } from './kube/informer.ts';
 import type { KubeObject, ReflectorOptions, ChangeType } from './kube/reflector.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader.ts';

@@ -6,8 +6,8 @@
  */
 import { API_VERSION, GROUP, MCP_GATEWAY, VERSION, VIRTUAL_SERVER } from '../api/names.ts';
 import type { Kind } from '../api/names.ts';
-import { MERGE_PATCH } from './kube/client.ts';
-import type { KubeClient } from './kube/client.ts';
+import { MERGE_PATCH } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 
 /** The finalizer the operator puts on both kinds. */
 export const FINALIZER = 'mcp-gitops.dev/finalizer';

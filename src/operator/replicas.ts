@@ -5,7 +5,7 @@
  * (`--proxy-url`, all counted as serving).
  */
 import { AdminClient } from '../contract/client.ts';
-import type { KubeClient } from './kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { Reflector } from './kube/reflector.ts';
 
 /** One proxy replica as the operator reaches it. */

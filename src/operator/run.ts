@@ -20,7 +20,7 @@ import type { ReconcileTarget } from '../reconcile/target.ts';
 import type { Logger } from './logger.ts';
 import { queueKey, ResourceController, type KindAdapter, type PipelineDeps, type ResourcePolicy } from './controller.ts';
 import { KubeEventRecorder, type EventRecorder } from './events.ts';
-import { KubeClient } from './kube/client.ts';
+import { KubeClient } from '../kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import type { ChangeType } from './kube/reflector.ts';
 import { McpGatewayAdapter, secretLookup } from './kinds/mcp-gateway.ts';

@@ -5,7 +5,7 @@
  */
 import { chmod, mkdir, open as openFile, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { VaultError } from './errors.ts';
 import { Keyring } from './keyring.ts';
 
@@ -82,13 +82,13 @@ export async function rotateKeyringFile(path: string): Promise<Keyring> {
  * Reads the keyring from the Secret `namespace/name`, data key `keys.json`.
  * Missing Secret or entry → `ERR_VAULT_KEY_MISSING` naming both.
  */
-export async function loadKeyringSecret(core: CoreV1Api, namespace: string, name: string): Promise<Keyring> {
+export async function loadKeyringSecret(kube: KubeClient, namespace: string, name: string): Promise<Keyring> {
   const where = `Secret ${namespace}/${name}`;
   let data: Record<string, string> | undefined;
   try {
-    data = (await core.readNamespacedSecret({ namespace, name })).data;
+    data = (await kube.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`)).data;
   } catch (error) {
-    if ((error as { code?: number }).code === 404) {
+    if (error instanceof KubeApiError && error.status === 404) {
       throw new VaultError('ERR_VAULT_KEY_MISSING', `${where} does not exist; create it with a "${KEYRING_SECRET_KEY}" entry (see docs/oauth.md)`);
     }
     throw new VaultError('ERR_VAULT_BACKEND', `cannot read ${where}`, { cause: redactedCause(error) });
@@ -100,8 +100,8 @@ export async function loadKeyringSecret(core: CoreV1Api, namespace: string, name
   return Keyring.parse(Buffer.from(encoded, 'base64').toString('utf8'), `${where} key ${KEYRING_SECRET_KEY}`);
 }
 
-/** Kubernetes client errors carry the response body, which for Secrets may hold key material. */
+/** Kubernetes API errors carry the response body, which for Secrets may hold key material: keep only status and reason. */
 export function redactedCause(error: unknown): Error {
-  const code = (error as { code?: unknown }).code;
-  return new Error(typeof code === 'number' ? `Kubernetes API answered HTTP ${code}` : String((error as Error)?.name ?? 'error'));
+  if (error instanceof KubeApiError) return new Error(error.status === 0 ? `Kubernetes API unreachable (${error.reason})` : `Kubernetes API answered HTTP ${error.status} ${error.reason}`);
+  return new Error(String((error as Error)?.name ?? 'error'));
 }

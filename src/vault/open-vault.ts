@@ -7,7 +7,7 @@
  *   const { vault, keyring } = await openTokenVault({ backend: 'file', dataDir: '.data/dev' });
  */
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../kube/client.ts';
 import { EncryptedTokenVault } from './encrypted-vault.ts';
 import { FileRecordStore } from './file-store.ts';
 import { loadKeyringFile, loadKeyringSecret } from './key-sources.ts';
@@ -25,8 +25,10 @@ export interface OpenVaultOptions {
   secretNamespace?: string;
   /** Secret backend: the Secret holding `keys.json`. Defaults to `mcp-gitops-vault-key`. */
   keySecretName?: string;
-  /** Secret backend: API client. Defaults to one from the in-cluster / default kubeconfig. */
-  core?: CoreV1Api;
+  /** Secret backend: the process's pooled Kubernetes client. Defaults to one from the service account (`inCluster`) or the default kubeconfig. */
+  kube?: KubeClient;
+  /** Secret backend without `kube`: load the in-cluster service account (the config loader sets it in a pod). */
+  inCluster?: boolean;
   /** `EncryptedTokenVault` read cache. Defaults to 5000 ms for the Secret backend, 0 for files. */
   readCacheMs?: number;
 }
@@ -39,16 +41,10 @@ export async function openTokenVault(options: OpenVaultOptions): Promise<{ vault
   }
   const namespace = options.secretNamespace;
   if (!namespace) throw new TypeError('openTokenVault: secretNamespace is required for the secret backend');
-  const core = options.core ?? defaultCoreApi();
+  const kube = options.kube ?? KubeClient.load(undefined, { inCluster: options.inCluster });
   const keyring = options.keyFile
     ? await loadKeyringFile(options.keyFile, { create: false })
-    : await loadKeyringSecret(core, namespace, options.keySecretName ?? 'mcp-gitops-vault-key');
-  const store = new SecretRecordStore({ core, secretNamespace: namespace });
+    : await loadKeyringSecret(kube, namespace, options.keySecretName ?? 'mcp-gitops-vault-key');
+  const store = new SecretRecordStore({ kube, secretNamespace: namespace });
   return { vault: new EncryptedTokenVault({ store, keyring, readCacheMs: options.readCacheMs ?? 5_000 }), keyring };
-}
-
-function defaultCoreApi(): CoreV1Api {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc.makeApiClient(CoreV1Api);
 }

@@ -10,7 +10,8 @@
  * Compare-and-swap: replace with `metadata.resourceVersion` set; 409 Conflict = someone else wrote.
  */
 import { createHash } from 'node:crypto';
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { redactedCause } from './key-sources.ts';
 import { VaultConflictError, VaultError } from './errors.ts';
 import type { RecordLocation, RecordState, RecordStore, RefreshLease, SealedRecord, VersionedRecord } from './record-store.ts';
@@ -26,18 +27,25 @@ export const TOKEN_SECRET_TYPE = 'mcp-gitops.dev/token';
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 export interface SecretRecordStoreOptions {
-  core: CoreV1Api;
+  /** The process's pooled Kubernetes client (src/kube/client.ts). */
+  kube: KubeClient;
   /** Namespace the token Secrets are written to (the proxy's own namespace). */
   secretNamespace: string;
 }
 
 export class SecretRecordStore implements RecordStore {
-  readonly #core: CoreV1Api;
+  readonly #kube: KubeClient;
   readonly #namespace: string;
+  readonly #secrets: string;
 
   constructor(options: SecretRecordStoreOptions) {
-    this.#core = options.core;
+    this.#kube = options.kube;
     this.#namespace = options.secretNamespace;
+    this.#secrets = `/api/v1/namespaces/${encodeURIComponent(options.secretNamespace)}/secrets`;
+  }
+
+  #path(name: string): string {
+    return `${this.#secrets}/${encodeURIComponent(name)}`;
   }
 
   describe(location: RecordLocation): string {
@@ -46,7 +54,7 @@ export class SecretRecordStore implements RecordStore {
 
   async read(location: RecordLocation): Promise<VersionedRecord | undefined> {
     try {
-      const secret = await this.#core.readNamespacedSecret({ namespace: this.#namespace, name: secretName(location) });
+      const secret = await this.#kube.get<V1Secret>(this.#path(secretName(location)));
       return fromSecret(secret, this.describe(location));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -59,18 +67,18 @@ export class SecretRecordStore implements RecordStore {
     const body = toSecret(location, name, record);
     try {
       if (expectedVersion === null) {
-        return versionOf(await this.#core.createNamespacedSecret({ namespace: this.#namespace, body }));
+        return versionOf(await this.#kube.request<V1Secret>('POST', this.#secrets, { body }));
       }
       if (expectedVersion === undefined) {
         try {
-          return versionOf(await this.#core.replaceNamespacedSecret({ namespace: this.#namespace, name, body }));
+          return versionOf(await this.#kube.request<V1Secret>('PUT', this.#path(name), { body }));
         } catch (error) {
           if (statusOf(error) !== 404) throw error;
-          return versionOf(await this.#core.createNamespacedSecret({ namespace: this.#namespace, body }));
+          return versionOf(await this.#kube.request<V1Secret>('POST', this.#secrets, { body }));
         }
       }
       body.metadata!.resourceVersion = expectedVersion;
-      return versionOf(await this.#core.replaceNamespacedSecret({ namespace: this.#namespace, name, body }));
+      return versionOf(await this.#kube.request<V1Secret>('PUT', this.#path(name), { body }));
     } catch (error) {
       const status = statusOf(error);
       // 409: resourceVersion moved (replace) or already exists (create); 404 on a conditional replace:
@@ -84,7 +92,7 @@ export class SecretRecordStore implements RecordStore {
 
   async remove(location: RecordLocation): Promise<boolean> {
     try {
-      await this.#core.deleteNamespacedSecret({ namespace: this.#namespace, name: secretName(location) });
+      await this.#kube.request('DELETE', this.#path(secretName(location)));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -100,7 +108,7 @@ export class SecretRecordStore implements RecordStore {
     ].join(',');
     let items: V1Secret[];
     try {
-      items = (await this.#core.listNamespacedSecret({ namespace: this.#namespace, labelSelector })).items;
+      items = (await this.#kube.get<{ items: V1Secret[] }>(this.#secrets, { labelSelector })).items;
     } catch (error) {
       throw new VaultError('ERR_VAULT_BACKEND', `cannot list token Secrets in namespace ${this.#namespace} (${labelSelector})`, {
         cause: redactedCause(error),
@@ -195,6 +203,5 @@ function versionOf(secret: V1Secret): string {
 }
 
 function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
+  return error instanceof KubeApiError ? error.status : undefined;
 }

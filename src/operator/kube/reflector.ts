@@ -15,8 +15,8 @@
  * - a watchdog aborts a watch that has received nothing (not even a bookmark) for `stallTimeoutMs`;
  * - a handler that throws is logged and never stops the reflector or the process.
  */
-import { isGone, KubeApiError, watchStream } from './client.ts';
-import type { KubeClient } from './client.ts';
+import { isGone, KubeApiError, watchStream } from '../../kube/client.ts';
+import type { KubeClient } from '../../kube/client.ts';
 
 /** The fields of a Kubernetes object the reflector reads. */
 export interface KubeObject {

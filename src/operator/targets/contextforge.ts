@@ -7,7 +7,7 @@
 import { ContextForgeClient } from '../../contextforge/client.ts';
 import { ContextForgeTarget } from '../../contextforge/target.ts';
 import type { ReconcileTarget } from '../../reconcile/target.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../../kube/client.ts';
 import { countProxyWrite, type OperatorMetrics } from '../metrics.ts';
 import type { OperatorOptions } from '../options.ts';
 

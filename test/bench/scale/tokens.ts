@@ -20,7 +20,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { startControlPlane } from '../../support/control-plane.ts';
 import { EncryptedTokenVault, Keyring, SecretRecordStore, writeKeyringFile, openTokenVault, type TokenRef } from '../../../src/vault/index.ts';
 import { percentile } from './stats.ts';
@@ -49,7 +50,7 @@ export async function measureTokens(users: number, gateways: number, log: (m: st
     const keyring = Keyring.generate();
     await writeKeyringFile(keyFile, keyring);
     const kc = kubeConfig(cp.kubeconfigPath, true);
-    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ core: kc.makeApiClient(CoreV1Api), secretNamespace: NAMESPACE }), keyring });
+    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: new KubeClient(kc), secretNamespace: NAMESPACE }), keyring });
     const t0 = performance.now();
     const all = users * gateways;
     let next = 0;
@@ -102,10 +103,11 @@ function memory(): { rss: number; heapUsed: number } {
 }
 
 async function child(kubeconfig: string, secretNamespace: string, keyFile: string, users: number, gateways: number, pooled: boolean): Promise<void> {
+  // The vault's KubeClient (src/kube/client.ts) keeps one dispatcher itself: "as-is" is pooled too now.
   const kc = kubeConfig(kubeconfig, pooled);
-  const core = kc.makeApiClient(CoreV1Api);
-  const { vault } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, core });
-  const { vault: uncached } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, core, readCacheMs: 0 });
+  const core = new KubeClient(kc);
+  const { vault } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, kube: core });
+  const { vault: uncached } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, kube: core, readCacheMs: 0 });
   for (let i = 0; i < 50; i++) await uncached.get(refOf(i, 0)); // code paths and connections warm
   const empty = memory();
   let next = 0;

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { EncryptedTokenVault, Keyring, loadKeyringSecret, SecretRecordStore } from '../../../src/vault/index.ts';
@@ -170,11 +171,11 @@ describe.skipIf(!available)('install on a real API server', () => {
       const kubeconfig = await cp.userKubeconfig(PROXY_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]);
       const kc = new KubeConfig();
       kc.loadFromFile(kubeconfig);
-      const core = kc.makeApiClient(CoreV1Api);
+      const core = new KubeClient(kc);
 
       // The keyring Secret created by `mcp-gitops keys` above, read as the proxy reads it.
       const keyring = await loadKeyringSecret(core, SYSTEM_NAMESPACE, 'mcp-gitops-vault-key');
-      const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: SYSTEM_NAMESPACE }), keyring });
+      const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: core, secretNamespace: SYSTEM_NAMESPACE }), keyring });
       const ref = { namespace: 'mcp', gatewayId: '0123456789abcdef0123456789abcdef', user: 'alice@example.com' };
       await vault.put(ref, { accessToken: 'at-1', refreshToken: 'rt-1', obtainedAt: Date.now() });
       expect((await vault.get(ref))?.tokens.accessToken).toBe('at-1');
@@ -183,7 +184,7 @@ describe.skipIf(!available)('install on a real API server', () => {
 
       // The same vault pointed at another namespace is refused by the API server.
       await kubectlOk(cp, ['create', 'namespace', 'elsewhere']);
-      const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: 'elsewhere' }), keyring: Keyring.generate() });
+      const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: core, secretNamespace: 'elsewhere' }), keyring: Keyring.generate() });
       await expect(elsewhere.put(ref, { accessToken: 'at-2', obtainedAt: Date.now() })).rejects.toThrow(/elsewhere/);
       const denied = await cp.kubectl(['get', 'secrets', '-n', 'kube-system'], { kubeconfig });
       expect(denied.stderr).toMatch(/forbidden/);

@@ -1,7 +1,8 @@
 // The Kubernetes Secret backend against a real kube-apiserver + etcd (test/support/control-plane.ts):
 // sealed data, labels without user names, compare-and-swap on resourceVersion, the keyring from a
 // Secret, and the full consent + cross-replica refresh flow with Secrets as the store.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EncryptedTokenVault,
@@ -27,15 +28,15 @@ const tokens = (label: string) => ({ accessToken: `at-SECRET-${label}`, refreshT
 
 describe.skipIf(!available)('Secret backend on a real API server', () => {
   let cp: ControlPlane;
-  let core: CoreV1Api;
+  let core: KubeClient;
   let keyring: Keyring;
-  const vault = () => new EncryptedTokenVault({ store: new SecretRecordStore({ core, secretNamespace: NS }), keyring });
+  const vault = () => new EncryptedTokenVault({ store: new SecretRecordStore({ kube: core, secretNamespace: NS }), keyring });
 
   beforeAll(async () => {
     cp = await startControlPlane();
     const kc = new KubeConfig();
     kc.loadFromFile(cp.kubeconfigPath);
-    core = kc.makeApiClient(CoreV1Api);
+    core = new KubeClient(kc);
     await cp.kubectl(['create', 'namespace', NS], { check: true });
     keyring = Keyring.generate();
     await cp.kubectl(['-n', NS, 'create', 'secret', 'generic', 'mcp-gitops-vault-key', `--from-literal=${KEYRING_SECRET_KEY}=${keyring.serialize()}`], { check: true });
@@ -84,9 +85,11 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
     const v = vault();
     await v.put(bob, tokens('bob'));
     const nameOf = (u: string) => secretName({ namespace: 'mcp', gatewayId: alice.gatewayId, userHash: userHash(u) });
-    const aliceSecret = await core.readNamespacedSecret({ namespace: NS, name: nameOf(alice.user) });
-    const bobSecret = await core.readNamespacedSecret({ namespace: NS, name: nameOf(bob.user) });
-    await core.replaceNamespacedSecret({ namespace: NS, name: nameOf(bob.user), body: { ...bobSecret, data: { ...bobSecret.data, tokens: aliceSecret.data!.tokens! } } });
+    type Secret = { data?: Record<string, string> };
+    const path = (u: string) => `/api/v1/namespaces/${NS}/secrets/${nameOf(u)}`;
+    const aliceSecret = await core.get<Secret>(path(alice.user));
+    const bobSecret = await core.get<Secret>(path(bob.user));
+    await core.request('PUT', path(bob.user), { body: { ...bobSecret, data: { ...bobSecret.data, tokens: aliceSecret.data!.tokens! } } });
     await expect(v.get(bob)).rejects.toMatchObject({ code: 'ERR_VAULT_DECRYPT' });
     const listed = await v.listByGateway('mcp', alice.gatewayId);
     expect(listed.entries.map((e) => e.ref.user)).toEqual([alice.user]);
@@ -126,15 +129,15 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
     const kubeconfig = await cp.userKubeconfig('system:serviceaccount:mcp-gitops-system:mcp-gitops-proxy', ['system:serviceaccounts', 'system:serviceaccounts:mcp-gitops-system']);
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
-    const asProxy = kc.makeApiClient(CoreV1Api);
-    const v = new EncryptedTokenVault({ store: new SecretRecordStore({ core: asProxy, secretNamespace: 'mcp-gitops-system' }), keyring: await loadKeyringSecret(asProxy, 'mcp-gitops-system', 'mcp-gitops-vault-key') });
+    const asProxy = new KubeClient(kc);
+    const v = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: asProxy, secretNamespace: 'mcp-gitops-system' }), keyring: await loadKeyringSecret(asProxy, 'mcp-gitops-system', 'mcp-gitops-vault-key') });
     await v.put(alice, { ...tokens('rbac'), expiresAt: Date.now() - 1 });
     const refreshed = await v.refreshUnderLock(alice, { isFresh: (t) => t.accessToken === 'at-rbac-2', refresh: async (t) => ({ ...t, accessToken: 'at-rbac-2' }) });
     expect(refreshed?.tokens.accessToken).toBe('at-rbac-2');
     expect((await v.listByGateway('mcp', alice.gatewayId)).entries).toHaveLength(1);
     expect(await v.delete(alice)).toBe(true);
     // Elsewhere: a clear backend error, no Kubernetes response body attached.
-    const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ core: asProxy, secretNamespace: NS }), keyring });
+    const elsewhere = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: asProxy, secretNamespace: NS }), keyring });
     const error = await elsewhere.get(alice).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_VAULT_BACKEND', message: expect.stringContaining(`Secret ${NS}/mcp-token-`) });
     expect(String((error as Error).cause)).toContain('HTTP 403');
@@ -143,7 +146,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
   describe('full consent and refresh flow with Secrets', () => {
     let h: Harness;
     beforeAll(async () => {
-      h = await startHarness({ store: () => new SecretRecordStore({ core, secretNamespace: NS }) });
+      h = await startHarness({ store: () => new SecretRecordStore({ kube: core, secretNamespace: NS }) });
     });
     afterAll(async () => {
       await h?.stop();

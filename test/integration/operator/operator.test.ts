@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { McpGateway } from '../../../src/api/mcp-gateway.ts';
 import { desiredGateway } from '../../../src/reconcile/desired.ts';
-import { KubeClient } from '../../../src/operator/kube/client.ts';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { Reflector } from '../../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../../src/operator/objects.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';

@@ -8,7 +8,7 @@
  * writes that change anything but `status.replicas` (goal 0).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../../src/operator/kube/client.ts';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { Reflector } from '../../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../../src/operator/objects.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';

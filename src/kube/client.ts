@@ -1,8 +1,10 @@
 /**
  * A small typed HTTP client for the Kubernetes API over `@kubernetes/client-node`'s KubeConfig
- * (authentication, TLS, the cached per-cluster dispatcher). The operator talks to a handful of
- * paths (its two kinds, Secrets, EndpointSlices, Leases, Events), so a path-based client is smaller
- * and more explicit than the generated APIs, and every patch carries its Content-Type explicitly.
+ * (authentication, TLS, the cached per-cluster dispatcher), shared by the operator and the proxy's
+ * token vault. Both talk to a handful of paths (the two kinds, Secrets, EndpointSlices, Leases,
+ * Events), so a path-based client is smaller and more explicit than the generated APIs, it keeps one
+ * connection pool per process (the generated APIs open a TLS connection per request), and every
+ * patch carries its Content-Type explicitly.
  */
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';

@@ -10,7 +10,7 @@
  *   cost at most 25 writes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../../src/operator/kube/client.ts';
+import { KubeClient } from '../../../src/kube/client.ts';
 import { KubeEventRecorder } from '../../../src/operator/events.ts';
 import type { OperatorHandle } from '../../../src/operator/run.ts';
 import { assetsDir, controlPlaneAvailable, type ControlPlane } from '../../support/control-plane.ts';

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { CRDS, crdFileName } from '../../src/api/crd.ts';
 import { CRD_DIR } from '../../src/api/generate-crds.ts';
-import { KubeClient } from '../../src/operator/kube/client.ts';
+import { KubeClient } from '../../src/kube/client.ts';
 import { Reflector } from '../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
 import type { OperatorOptionsInput } from '../../src/operator/options.ts';

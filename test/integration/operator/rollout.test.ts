@@ -42,6 +42,8 @@ describe.skipIf(!available)('a rolling restart of the proxy', () => {
   let upstream: EdgeServer;
   let op: OperatorHandle | undefined;
   const replicas = new Map<string, TestProxy>();
+  /** Every watched resource (set once the test's watchers run). */
+  let all: () => RawResource[] = () => [];
 
   beforeAll(async () => {
     cp = await startCluster();
@@ -70,8 +72,9 @@ describe.skipIf(!available)('a rolling restart of the proxy', () => {
   async function removeReplica(name: string): Promise<void> {
     const p = replicas.get(name)!;
     await apply(cp, slice(name, p.adminPort, { ready: false, serving: true, terminating: true }));
-    // The preStop pause of manifests/proxy/deployment.yaml: the operator has acted on it before SIGTERM.
-    await new Promise((r) => setTimeout(r, 300));
+    // The preStop pause of manifests/proxy/deployment.yaml: the operator has acted on it (no resource
+    // lists the replica any more) before SIGTERM.
+    await eventually(() => all().every((o) => !((o.status as Status | undefined)?.replicas ?? []).some((r) => new URL(r.endpoint).hostname === `${name}.localhost`)), 30_000, `${name} dropped from every status`);
     await op!.idle();
     await stopTestProxy(p);
     replicas.delete(name);
@@ -113,7 +116,7 @@ describe.skipIf(!available)('a rolling restart of the proxy', () => {
         }),
     );
     await Promise.all(watchers.map((w) => w.start()));
-    const all = () => watchers.flatMap((w) => w.list());
+    all = () => watchers.flatMap((w) => w.list());
     const settledOn = (names: string[]) => () =>
       all().length === 2 * N &&
       all().every((o) => {
@@ -122,6 +125,10 @@ describe.skipIf(!available)('a rolling restart of the proxy', () => {
         return condition({ status: s }, 'Ready')?.status === 'True' && eps.sort().join() === [...names].sort().join() && s?.replicas?.length === names.length;
       });
     await eventually(settledOn(['proxy-a', 'proxy-b', 'proxy-c']), 60_000, 'every resource Ready on the three replicas');
+    // Converged, not just Ready: every gateway has listed its tools (a first tool list arriving during
+    // the rollout would be a status change that has nothing to do with it).
+    const discovered = (o: RawResource) => ['ToolsDiscovered', 'ToolsResolved'].some((t) => condition({ status: o.status as Status }, t)?.status === 'True');
+    await eventually(() => all().every(discovered), 60_000, 'every gateway listed its tools, every server resolved them');
     await op.idle();
 
     counting = true;

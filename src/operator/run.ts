@@ -24,6 +24,7 @@ import { KubeClient } from '../kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import type { ChangeType } from './kube/reflector.ts';
 import { McpGatewayAdapter, secretLookup } from './kinds/mcp-gateway.ts';
+import { ALLOW_REFERENCE_SELECTOR } from '../reconcile/secret-opt-in.ts';
 import { VirtualServerAdapter } from './kinds/virtual-server.ts';
 import { Manager, type Controller, type Watch } from './manager.ts';
 import { countProxyWrite, createMetrics, type OperatorMetrics } from './metrics.ts';
@@ -100,6 +101,8 @@ function caches(mgr: Manager, namespace: string | undefined) {
     // Service-account tokens and Helm releases are never referenced by a gateway.
     fieldSelector: 'type!=kubernetes.io/service-account-token,type!=helm.sh/release.v1',
     transform: trimSecret,
+    // Only Secrets that opt in are ever read or resolved (reconcile/secret-opt-in.ts).
+    labelSelector: ALLOW_REFERENCE_SELECTOR,
   });
   gateways.addIndex('secrets', (o) => referencedSecrets(o as unknown as McpGateway).map((s) => `${nsOf(o)}/${s}`));
   gateways.addIndex('registration', (o) => [`gateway/${gatewayId(nsOf(o), o.metadata.name)}`]);

@@ -10,6 +10,7 @@ import { gatewayId, serverId } from '../api/ids.ts';
 import { resolveDiscovery } from '../api/mcp-gateway.ts';
 import { specHash } from '../contract/digest.ts';
 import { ReconcileError } from './errors.ts';
+import { ALLOW_REFERENCE_LABEL } from './secret-opt-in.ts';
 import type { GatewayBody, ServerBody } from '../contract/wire.ts';
 import type { McpGateway, SecretKeyRef, SecretLookup, VirtualServer } from './resources.ts';
 
@@ -167,7 +168,7 @@ type Selector = NonNullable<ServerBody['tool_selectors']>[number];
 function resolveSecret(secrets: SecretLookup, namespace: string, path: string, ref: SecretKeyRef): string {
   const data = secrets(namespace, ref.name);
   if (data === undefined) {
-    throw new ReconcileError('ERR_SECRET_NOT_FOUND', path, `Secret ${namespace}/${ref.name} not found`);
+    throw new ReconcileError('ERR_SECRET_NOT_FOUND', path, `Secret ${namespace}/${ref.name} not found, or not labelled ${ALLOW_REFERENCE_LABEL}: "true" (only Secrets that opt in can be referenced)`);
   }
   const value = data[ref.key];
   if (value === undefined) {

@@ -38,7 +38,7 @@ describe.skipIf(!available)('operator reconciling into a real ContextForge', () 
     return condition(o, 'Ready')?.status === 'True' ? o : undefined;
   };
   const setToken = (token: string) =>
-    apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: SECRET, namespace: NS }, stringData: { token } });
+    apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: SECRET, namespace: NS, labels: { 'mcp-gitops.dev/allow-reference': 'true' } }, stringData: { token } });
   const startOperator = () => startTestOperator(cp, { target: 'contextforge', contextforgeUrl: cf.url, contextforgeTokenSecret: `${NS}/${SECRET}`, proxyPollInterval: 1, finalizerTimeout: 3 });
   const cfGateways = async () => (await cf.api<CfTagged[]>('GET', '/v1/gateways?limit=0&include_inactive=true')).body;
   const cfServers = async () => (await cf.api<CfTagged[]>('GET', '/v1/servers?limit=0&include_inactive=true')).body;

@@ -103,6 +103,7 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
 
   it('rotating a referenced Secret reaches the proxy', async () => {
     await cp.kubectl(['create', 'secret', 'generic', '-n', NS, 'edge-token', '--from-literal=token=first-token'], { check: true });
+    await cp.kubectl(['label', 'secret', '-n', NS, 'edge-token', 'mcp-gitops.dev/allow-reference=true'], { check: true });
     const doc = gatewayDoc(NS, 'edge-bearer', upstream.url, { auth: { type: 'Bearer', bearer: { secretRef: { name: 'edge-token', key: 'token' } } } });
     await apply(cp, doc);
     const parsed = McpGateway.parse(doc);
@@ -112,6 +113,7 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
     await cp.kubectl(['create', 'secret', 'generic', '-n', NS, 'edge-token', '--from-literal=token=rotated-token', '--dry-run=client', '-o', 'yaml'], { check: true }).then((r) =>
       cp.kubectl(['apply', '-f', '-'], { input: r.stdout, check: true }),
     );
+    await cp.kubectl(['label', '--overwrite', 'secret', '-n', NS, 'edge-token', 'mcp-gitops.dev/allow-reference=true'], { check: true });
     await eventually(async () => (await p1.admin.getGateway(id))?.specHash === hashWith('rotated-token') && (await p2.admin.getGateway(id))?.specHash === hashWith('rotated-token'), 15_000, 'rotated token on both replicas');
     // The token never shows in status or events.
     const all = (await cp.kubectl(['get', '-n', NS, 'mcpgateway/edge-bearer', '-o', 'json'], { check: true })).stdout + (await cp.kubectl(['get', '-n', NS, 'events', '-o', 'json'], { check: true })).stdout;
@@ -137,9 +139,10 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
       const o = await get('mcpgateway', 'no-secret');
       return condition(o, 'Stalled')?.status === 'True' ? o : undefined;
     });
-    expect(condition(gw, 'Stalled')).toMatchObject({ reason: 'SecretNotFound', message: 'spec.auth.bearer.secretRef: Secret mcp/nowhere not found' });
-    // Creating the Secret un-stalls it without touching the gateway.
+    expect(condition(gw, 'Stalled')).toMatchObject({ reason: 'SecretNotFound', message: 'spec.auth.bearer.secretRef: Secret mcp/nowhere not found, or not labelled mcp-gitops.dev/allow-reference: "true" (only Secrets that opt in can be referenced)' });
+    // Creating the Secret (opted in) un-stalls it without touching the gateway.
     await cp.kubectl(['create', 'secret', 'generic', '-n', NS, 'nowhere', '--from-literal=token=t'], { check: true });
+    await cp.kubectl(['label', 'secret', '-n', NS, 'nowhere', 'mcp-gitops.dev/allow-reference=true'], { check: true });
     await eventually(async () => condition(await get('mcpgateway', 'no-secret'), 'Ready')?.status === 'True', 15_000, 'Ready after the Secret appeared');
   });
 

@@ -3,6 +3,8 @@
  * results naming the gateway; a JSON-RPC error the upstream itself answered is not one of these
  * (it is passed through as the upstream sent it: `JsonRpcError`).
  */
+import { STATUS_CODES } from 'node:http';
+
 export type UpstreamFailureCode =
   /** The proxy cannot reach the upstream now (connection refused, DNS, TLS, 5xx, timeout on connect). */
   | 'ERR_UPSTREAM_UNREACHABLE'
@@ -30,12 +32,23 @@ export class UpstreamFailure extends Error {
   }
 }
 
-/** A short, secret-free description of a transport failure: `connect ECONNREFUSED 127.0.0.1:4000`, `HTTP 503`, … */
+/**
+ * A short, secret-free description of a transport failure: `connect ECONNREFUSED 127.0.0.1:4000`,
+ * `HTTP 503 Service Unavailable`, … An HTTP error answer is described by its status code and
+ * reason phrase only, never its body: the body of an internal service's error page would reach
+ * `lastError` and the resource's status, which the gateway author reads (a semi-blind SSRF).
+ */
 export function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (!(err instanceof Error)) return String(err).slice(0, 200);
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
     const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) return `HTTP ${code} ${STATUS_CODES[code] ?? ''}`.trimEnd();
+    const http = /\(HTTP (\d{3})\)|\bstatus code:? \(?(\d{3})\b/i.exec(e.message);
+    if (http) {
+      const status = Number(http[1] ?? http[2]);
+      return `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd();
+    }
     if (typeof code === 'string' && code.startsWith('E')) {
       const m = /(connect )?(E[A-Z]+)[^\n]*/.exec(e.message);
       return m ? m[0].slice(0, 200) : code;
@@ -43,5 +56,5 @@ export function describeFailure(err: unknown): string {
     if (!e.cause) break;
     e = e.cause;
   }
-  return err.message.replace(/^Streamable HTTP error: /, '').slice(0, 300);
+  return err.message.replace(/^Streamable HTTP error: /, '').split('\n', 1)[0]!.slice(0, 200);
 }

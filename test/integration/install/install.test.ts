@@ -280,6 +280,8 @@ describe.skipIf(!available)('install on a real API server', () => {
 
     it('the operator elects itself on its Lease, reads the referenced Secret, converges the proxy, writes finalizer, status and events', async () => {
       await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
+      // docs/install.md: a Secret a gateway references opts in with this label (docs/security.md).
+      await kubectlOk(cp, ['-n', NS, 'label', 'secret', 'edge-token', 'mcp-gitops.dev/allow-reference=true']);
       // Server-side apply, as the example Argo CD Applications sync (ServerSideApply=true).
       await kubectlOk(cp, ['apply', '--server-side', '-f', '-'], teamManifests());
       // --require-sync: the replica turns ready once the operator has pushed everything to it; then

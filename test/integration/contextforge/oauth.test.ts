@@ -36,8 +36,8 @@ describe.skipIf(!available)('per-user OAuth through ContextForge (the seed flow)
     });
     upstream.trust(idp.issuer, idp.jwksUri);
     await cp.kubectl(['create', 'namespace', NS], { check: true });
-    await apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cf-admin', namespace: NS }, stringData: { token: cf.token } });
-    await apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'idp', namespace: NS }, stringData: { clientSecret: 'contextforge-client-secret-0123' } });
+    await apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cf-admin', namespace: NS, labels: { 'mcp-gitops.dev/allow-reference': 'true' } }, stringData: { token: cf.token } });
+    await apply(cp, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'idp', namespace: NS, labels: { 'mcp-gitops.dev/allow-reference': 'true' } }, stringData: { clientSecret: 'contextforge-client-secret-0123' } });
     op = await startTestOperator(cp, { target: 'contextforge', contextforgeUrl: cf.url, contextforgeTokenSecret: `${NS}/cf-admin`, proxyPollInterval: 1 });
   }, 400_000);
 

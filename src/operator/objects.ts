@@ -30,16 +30,17 @@ export interface RawResource {
     resourceVersion?: string;
     deletionTimestamp?: string;
     finalizers?: string[];
+    annotations?: Record<string, string>;
   };
   spec?: unknown;
   status?: Record<string, unknown>;
 }
 
 /**
- * What the caches keep of an McpGateway or VirtualServer: the fields the pipeline reads. Dropped:
- * `managedFields`, annotations (`kubectl.kubernetes.io/last-applied-configuration` is a second copy
- * of the spec), `creationTimestamp`, `ownerReferences`, … — at 10,000 objects of each kind that is
- * most of the cache.
+ * What the caches keep of an McpGateway or VirtualServer: the fields the pipeline reads, annotations
+ * included (targets read their own, e.g. ContextForge's adopt and visibility). Dropped: `managedFields`,
+ * kubectl's `last-applied-configuration` annotation (a second copy of the spec), `creationTimestamp`,
+ * `ownerReferences`, … — at 10,000 objects of each kind that is most of the cache.
  */
 export function trimResource(obj: RawResource): RawResource {
   const m = obj.metadata;
@@ -50,12 +51,22 @@ export function trimResource(obj: RawResource): RawResource {
   if (m.resourceVersion !== undefined) metadata.resourceVersion = m.resourceVersion;
   if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
   if (m.finalizers !== undefined) metadata.finalizers = m.finalizers;
+  const annotations = withoutLastApplied(m.annotations);
+  if (annotations !== undefined) metadata.annotations = annotations;
   const out: RawResource = { metadata };
   if (obj.apiVersion !== undefined) out.apiVersion = obj.apiVersion;
   if (obj.kind !== undefined) out.kind = obj.kind;
   if (obj.spec !== undefined) out.spec = obj.spec;
   if (obj.status !== undefined) out.status = obj.status;
   return out;
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function withoutLastApplied(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined) return undefined;
+  const { [LAST_APPLIED]: _copyOfSpec, ...kept } = annotations;
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** What the Secret cache keeps: name, namespace, resourceVersion and data — no labels, annotations, managedFields. */

@@ -150,13 +150,10 @@ describe.skipIf(!available)('operator reconciling into a real ContextForge', () 
 
     await cp.kubectl(['annotate', '-n', NS, 'McpGateway', 'hand-made', 'contextforge.mcp-gitops.dev/adopt=hand-made'], { check: true });
     await cp.kubectl(['patch', '-n', NS, 'McpGateway', 'hand-made', '--type=merge', '-p', '{"spec":{"description":"now from git"}}'], { check: true });
-    // Adoption re-registers the gateway, and ContextForge rediscovers its tools: on a loaded machine
-    // (apply → Ready p99 ~15 s at load 36) 30 s was too short, and the late adoption then wrote during
-    // the next test. The bounds say "eventually", not how fast.
-    await eventually(() => ready('McpGateway', 'hand-made'), 90_000, 'adopted gateway Ready');
+    await eventually(() => ready('McpGateway', 'hand-made'), 30_000, 'adopted gateway Ready');
     const adopted = await eventually(async () => (await cfGateways()).find((g) => g.id === hand.body.id && g.description === 'now from git'), 30_000, 'the adopted object carries the spec');
     expect(owned(adopted!, 'name')).toBe('hand-made');
-  }, 180_000);
+  }, 90_000);
 
   it('a wrong admin credential gives a condition that names the problem, and heals when the Secret is fixed', async () => {
     await setToken('not-a-valid-token');

@@ -23,6 +23,11 @@ describe('cache trimming', () => {
     });
   });
 
+  it('keeps the annotations targets read (ContextForge\'s adopt), without kubectl\'s last-applied copy', () => {
+    const obj = { metadata: { name: 'gw', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'contextforge.mcp-gitops.dev/adopt': 'hand-made' } } };
+    expect(trimResource(obj).metadata.annotations).toEqual({ 'contextforge.mcp-gitops.dev/adopt': 'hand-made' });
+  });
+
   it('keeps a Secret\'s name, namespace, resourceVersion and data only', () => {
     const s = { metadata: { name: 't', namespace: 'n', resourceVersion: '3', labels: { a: 'b' }, managedFields: [{}] }, data: { token: 'eA==' }, type: 'Opaque' };
     expect(trimSecret(s as never)).toEqual({ metadata: { name: 't', namespace: 'n', resourceVersion: '3' }, data: { token: 'eA==' } });

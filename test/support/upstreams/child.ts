@@ -15,7 +15,10 @@ export async function startChild(args: string[], env: Record<string, string> = {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start within ${timeoutMs} ms: ${stderr.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // a child that missed its start-up deadline would otherwise outlive the test run
+      reject(new Error(`child did not start within ${timeoutMs} ms: ${stderr.slice(-2000)}`));
+    }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       const m = /LISTENING (\d+)/.exec(stderr);

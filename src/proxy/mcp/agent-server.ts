@@ -30,6 +30,7 @@ import { handlerIdentity } from './request-identity.ts';
 import { installResourceRequests } from './resource-requests.ts';
 import type { ResourceSubscriber } from './resource-subscriptions.ts';
 import { setRawRequestHandler } from './sdk-raw-handler.ts';
+import { TOOLS } from './served-lists.ts';
 import type { CallTransport } from './tool-call.ts';
 
 const SERVER_INFO = { name: 'mcp-gitops', version: '0.1.0' };
@@ -57,7 +58,7 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
   const mcp = new Server(SERVER_INFO, { ...offer, jsonSchemaValidator: NO_LOCAL_VALIDATION });
   const scope: AgentScope = { ctx, mcp, serverId, owner, transport };
 
-  installList(scope, 'tools/list', 'tools', (s) => s.tools, (e) => e.name, (e) => ({ ...e.tool, name: e.name }));
+  installList(scope, TOOLS);
   installPromptRequests(scope, offer.capabilities.prompts);
   // The agent's stream may be gone: it reads the resource again when it reconnects.
   const subscriber: ResourceSubscriber = { resourceUpdated: (uri) => void mcp.sendResourceUpdated({ uri }).catch(() => {}) };

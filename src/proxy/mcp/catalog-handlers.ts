@@ -8,14 +8,13 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { z } from 'zod';
-import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
 import type { ProxyContext } from '../context.ts';
 import { ProxyError } from '../errors.ts';
 import type { AgentIdentity } from '../registry/types.ts';
 import type { CatalogRequest } from './catalog-requests.ts';
-import type { ListName } from './list-pages.ts';
 import { handlerIdentity } from './request-identity.ts';
 import { setRawRequestHandler, type RawHandlerExtra } from './sdk-raw-handler.ts';
+import type { ServedList } from './served-lists.ts';
 
 /** One agent session, as its handlers see it. */
 export interface AgentScope {
@@ -44,15 +43,18 @@ export function stringParam(params: Params, field: string, where = field): strin
 
 const methodSchema = (method: string) => z.looseObject({ method: z.literal(method), params: z.unknown().optional() });
 
-/** Installs `method` answering one page of `items(served)` in a field named `list`. */
-export function installList<T>(scope: AgentScope, method: string, list: ListName, items: (served: ResolvedCatalogServer) => readonly T[], key: (item: T) => string, show: (item: T) => unknown): void {
-  setRawRequestHandler(scope.mcp, methodSchema(method), async (request) => {
+/** Installs `served.method` answering one page of the list (the cached page, `list-pages.ts`). */
+export function installList<T>(scope: AgentScope, served: ServedList<T>): void {
+  setRawRequestHandler(scope.mcp, methodSchema(served.method), async (request) => {
     const params = paramsOf(request);
-    const server = scope.ctx.toolCalls.server(scope.serverId);
-    const all = items(scope.ctx.catalog.resolve(server));
-    const { page, nextCursor } = scope.ctx.listPages.page(server.id, list, all, key, params.cursor);
-    return { [list]: page.map(show), ...(nextCursor === undefined ? {} : { nextCursor }) };
+    return JSON.parse(listPageJson(scope.ctx, scope.serverId, served, params.cursor)) as Record<string, unknown>;
   });
+}
+
+/** The result JSON of the page of `served` that `cursor` points at on server `serverId` (cached per resolution). */
+export function listPageJson<T>(ctx: ProxyContext, serverId: string, served: ServedList<T>, cursor: unknown): string {
+  const server = ctx.toolCalls.server(serverId);
+  return ctx.listPages.serializedPage(server.id, served.list, served.items(ctx.catalog.resolve(server)), served.key, served.show, cursor);
 }
 
 /** What a forwarded request names and how it is routed (`CatalogRequest` without the session's part). */

@@ -11,6 +11,7 @@ import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
 import { ProxyError } from '../errors.ts';
 import type { Routed } from './catalog-requests.ts';
 import { installForward, installList, stringParam, type AgentScope } from './catalog-handlers.ts';
+import { PROMPTS } from './served-lists.ts';
 
 /** The gateway and upstream name of served prompt `name`, or `ERR_UNKNOWN_PROMPT`. */
 export function promptRoute(served: ResolvedCatalogServer, name: string): { gatewayId: string; upstreamName: string } {
@@ -21,7 +22,7 @@ export function promptRoute(served: ResolvedCatalogServer, name: string): { gate
 
 export function installPromptRequests(scope: AgentScope, declared: ServerCapabilities['prompts']): void {
   if (!declared) return;
-  installList(scope, 'prompts/list', 'prompts', (s) => s.prompts, (e) => e.name, (e) => ({ ...e.prompt, name: e.name }));
+  installList(scope, PROMPTS);
   installForward(scope, 'prompts/get', (params) => {
     const name = stringParam(params, 'name');
     return {

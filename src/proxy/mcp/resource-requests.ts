@@ -15,6 +15,7 @@ import type { ResolvedCatalogServer } from '../catalog/catalog.ts';
 import { ProxyError } from '../errors.ts';
 import type { Routed } from './catalog-requests.ts';
 import { installForward, installList, stringParam, type AgentScope } from './catalog-handlers.ts';
+import { RESOURCE_TEMPLATES, RESOURCES } from './served-lists.ts';
 import type { ResourceSubscriber } from './resource-subscriptions.ts';
 
 /** The gateway that answers `uri` for this server, or `ERR_UNKNOWN_RESOURCE`. */
@@ -27,8 +28,8 @@ export function resourceRoute(served: ResolvedCatalogServer, uri: string, params
 
 export function installResourceRequests(scope: AgentScope, declared: ServerCapabilities['resources'], subscriber: ResourceSubscriber): void {
   if (!declared) return;
-  installList(scope, 'resources/list', 'resources', (s) => s.resources, (e) => e.uri, (e) => e.resource);
-  installList(scope, 'resources/templates/list', 'resourceTemplates', (s) => s.resourceTemplates, (e) => e.uriTemplate, (e) => e.template);
+  installList(scope, RESOURCES);
+  installList(scope, RESOURCE_TEMPLATES);
   installForward(scope, 'resources/read', (params) => {
     const uri = stringParam(params, 'uri');
     return { name: uri, route: (served) => resourceRoute(served, uri, params) };

@@ -17,6 +17,7 @@ import type { AgentIdentity } from '../registry/types.ts';
 import { announceListChanged, createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
 import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
+import { tryListFastPath } from './list-fast-path.ts';
 import { restoreInitializedSession } from './sdk-session-restore.ts';
 import { SessionEventStore } from './event-store.ts';
 import { resumeStream } from './resume.ts';
@@ -77,7 +78,8 @@ async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: A
     lastSeen: Date.now(),
     handle: async (rq, rs, b) => {
       if (rq.headers['last-event-id'] !== undefined && resumeStream(events, fast.calls, id, rq, rs)) return;
-      if (!(await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b))) await transport.handleRequest(rq, rs, b);
+      if (await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b)) return;
+      if (!tryListFastPath(ctx, claims.serverId, id, rq, rs, b)) await transport.handleRequest(rq, rs, b);
     },
     notifyListChanged: (list) => announceListChanged(mcp, list),
     close: () => transport.close(),

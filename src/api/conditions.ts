@@ -40,6 +40,7 @@ export const Reason = {
   ReconciliationFailed: 'ReconciliationFailed',
   InvalidSpec: 'InvalidSpec',
   SecretNotFound: 'SecretNotFound',
+  PolicyDenied: 'PolicyDenied',
   Unreachable: 'Unreachable',
   UpstreamError: 'UpstreamError',
   Unauthorized: 'Unauthorized',

@@ -40,6 +40,8 @@ export interface Observed<T, K extends RegistrationKind> {
   resource?: T;
   /** Why no desired state could be computed (schema, policy, Secret): the resource is Stalled. */
   desiredError?: ReconcileError;
+  /** A policy-denied resource's registration could not be removed from these members (retried with backoff). */
+  removal?: string[];
   replicas: MemberObservation<ObservedOf[K]>[];
 }
 
@@ -138,7 +140,7 @@ export class ResourceController<T, K extends RegistrationKind> {
     if (!obj) return this.#forget(key, id);
     if (obj.metadata.deletionTimestamp) return this.#finalize(key, id, obj);
     const current = hasFinalizer(obj) ? obj : await addFinalizer(this.#d.client, this.kind, obj);
-    const observed = await this.#observe(key, current);
+    const observed = await this.#observe(key, id, current);
     const status = this.#a.status(observed, this.#d.now());
     await updateStatus(this.#d, this.kind, current, status);
     this.#settled.add(key);
@@ -146,14 +148,14 @@ export class ResourceController<T, K extends RegistrationKind> {
   }
 
   /** parse → policy → desired → converge on every target. */
-  async #observe(key: string, obj: RawResource): Promise<Observed<T, K>> {
+  async #observe(key: string, id: string, obj: RawResource): Promise<Observed<T, K>> {
     const parsed = this.#a.parse(obj);
     if (!parsed.ok) return { obj, desiredError: parsed.error, replicas: [] };
     const resource = parsed.resource;
     let desired: DesiredRegistration<BodyOf[K]>;
     try {
       const denied = this.#d.policies.map((p) => p(this.kind, resource, obj)).find((e) => e !== undefined);
-      if (denied) return { obj, resource, desiredError: denied, replicas: [] };
+      if (denied) return { obj, resource, desiredError: denied, replicas: [], removal: await this.#withdraw(key, id) };
       desired = this.#a.desired(resource);
     } catch (err) {
       if (!isReconcileError(err)) throw err;
@@ -174,8 +176,21 @@ export class ResourceController<T, K extends RegistrationKind> {
     }
   }
 
+  /**
+   * A resource the platform's policy refuses holds no registration anywhere, not even the last good
+   * one (a policy tightened after it was registered takes effect). The members that failed the
+   * delete, as `endpoint: error`.
+   */
+  async #withdraw(key: string, id: string): Promise<string[]> {
+    const kind = this.#a.registration;
+    this.#d.sync.removeDesired(kind, id);
+    const failures = (await Promise.all(this.#d.targets.map((t) => t.delete(kind, id)))).flat();
+    return failures.map((f) => `${f.endpoint}: ${f.error}`);
+  }
+
   /** What the queue does next: stall, back off, wait for progress, or look again later. */
   #next(key: string, observed: Observed<T, K>, status: { conditions?: Condition[] }): ReconcileResult {
+    if (observed.removal && observed.removal.length > 0) throw new Error(`${key}: refused by policy, but removing it from proxy replicas failed: ${observed.removal.join('; ')}`);
     if (observed.desiredError) throw new StallingError(`${key}: ${observed.desiredError.message}`);
     const failed = observed.replicas.filter((r) => !r.synced);
     if (failed.length > 0) {

@@ -20,6 +20,7 @@ import type { RawResource } from './objects.ts';
 const WARNING_REASONS: ReadonlySet<string> = new Set([
   Reason.InvalidSpec,
   Reason.SecretNotFound,
+  Reason.PolicyDenied,
   'SecretKeyNotFound',
   Reason.Unauthorized,
   Reason.SelectorsUnmatched,

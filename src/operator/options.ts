@@ -11,6 +11,9 @@ const bindAddress = z
   .string()
   .regex(/^(0|(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]*):\d{1,5})$/, 'must be host:port, :port, or 0 to disable');
 
+/** A namespace name, or `*` for every namespace. */
+const namespaceOrAll = z.string().regex(/^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/, 'must be a namespace name or *').max(63);
+
 const seconds = (flag: string, dflt: number) => z.coerce.number().positive(`${flag} must be a positive number of seconds`).default(dflt);
 
 export const operatorOptions = defineOptions({
@@ -43,6 +46,20 @@ export const operatorOptions = defineOptions({
   proxyUrl: { arg: 'URL', multiple: true, help: 'a fixed proxy admin URL instead (repeatable)', schema: z.array(z.url({ protocol: /^https?$/ })).default([]) },
   proxyPublicUrl: { arg: 'URL', help: "agents' base URL of the proxy, for VirtualServer status.endpoint", schema: z.url({ protocol: /^https?$/ }).optional() },
   adminTokenFile: { arg: 'FILE', help: 'the proxy admin credential (or env MCP_GITOPS_ADMIN_TOKEN)', schema: z.string().min(1).optional() },
+  allowPrivateNetworkNamespace: {
+    arg: 'NS',
+    multiple: true,
+    help: 'a namespace whose McpGateways may set spec.allowPrivateNetwork (repeatable,\n* = all); others get Ready=False PolicyDenied (docs/security.md)',
+    defaultText: 'none',
+    schema: z.array(namespaceOrAll).default([]),
+  },
+  allowPlainHttpNamespace: {
+    arg: 'NS',
+    multiple: true,
+    help: 'a namespace whose McpGateways may use plain http in spec.url and OAuth\nendpoints (repeatable, * = all); others get Ready=False PolicyDenied',
+    defaultText: 'none',
+    schema: z.array(namespaceOrAll).default([]),
+  },
   resyncPeriod: { arg: 'SECONDS', help: 'full resync interval of VirtualServers (gateways follow their health interval)', schema: seconds('--resync-period', 300) },
   proxyPollInterval: { arg: 'SECONDS', help: "how often each replica's state digest is checked", schema: seconds('--proxy-poll-interval', 5) },
   finalizerTimeout: { arg: 'SECONDS', help: 'retry deregistration this long before letting a delete go', schema: seconds('--finalizer-timeout', 30) },

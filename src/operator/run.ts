@@ -23,7 +23,7 @@ import { KubeEventRecorder, type EventRecorder } from './events.ts';
 import { KubeClient } from '../kube/client.ts';
 import type { Informer } from './kube/informer.ts';
 import type { ChangeType } from './kube/reflector.ts';
-import { McpGatewayAdapter, secretLookup } from './kinds/mcp-gateway.ts';
+import { McpGatewayAdapter, secretLookup, tenantGuardRails } from './kinds/mcp-gateway.ts';
 import { ALLOW_REFERENCE_SELECTOR } from '../reconcile/secret-opt-in.ts';
 import { VirtualServerAdapter } from './kinds/virtual-server.ts';
 import { Manager, type Controller, type Watch } from './manager.ts';
@@ -213,7 +213,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
     log,
     namespace: o.namespace,
   });
-  const deps: PipelineDeps = { client, targets, sync, events, metrics, log, now: () => new Date(), finalizerTimeoutMs: o.finalizerTimeout * 1000, progressMs: o.progressInterval * 1000, policies: extras.policies ?? [] };
+  const deps: PipelineDeps = { client, targets, sync, events, metrics, log, now: () => new Date(), finalizerTimeoutMs: o.finalizerTimeout * 1000, progressMs: o.progressInterval * 1000, policies: [tenantGuardRails({ allowPrivateNetworkNamespaces: o.allowPrivateNetworkNamespace, allowPlainHttpNamespaces: o.allowPlainHttpNamespace }), ...(extras.policies ?? [])] };
   registerControllers(mgr, o, c, deps);
   for (const t of targets) mgr.add(t);
   mgr.add({ start: () => {}, stop: () => events.flush().then(() => undefined) });

@@ -9,7 +9,9 @@ export type ReconcileErrorCode =
   /** A referenced Secret exists but lacks the key. */
   | 'ERR_SECRET_KEY_NOT_FOUND'
   /** The spec is structurally valid but cannot be turned into a registration. */
-  | 'ERR_INVALID_SPEC';
+  | 'ERR_INVALID_SPEC'
+  /** The spec asks for what the platform's policy does not allow in its namespace (tenant-policy.ts). */
+  | 'ERR_POLICY_DENIED';
 
 /**
  * A desired state that cannot be computed. `stalled` is true for every code here: retrying will not
@@ -36,6 +38,7 @@ const REASONS: Record<ReconcileErrorCode, string> = {
   ERR_SECRET_NOT_FOUND: 'SecretNotFound',
   ERR_SECRET_KEY_NOT_FOUND: 'SecretKeyNotFound',
   ERR_INVALID_SPEC: 'InvalidSpec',
+  ERR_POLICY_DENIED: 'PolicyDenied',
 };
 
 export function isReconcileError(err: unknown): err is ReconcileError {

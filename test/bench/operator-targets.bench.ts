@@ -73,7 +73,7 @@ async function measure(kube: KubeClient, ns: string, target: string, upstream: s
       }),
   );
   await Promise.all(watchers.map((w) => w.start()));
-  const options = { kubeconfig, metricsBindAddress: '0', healthProbeBindAddress: '0', proxyPollInterval: 1, concurrent: 4, namespace: ns, ...operatorOptions } as OperatorOptionsInput;
+  const options = { kubeconfig, metricsBindAddress: '0', healthProbeBindAddress: '0', proxyPollInterval: 1, concurrent: 4, namespace: ns, allowPrivateNetworkNamespace: ['*'], allowPlainHttpNamespace: ['*'], ...operatorOptions } as OperatorOptionsInput;
   let op: OperatorHandle = await runOperator(options, { logger: pino({ level: 'error' }) });
   const applyAndWait = async (kind: 'McpGateway' | 'VirtualServer', body: object, name: string): Promise<number> => {
     const start = performance.now();

@@ -57,7 +57,7 @@ interface OperatorChild {
 }
 
 async function startOperatorChild(root: string, kubeconfig: string, proxyUrl: string): Promise<OperatorChild> {
-  const opts = { kubeconfig, adminToken: TOKEN, proxyUrl: [proxyUrl], concurrent: CONCURRENT, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0', leaderElect: true, leaderElectionNamespace: 'default' };
+  const opts = { kubeconfig, adminToken: TOKEN, proxyUrl: [proxyUrl], concurrent: CONCURRENT, metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0', leaderElect: true, leaderElectionNamespace: 'default', allowPrivateNetworkNamespace: ['*'], allowPlainHttpNamespace: ['*'] };
   const code = `
     import pino from 'pino';
     import { runOperator } from ${JSON.stringify(join(root, 'src/operator/run.ts'))};

@@ -10,7 +10,8 @@ import { desiredGateway, type DesiredRegistration, type GatewayBody } from '../.
 import { ReconcileError } from '../../reconcile/errors.ts';
 import type { SecretLookup } from '../../reconcile/resources.ts';
 import { gatewayStatus } from '../../reconcile/status.ts';
-import type { KindAdapter, Observed, Parsed } from '../controller.ts';
+import { gatewayPolicyViolation, type TenantPolicy } from '../../reconcile/tenant-policy.ts';
+import type { KindAdapter, Observed, Parsed, ResourcePolicy } from '../controller.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { RawResource, SecretObject } from '../objects.ts';
 import { gatewayReadInResourceTerms } from './resource-terms.ts';
@@ -24,6 +25,11 @@ export function secretLookup(secrets: Informer<SecretObject>): SecretLookup {
     for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
     return out;
   };
+}
+
+/** The platform's guard-rails (reconcile/tenant-policy.ts) as a pipeline policy: McpGateways only. */
+export function tenantGuardRails(policy: TenantPolicy): ResourcePolicy {
+  return (kind, resource) => (kind === 'McpGateway' ? gatewayPolicyViolation(resource as McpGateway, policy) : undefined);
 }
 
 /** Problems of a resource the schema rejects, as one status message naming each field. */

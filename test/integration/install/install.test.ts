@@ -244,6 +244,10 @@ describe.skipIf(!available)('install on a real API server', () => {
         leaderElectionNamespace: SYSTEM_NAMESPACE,
         proxyService: `${SYSTEM_NAMESPACE}/mcp-gitops-proxy`,
         proxyPublicUrl: 'https://mcp.example.com',
+        // docs/install.md, "Which namespaces may reach private networks": the platform lists the team
+        // (its upstream here is on loopback over http); the Deployment's default lists none.
+        allowPrivateNetworkNamespace: [NS],
+        allowPlainHttpNamespace: [NS],
       });
     });
     afterAll(async () => {

@@ -44,6 +44,13 @@ export async function stopTestProxy(p: TestProxy): Promise<void> {
   await p.handle.close();
 }
 
+/**
+ * The platform policy of the tests' operators: every namespace may use plain http and private
+ * networks, because the test upstreams listen on http://127.0.0.1 (the shipped default allows
+ * neither anywhere; test/integration/security/platform-policy.test.ts tests the policy itself).
+ */
+export const TESTS_REACH_LOOPBACK = { allowPrivateNetworkNamespace: ['*'], allowPlainHttpNamespace: ['*'] } satisfies Partial<OperatorOptionsInput>;
+
 export function startTestOperator(cp: ControlPlane, options: Partial<OperatorOptionsInput>): Promise<OperatorHandle> {
   return runOperator(
     {
@@ -53,6 +60,7 @@ export function startTestOperator(cp: ControlPlane, options: Partial<OperatorOpt
       healthProbeBindAddress: '127.0.0.1:0',
       proxyPollInterval: 1,
       finalizerTimeout: 3,
+      ...TESTS_REACH_LOOPBACK,
       ...options,
     },
     { logger: quiet() },
@@ -113,7 +121,7 @@ export async function startOperatorProcess(cp: ControlPlane, options: Partial<Op
   const { fileURLToPath } = await import('node:url');
   const run = fileURLToPath(new URL('../../../src/operator/run.ts', import.meta.url));
   const flags = fileURLToPath(new URL('../../../src/cli/flags.ts', import.meta.url));
-  const opts = { kubeconfig: cp.kubeconfigPath, adminToken: ADMIN_TOKEN, metricsBindAddress: '0', healthProbeBindAddress: '0', ...options };
+  const opts = { kubeconfig: cp.kubeconfigPath, adminToken: ADMIN_TOKEN, metricsBindAddress: '0', healthProbeBindAddress: '0', ...TESTS_REACH_LOOPBACK, ...options };
   const code = `
     import pino from 'pino';
     import { runOperator } from ${JSON.stringify(run)};

@@ -72,6 +72,14 @@ describe('the operator config', () => {
     await expect(loadOperatorConfig(flags, readEnvironment({}))).rejects.toThrow('the proxy admin token is required');
   });
 
+  it('the platform policy: no namespace may use private networks or plain http unless its flags list it', async () => {
+    const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' });
+    expect(await loadOperatorConfig(flags, env)).toMatchObject({ allowPrivateNetworkNamespace: [], allowPlainHttpNamespace: [] });
+    const listed = await loadOperatorConfig([...flags, '--allow-private-network-namespace', 'team-a', '--allow-private-network-namespace', 'team-b', '--allow-plain-http-namespace', '*'], env);
+    expect(listed).toMatchObject({ allowPrivateNetworkNamespace: ['team-a', 'team-b'], allowPlainHttpNamespace: ['*'] });
+    await expect(loadOperatorConfig([...flags, '--allow-plain-http-namespace', 'Team_A'], env)).rejects.toThrow(/allow-plain-http-namespace.*must be a namespace name or \*/);
+  });
+
   it('the Lease namespace defaults like the proxy vault namespace: one default for the pod namespace', async () => {
     const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok', POD_NAMESPACE: 'same', KUBERNETES_SERVICE_HOST: '10.0.0.1' });
     const operator = await loadOperatorConfig(flags, env);

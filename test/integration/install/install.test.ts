@@ -23,6 +23,7 @@ import {
   ARGOCD_CM_PATCH,
   ARGOCD_EXAMPLE,
   ATLASSIAN_EXAMPLE,
+  EGRESS_EXAMPLE,
   deployment,
   isClusterFoundation,
   MANIFESTS,
@@ -321,6 +322,15 @@ describe.skipIf(!available)('install on a real API server', () => {
   });
 
   describe('examples', () => {
+    it('egress: the proxy and operator egress NetworkPolicies pass the API server’s validation and apply as documented', async () => {
+      const rendered = parseObjects(await kubectlOk(cp, ['kustomize', EGRESS_EXAMPLE]));
+      expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['NetworkPolicy/mcp-gitops-operator-egress', 'NetworkPolicy/mcp-gitops-proxy-egress']);
+      await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
+      await kubectlOk(cp, ['apply', '-k', EGRESS_EXAMPLE]);
+      const stored = await kubectlOk(cp, ['get', 'networkpolicy', '-n', SYSTEM_NAMESPACE, 'mcp-gitops-proxy-egress', 'mcp-gitops-operator-egress', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.policyTypes[*]} {end}']);
+      expect(stored.trim()).toBe('mcp-gitops-proxy-egress=Egress mcp-gitops-operator-egress=Egress');
+    });
+
     it('atlassian-rovo: the README’s Secret, then the gateway and virtual server pass the API server’s schema and CEL rules', async () => {
       const rendered = parseObjects(await kubectlOk(cp, ['kustomize', ATLASSIAN_EXAMPLE]));
       await kubectlOk(cp, ['apply', '-f', '-'], toYamlStream(rendered.filter(isClusterFoundation)));

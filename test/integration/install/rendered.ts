@@ -9,6 +9,8 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const MANIFESTS = `${REPO}manifests`;
 export const ATLASSIAN_EXAMPLE = `${REPO}examples/atlassian-rovo`;
 export const ARGOCD_EXAMPLE = `${REPO}examples/argocd`;
+/** The egress NetworkPolicy examples (docs/install.md, "Egress"). */
+export const EGRESS_EXAMPLE = `${REPO}manifests/examples/egress`;
 export const ARGOCD_CM_PATCH = `${REPO}manifests/argocd/argocd-cm-patch.yaml`;
 
 /** The system namespace manifests/ installs into. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { assetsDir } from '../../support/control-plane.ts';
-import { deployment, MANIFESTS, parseObjects, REPO, type KubeObject } from './rendered.ts';
+import { deployment, EGRESS_EXAMPLE, MANIFESTS, parseObjects, REPO, type KubeObject } from './rendered.ts';
 
 const KUBECTL = [join(assetsDir(), 'kubectl'), 'kubectl'].find((k) => spawnSync(k, ['version', '--client'], { stdio: 'ignore' }).status === 0);
 if (!KUBECTL) console.warn('SKIP install wiring tests: no kubectl (build the test control plane or install kubectl)');
@@ -93,6 +93,35 @@ describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)',
     const annotations = (deployment(objects, 'mcp-gitops-proxy').spec.template as unknown as { metadata: { annotations?: Labels } }).metadata.annotations;
     expect(annotations).toMatchObject({ 'prometheus.io/port': '4445', 'prometheus.io/path': '/metrics' });
     expect(admitting('http').some((r) => r.from === undefined)).toBe(true);
+  });
+
+  it('the egress examples fence each pod: the proxy reaches DNS, the API server, labelled upstream namespaces and public https; the operator DNS, the API server and the proxies’ admin port', () => {
+    type Peer = { podSelector?: { matchLabels: Labels }; namespaceSelector?: { matchLabels: Labels }; ipBlock?: { cidr: string; except?: string[] } };
+    type Rule = { to?: Peer[]; ports?: Array<{ port: number | string; protocol: string }> };
+    const egress = parseObjects(execFileSync(KUBECTL!, ['kustomize', EGRESS_EXAMPLE], { encoding: 'utf8' }));
+    const policy = (name: string) => egress.find((o) => o.metadata.name === name)?.spec as { podSelector: { matchLabels: Labels }; policyTypes: string[]; egress: Rule[] };
+    const px = policy('mcp-gitops-proxy-egress');
+    const op = policy('mcp-gitops-operator-egress');
+    expect(matches(px.podSelector.matchLabels, proxy().metadata.labels) && !matches(px.podSelector.matchLabels, operator().metadata.labels)).toBe(true);
+    expect(matches(op.podSelector.matchLabels, operator().metadata.labels) && !matches(op.podSelector.matchLabels, proxy().metadata.labels)).toBe(true);
+    for (const p of [px, op]) {
+      expect(p.policyTypes).toEqual(['Egress']);
+      // Every rule names where it goes and on which ports: none opens everything.
+      for (const r of p.egress) expect(r.to?.length && r.ports?.length, JSON.stringify(r)).toBeTruthy();
+      const dns = p.egress.find((r) => r.to?.some((t) => t.podSelector?.matchLabels['k8s-app'] === 'kube-dns'));
+      expect(dns?.ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+      expect(p.egress.some((r) => r.to?.some((t) => t.ipBlock?.cidr.endsWith('/32')) && r.ports?.some((x) => x.port === 6443))).toBe(true);
+    }
+    // The proxy's public rule keeps private, link-local, CGNAT and loopback out, and is https only.
+    const pub = px.egress.find((r) => r.to?.some((t) => t.ipBlock?.cidr === '0.0.0.0/0'))!;
+    expect(pub.ports).toEqual([{ port: 443, protocol: 'TCP' }]);
+    expect(pub.to?.find((t) => t.ipBlock?.cidr === '0.0.0.0/0')?.ipBlock?.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10', '127.0.0.0/8']));
+    expect(px.egress.some((r) => r.to?.some((t) => t.namespaceSelector?.matchLabels['mcp-gitops.dev/upstreams'] === 'true'))).toBe(true);
+    // The operator: no address range beyond the API server's, and the proxies by their admin port name.
+    expect(op.egress.flatMap((r) => r.to ?? []).filter((t) => t.ipBlock).every((t) => t.ipBlock!.cidr.endsWith('/32'))).toBe(true);
+    const toProxies = op.egress.find((r) => r.to?.some((t) => matches(t.podSelector?.matchLabels ?? { none: 'x' }, proxy().metadata.labels)));
+    expect(toProxies?.ports).toEqual([{ port: 'admin', protocol: 'TCP' }]);
+    expect(proxy().spec.containers[0]?.ports?.map((c) => c.name)).toContain('admin');
   });
 
   it('probes point at the paths each process serves, on its named ports', () => {

@@ -123,6 +123,8 @@ export class SessionTable {
 
   /** Whether the agent ended session `id` here. */
   ended(id: string): boolean {
+    // Asked on every request: skip the hash while nothing has been ended here (the usual case).
+    if (this.#ended.size === 0) return false;
     const k = endedKey(id);
     const until = this.#ended.get(k);
     if (until === undefined) return false;

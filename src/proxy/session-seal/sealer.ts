@@ -15,7 +15,7 @@
  * Keys: the first seals, all open (rotation: add the new key first, drop the old one after the
  * longest session lifetime). Confidentiality matters as much as integrity: the state names the user.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 const VERSION = 1;
 const HINT_BYTES = 4;
@@ -27,7 +27,12 @@ const MAX_SEALED_CHARS = 8192;
 
 interface SealKey {
   hint: Buffer;
-  key: Buffer;
+  /**
+   * A KeyObject, made once: Node validates a raw Buffer key on every cipher it creates by first
+   * trying it as a KeyObject (a thrown and caught error), which made each open of a session id
+   * 4–8× dearer (33–68 µs against 7–8 µs, measured) — and every agent request opens one.
+   */
+  key: KeyObject;
 }
 
 export class SessionSealer {
@@ -38,8 +43,7 @@ export class SessionSealer {
     if (keys.length === 0) throw new Error('SessionSealer needs at least one key');
     this.#keys = keys.map((k) => {
       if (k.length !== 32) throw new Error(`a session sealing key is 32 bytes, got ${k.length}`);
-      const key = Buffer.from(k);
-      return { key, hint: createHash('sha256').update(key).digest().subarray(0, HINT_BYTES) };
+      return { key: createSecretKey(Buffer.from(k)), hint: createHash('sha256').update(k).digest().subarray(0, HINT_BYTES) };
     });
   }
 

@@ -86,6 +86,8 @@ async function serve(sourceRoot: string): Promise<void> {
       process.send!({ heapUsed: mem.heapUsed, rss: mem.rss });
     }
   });
+  // A graceful exit on SIGINT lets `--cpu-prof` write its profile (SIGKILL, as `stop` sends, would not).
+  process.on('SIGINT', () => process.exit(0));
   process.send!({ url: proxy.url });
 }
 

@@ -13,6 +13,8 @@
  *   POD_NAMESPACE, POD_NAME               the Downward API (the Deployments in manifests/)
  *   HOSTNAME                              the pod name when POD_NAME is not set
  *   KUBERNETES_SERVICE_HOST               set by the kubelet: we run in a cluster
+ *   KUBERNETES_SERVICE_PORT               set by the kubelet: the API server's port (in-cluster access)
+ *   KUBECONFIG, HOME                      where kubeconfig files are looked for out of a cluster
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -38,6 +40,9 @@ export const Environment = z.object({
   POD_NAME: given,
   HOSTNAME: given,
   KUBERNETES_SERVICE_HOST: given,
+  KUBERNETES_SERVICE_PORT: given,
+  KUBECONFIG: given,
+  HOME: given,
 });
 export type Environment = z.output<typeof Environment>;
 

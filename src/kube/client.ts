@@ -1,13 +1,19 @@
 /**
- * A small typed HTTP client for the Kubernetes API over `@kubernetes/client-node`'s KubeConfig
- * (authentication, TLS, the cached per-cluster dispatcher), shared by the operator and the proxy's
- * token vault. Both talk to a handful of paths (the two kinds, Secrets, EndpointSlices, Leases,
- * Events), so a path-based client is smaller and more explicit than the generated APIs, it keeps one
- * connection pool per process (the generated APIs open a TLS connection per request), and every
- * patch carries its Content-Type explicitly.
+ * A small typed HTTP client for the Kubernetes API, shared by the operator and the proxy's token
+ * vault. Both talk to a handful of paths (the two kinds, Secrets, EndpointSlices, Leases, Events),
+ * so a path-based client is smaller and more explicit than generated APIs; it keeps one keep-alive
+ * connection pool (undici) per process, and every patch carries its Content-Type explicitly.
+ * How it reaches the server (URL, TLS, credentials) comes from access.ts — our own kubeconfig and
+ * service-account loader, not `@kubernetes/client-node`, whose import alone costs ~100 MiB.
+ *
+ * @example
+ * const kube = await KubeClient.connect(undefined, { inCluster: true });
+ * const lease = await kube.get<Lease>('/apis/coordination.k8s.io/v1/namespaces/ns/leases/x');
  */
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
+import { readEnvironment } from '../config/env.ts';
+import type { ClusterAccess } from './access.ts';
+import { resolveAccess, type KubeEnvironment } from './load-access.ts';
 
 /** A non-2xx answer of the API server, with the `Status` object's reason when there is one. */
 export class KubeApiError extends Error {
@@ -57,135 +63,148 @@ export const JSON_PATCH = 'application/json-patch+json';
 /** Counts of mutating requests by verb, for the "zero writes when nothing changed" tests and metrics. */
 export type WriteCounter = (method: string, path: string) => void;
 
-export class KubeClient {
-  readonly config: KubeConfig;
-  readonly #server: string;
-  #onWrite: WriteCounter | undefined;
-  #dispatcher: Dispatcher | undefined;
+export interface ConnectOptions {
+  onWrite?: WriteCounter;
+  /** Use the pod's service account (the config loader sets it when KUBERNETES_SERVICE_HOST is set). */
+  inCluster?: boolean;
+  /** KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT; defaults to this process's (config/env.ts). */
+  env?: KubeEnvironment;
+  /** The service account directory (tests); defaults to /var/run/secrets/kubernetes.io/serviceaccount. */
+  serviceAccountDir?: string;
+}
 
-  constructor(config: KubeConfig, options: { onWrite?: WriteCounter } = {}) {
-    this.config = config;
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.#server = cluster.server.replace(/\/$/, '');
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export class KubeClient {
+  readonly access: ClusterAccess;
+  readonly #pool: Pool;
+  /** The server URL's path prefix (e.g. a Rancher cluster proxy's), '' for most. */
+  readonly #prefix: string;
+  readonly #onWrite: WriteCounter | undefined;
+
+  constructor(access: ClusterAccess, options: { onWrite?: WriteCounter } = {}) {
+    this.access = access;
+    const url = new URL(access.server);
+    this.#prefix = url.pathname.replace(/\/+$/, '');
+    this.#pool = new Pool(url.origin, { connect: { ...access.tls } });
     this.#onWrite = options.onWrite;
   }
 
   /**
-   * Loads `kubeconfigPath`, else (with `inCluster`, which the config loader sets in a pod) the
-   * service account, else the default (`$KUBECONFIG`, `~/.kube/config`).
+   * Connects with `kubeconfigPath`, else (with `inCluster`) the service account, else the default
+   * (`$KUBECONFIG`, `~/.kube/config`, then the service account when in a pod). Throws naming the
+   * file and entry when the configuration cannot be used; nothing is sent to the server yet.
    */
-  static load(kubeconfigPath?: string, options: { onWrite?: WriteCounter; inCluster?: boolean } = {}): KubeClient {
-    const kc = new KubeConfig();
-    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
-    else if (options.inCluster) kc.loadFromCluster();
-    else kc.loadFromDefault();
-    return new KubeClient(kc, options);
+  static async connect(kubeconfigPath?: string, options: ConnectOptions = {}): Promise<KubeClient> {
+    const env = options.env ?? readEnvironment();
+    const access = await resolveAccess({ kubeconfig: kubeconfigPath, inCluster: options.inCluster, env, serviceAccountDir: options.serviceAccountDir });
+    return new KubeClient(access, options);
   }
 
-  /**
-   * Authentication headers for one request, and the one dispatcher (connection pool) this client
-   * reuses. client-node 2.0.1 builds a new undici Agent on every `applySecurityAuthentication`
-   * call, so using its dispatcher per request means a new TLS connection per request (CPU on both
-   * ends, and memory until GC); we keep the first one for the client's lifetime instead.
-   */
-  async authorize(url: string, method: HttpMethod): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
-    const ctx = new RequestContext(url, method);
-    await this.config.applySecurityAuthentication(ctx);
-    this.#dispatcher ??= ctx.getDispatcher();
-    return { headers: ctx.getHeaders() as Record<string, string>, dispatcher: this.#dispatcher };
-  }
-
-  /** Closes the reused connection pool. */
+  /** Closes the connection pool (open watches end). */
   async close(): Promise<void> {
-    await this.#dispatcher?.close().catch(() => undefined); // closing at shutdown: a pool that fails to close holds nothing we still use
-    this.#dispatcher = undefined;
+    await this.#pool.close().catch(() => undefined); // closing at shutdown: a pool that fails to close holds nothing we still use
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, { query });
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
-    const url = new URL(this.#server + path);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const auth = await this.authorize(url.toString(), HttpMethod[method]);
-    const headers: Record<string, string> = { ...auth.headers, accept: 'application/json' };
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     if (method !== 'GET') this.#onWrite?.(method, path);
-    let res;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        dispatcher: auth.dispatcher,
-        signal: options.signal ?? AbortSignal.timeout(30_000),
-      });
-    } catch (cause) {
-      throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method, path, cause });
-    }
-    const text = await res.text();
+    const res = await this.#send(method, path, options.query, headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal ?? AbortSignal.timeout(30_000));
+    const text = await res.body.text();
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (res.ok) return json as T;
+    if (res.statusCode >= 200 && res.statusCode < 300) return json as T;
     const status = (json ?? {}) as { reason?: string; message?: string };
-    throw new KubeApiError({ status: res.status, reason: status.reason ?? res.statusText, message: status.message ?? text.slice(0, 300), method, path });
+    throw new KubeApiError({ status: res.statusCode, reason: status.reason ?? String(res.statusCode), message: status.message ?? text.slice(0, 300), method, path });
+  }
+
+  /**
+   * Sends one request with this client's credentials; the body of the answer is the caller's to
+   * read (a watch reads it for minutes). Transport failures throw KubeApiError status 0.
+   */
+  async #send(method: Method | 'WATCH', path: string, query: Query | undefined, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
+    const qs = params.size > 0 ? `?${params}` : '';
+    let authorization: string | undefined;
+    try {
+      authorization = await this.access.authorization();
+    } catch (cause) {
+      throw new KubeApiError({ status: 0, reason: 'Unauthenticated', message: (cause as Error).message, method, path, cause });
+    }
+    try {
+      return await this.#pool.request({
+        method: method === 'WATCH' ? 'GET' : method,
+        path: this.#prefix + path + qs,
+        headers: authorization ? { ...headers, authorization } : headers,
+        body,
+        signal,
+        // A watch is quiet between events for minutes; the reflector's watchdog bounds it instead.
+        ...(method === 'WATCH' ? { bodyTimeout: 0 } : {}),
+      });
+    } catch (cause) {
+      throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method, path, cause });
+    }
+  }
+
+  /**
+   * Opens a watch (`?watch=true`) on `path` and calls `onEvent` for each JSON line. Resolves when
+   * the server ends the stream, rejects on HTTP errors and transport failures; aborting `signal`
+   * ends it (resolves). A line that is not JSON rejects: a corrupt stream is a broken stream.
+   */
+  async watch(path: string, query: Query, onEvent: (event: { type: string; object: unknown }) => void, signal: AbortSignal): Promise<void> {
+    let res;
+    try {
+      res = await this.#send('WATCH', path, { ...query, watch: true }, { accept: 'application/json' }, undefined, signal);
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await res.body.text().catch(() => ''); // the body only enriches the error thrown below; the status is the error
+      let reason = String(res.statusCode);
+      try {
+        reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
+      } catch {
+        /* not a Status */
+      }
+      throw new KubeApiError({ status: res.statusCode, reason, message: text.slice(0, 300), method: 'WATCH', path });
+    }
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let nl;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line !== '') onEvent(JSON.parse(line) as { type: string; object: unknown });
+        }
+      }
+    } catch (cause) {
+      if (signal.aborted) return;
+      throw new KubeApiError({ status: 0, reason: 'StreamBroken', message: (cause as Error).message, method: 'WATCH', path, cause });
+    }
   }
 }
 
-/**
- * Opens a watch (`?watch=true`) on `path` and calls `onEvent` for each JSON line. Resolves when
- * the server ends the stream (server-side timeout), rejects on HTTP errors and transport failures.
- * Aborting `signal` ends it (resolves). Lines that are not JSON reject: a corrupt stream is a
- * broken stream, not something to skip silently.
- */
-export async function watchStream(
+/** {@link KubeClient.watch} as a function (the reflector's seam). */
+export function watchStream(
   client: KubeClient,
   path: string,
   query: Query,
   onEvent: (event: { type: string; object: unknown }) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const url = new URL(client.config.getCurrentCluster()!.server.replace(/\/$/, '') + path);
-  url.searchParams.set('watch', 'true');
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-  const auth = await client.authorize(url.toString(), HttpMethod.GET);
-  let res;
-  try {
-    res = await fetch(url, { headers: { ...auth.headers, accept: 'application/json' }, dispatcher: auth.dispatcher, signal });
-  } catch (cause) {
-    if (signal.aborted) return;
-    throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method: 'WATCH', path, cause });
-  }
-  if (!res.ok) {
-    const text = await res.text().catch(() => ''); // the body only enriches the error thrown below; the status is the error
-    let reason = res.statusText;
-    try {
-      reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
-    } catch {
-      /* not a Status */
-    }
-    throw new KubeApiError({ status: res.status, reason, message: text.slice(0, 300), method: 'WATCH', path });
-  }
-  const decoder = new TextDecoder();
-  let buffered = '';
-  try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      buffered += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line !== '') onEvent(JSON.parse(line) as { type: string; object: unknown });
-      }
-    }
-  } catch (cause) {
-    if (signal.aborted) return;
-    throw new KubeApiError({ status: 0, reason: 'StreamBroken', message: (cause as Error).message, method: 'WATCH', path, cause });
-  }
+  return client.watch(path, query, onEvent, signal);
 }

@@ -198,7 +198,7 @@ export async function runOperator(input: OperatorOptionsInput, extras: RunOperat
   const log: Logger = (level, msg, fields) => logger[level](fields ?? {}, msg);
   const metrics = createMetrics();
   let kubeWrites = 0;
-  const client = KubeClient.load(o.kubeconfig, { inCluster: o.inCluster, onWrite: () => kubeWrites++ });
+  const client = await KubeClient.connect(o.kubeconfig, { inCluster: o.inCluster, onWrite: () => kubeWrites++ });
   const events = new KubeEventRecorder(client, o.podName ?? 'operator', log);
   const targets = [o.target === 'contextforge' ? contextforgeTarget(o, client, metrics) : proxyTarget(o, client, metrics, log, events)];
   const mgr = managerOf(o, client, metrics, log, extras);

@@ -41,7 +41,7 @@ export async function openTokenVault(options: OpenVaultOptions): Promise<{ vault
   }
   const namespace = options.secretNamespace;
   if (!namespace) throw new TypeError('openTokenVault: secretNamespace is required for the secret backend');
-  const kube = options.kube ?? KubeClient.load(undefined, { inCluster: options.inCluster });
+  const kube = options.kube ?? (await KubeClient.connect(undefined, { inCluster: options.inCluster }));
   const keyring = options.keyFile
     ? await loadKeyringFile(options.keyFile, { create: false })
     : await loadKeyringSecret(kube, namespace, options.keySecretName ?? 'mcp-gitops-vault-key');

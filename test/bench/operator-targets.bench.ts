@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   try {
     await cp.kubectl(['apply', '--server-side', ...CRDS.flatMap((s) => ['-f', join(CRD_DIR, crdFileName(s))])], { check: true });
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map((s) => `crd/${s.names.plural}.mcp-gitops.dev`)], { check: true });
-    const kube = KubeClient.load(cp.kubeconfigPath);
+    const kube = await KubeClient.connect(cp.kubeconfigPath);
     const results = [
       await measure(kube, 'bench-proxy', 'mcp-gitops proxy', everything.url, { adminToken: TOKEN, proxyUrl: [proxy.adminUrl] }, cp.kubeconfigPath),
       await measure(kube, 'bench-cf', 'ContextForge', everything.url, { target: 'contextforge', contextforgeUrl: cf.url, contextforgeToken: cf.token }, cp.kubeconfigPath, {

@@ -147,7 +147,7 @@ async function pass(root: string): Promise<Row[]> {
     await cp.kubectl(['apply', '--server-side', ...CRDS.flatMap((s) => ['-f', join(CRD_DIR, crdFileName(s))])], { check: true });
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map((s) => `crd/${s.names.plural}.mcp-gitops.dev`)], { check: true });
     await cp.kubectl(['create', 'namespace', NS], { check: true });
-    const kube = KubeClient.load(cp.kubeconfigPath);
+    const kube = await KubeClient.connect(cp.kubeconfigPath);
 
     // Our own reflectors watch readiness (a watch, not polling, so latencies are exact).
     const readyAt = new Map<string, number>();

@@ -20,7 +20,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { startControlPlane } from '../../support/control-plane.ts';
 import { EncryptedTokenVault, Keyring, SecretRecordStore, writeKeyringFile, openTokenVault, type TokenRef } from '../../../src/vault/index.ts';
@@ -49,8 +48,7 @@ export async function measureTokens(users: number, gateways: number, log: (m: st
     const keyFile = join(dir, 'keys.json');
     const keyring = Keyring.generate();
     await writeKeyringFile(keyFile, keyring);
-    const kc = kubeConfig(cp.kubeconfigPath, true);
-    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: new KubeClient(kc), secretNamespace: NAMESPACE }), keyring });
+    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: await KubeClient.connect(cp.kubeconfigPath), secretNamespace: NAMESPACE }), keyring });
     const t0 = performance.now();
     const all = users * gateways;
     let next = 0;
@@ -81,20 +79,6 @@ export async function measureTokens(users: number, gateways: number, log: (m: st
   }
 }
 
-/** A kube config; `pooled`: one undici Agent for every request instead of one per request (the library's default). */
-function kubeConfig(path: string, pooled: boolean): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  if (pooled) {
-    // (createDispatcher is private in the typings: reached through a structural view.)
-    const open = kc as unknown as { createDispatcher: (...args: unknown[]) => unknown };
-    const create = open.createDispatcher.bind(kc);
-    let shared: unknown;
-    open.createDispatcher = (...args) => (shared ??= create(...args));
-  }
-  return kc;
-}
-
 function memory(): { rss: number; heapUsed: number } {
   globalThis.gc?.();
   globalThis.gc?.();
@@ -103,9 +87,9 @@ function memory(): { rss: number; heapUsed: number } {
 }
 
 async function child(kubeconfig: string, secretNamespace: string, keyFile: string, users: number, gateways: number, pooled: boolean): Promise<void> {
-  // The vault's KubeClient (src/kube/client.ts) keeps one dispatcher itself: "as-is" is pooled too now.
-  const kc = kubeConfig(kubeconfig, pooled);
-  const core = new KubeClient(kc);
+  // The vault's KubeClient (src/kube/client.ts) keeps one connection pool itself: "as-is" and "pooled" are the same client now.
+  void pooled;
+  const core = await KubeClient.connect(kubeconfig);
   const { vault } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, kube: core });
   const { vault: uncached } = await openTokenVault({ backend: 'secret', secretNamespace, keyFile, kube: core, readCacheMs: 0 });
   for (let i = 0; i < 50; i++) await uncached.get(refOf(i, 0)); // code paths and connections warm

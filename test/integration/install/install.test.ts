@@ -8,7 +8,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
@@ -170,9 +169,7 @@ describe.skipIf(!available)('install on a real API server', () => {
 
     it('the proxy’s token vault works under its service account, and only in its namespace', async () => {
       const kubeconfig = await cp.userKubeconfig(PROXY_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]);
-      const kc = new KubeConfig();
-      kc.loadFromFile(kubeconfig);
-      const core = new KubeClient(kc);
+      const core = await KubeClient.connect(kubeconfig);
 
       // The keyring Secret created by `mcp-gitops keys` above, read as the proxy reads it.
       const keyring = await loadKeyringSecret(core, SYSTEM_NAMESPACE, 'mcp-gitops-vault-key');

@@ -1,7 +1,6 @@
 // The Kubernetes Secret backend against a real kube-apiserver + etcd (test/support/control-plane.ts):
 // sealed data, labels without user names, compare-and-swap on resourceVersion, the keyring from a
 // Secret, and the full consent + cross-replica refresh flow with Secrets as the store.
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,9 +33,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    core = new KubeClient(kc);
+    core = await KubeClient.connect(cp.kubeconfigPath);
     await cp.kubectl(['create', 'namespace', NS], { check: true });
     keyring = Keyring.generate();
     await cp.kubectl(['-n', NS, 'create', 'secret', 'generic', 'mcp-gitops-vault-key', `--from-literal=${KEYRING_SECRET_KEY}=${keyring.serialize()}`], { check: true });
@@ -127,9 +124,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
     await cp.kubectl(['apply', '-f', 'manifests/rbac/proxy.yaml'], { check: true });
     await cp.kubectl(['-n', 'mcp-gitops-system', 'create', 'secret', 'generic', 'mcp-gitops-vault-key', `--from-literal=${KEYRING_SECRET_KEY}=${keyring.serialize()}`], { check: true });
     const kubeconfig = await cp.userKubeconfig('system:serviceaccount:mcp-gitops-system:mcp-gitops-proxy', ['system:serviceaccounts', 'system:serviceaccounts:mcp-gitops-system']);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    const asProxy = new KubeClient(kc);
+    const asProxy = await KubeClient.connect(kubeconfig);
     const v = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: asProxy, secretNamespace: 'mcp-gitops-system' }), keyring: await loadKeyringSecret(asProxy, 'mcp-gitops-system', 'mcp-gitops-vault-key') });
     await v.put(alice, { ...tokens('rbac'), expiresAt: Date.now() - 1 });
     const refreshed = await v.refreshUnderLock(alice, { isFresh: (t) => t.accessToken === 'at-rbac-2', refresh: async (t) => ({ ...t, accessToken: 'at-rbac-2' }) });

@@ -94,7 +94,7 @@ describe.skipIf(!available)('events and messages', () => {
 
   it('events about one object are deduplicated and rate-limited: 100 records, at most 25 writes', async () => {
     let writes = 0;
-    const client = KubeClient.load(cp.kubeconfigPath, { onWrite: () => writes++ });
+    const client = await KubeClient.connect(cp.kubeconfigPath, { onWrite: () => writes++ });
     const recorder = new KubeEventRecorder(client, 'test');
     const gw = await get('mcpgateway', 'edge');
     const target = { apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', metadata: { name: 'edge', namespace: NS, uid: gw.metadata.uid } };

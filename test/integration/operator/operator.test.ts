@@ -209,7 +209,7 @@ describe.skipIf(!available)('operator on a real kube-apiserver', () => {
   it('the reflector survives silent stalls (watchdog) and handlers that throw', async () => {
     const seen: string[] = [];
     const reflector = new Reflector<RawResource>({
-      client: KubeClient.load(cp.kubeconfigPath),
+      client: await KubeClient.connect(cp.kubeconfigPath),
       path: collectionPath('McpGateway', NS),
       stallTimeoutMs: 300, // far below the bookmark interval: every quiet watch "stalls"
       onChange: (type, obj) => {

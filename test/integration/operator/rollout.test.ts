@@ -98,7 +98,7 @@ describe.skipIf(!available)('a rolling restart of the proxy', () => {
     }
 
     // Watch every resource the way Argo CD would.
-    const kube = KubeClient.load(cp.kubeconfigPath);
+    const kube = await KubeClient.connect(cp.kubeconfigPath);
     const counts = { statusWrites: 0, readyFlips: 0, beyondReplicas: [] as string[] };
     let counting = false;
     const watchers = (['McpGateway', 'VirtualServer'] as const).map(

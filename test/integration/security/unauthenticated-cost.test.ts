@@ -7,7 +7,6 @@
 // de7b181); `/connections/login` (each created a Secret holding the sign-in in progress, c3ffdd3);
 // `/connections/login/callback?state=<random>` and `/connections` with a made-up session cookie
 // (each one Secret read).
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +28,7 @@ describe.skipIf(!available)('attacker: unauthenticated requests cost no API call
   beforeAll(async () => {
     cp = await startControlPlane();
     await cp.kubectl(['create', 'namespace', NS], { check: true });
-    const kc = new KubeConfig();
-    kc.loadFromFile(cp.kubeconfigPath);
-    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: new KubeClient(kc), secretNamespace: NS }), keyring: Keyring.generate() });
+    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: await KubeClient.connect(cp.kubeconfigPath), secretNamespace: NS }), keyring: Keyring.generate() });
     world = await startConnectionsWorld({ vault });
     // The provider's discovery document is fetched once, on the first sign-in.
     expect((await fetch(`${world.proxy.url}/connections/login`, { redirect: 'manual' })).status).toBe(303);

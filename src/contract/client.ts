@@ -9,7 +9,7 @@
  * const { digest } = await admin.getState();
  */
 import { Pool } from 'undici';
-import type { DeleteRead, ErrorRead, GatewayBody, GatewayRead, ServerBody, ServerRead, StateRead, ToolRead } from './wire.ts';
+import { StateRead, type DeleteRead, type ErrorRead, type GatewayBody, type GatewayRead, type ServerBody, type ServerRead, type ToolRead } from './wire.ts';
 
 export interface AdminClientOptions {
   /** Origin of the admin listener, e.g. `http://127.0.0.1:4445`. A path is ignored. */
@@ -22,12 +22,12 @@ export interface AdminClientOptions {
   timeoutMs?: number;
 }
 
-/** A non-2xx answer of the admin API (or a transport failure, with `status` 0). */
+/** A non-2xx answer of the admin API, a transport failure (`status` 0), or a 2xx answer that breaks the contract (`ERR_BAD_ANSWER`). */
 export class AdminApiError extends Error {
   override name = 'AdminApiError';
   /** HTTP status; 0 when the request never got an answer. */
   readonly status: number;
-  /** The server's stable code (`ERR_VALIDATION`, …) or `ERR_ADMIN_UNREACHABLE`. */
+  /** The server's stable code (`ERR_VALIDATION`, …), `ERR_ADMIN_UNREACHABLE` or `ERR_BAD_ANSWER`. */
   readonly code: string;
   readonly details: { path: string; message: string }[];
   readonly method: string;
@@ -116,8 +116,13 @@ export class AdminClient {
   }
 
   /** The replica's registrations as spec hashes, its digest and readiness. */
-  getState(): Promise<StateRead> {
-    return this.#call('GET', '/state');
+  async getState(): Promise<StateRead> {
+    const answer = await this.#call<unknown>('GET', '/state');
+    const parsed = StateRead.safeParse(answer);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String).join('.') || '(root)';
+    throw new AdminApiError({ status: 200, code: 'ERR_BAD_ANSWER', message: `the answer is not a StateRead (docs/admin-api.md): ${path}: ${issue.message}`, method: 'GET', path: `${this.#base}/state`, details: [{ path, message: issue.message }] });
   }
 
   /** Tells the replica the caller converged it to `digest`; it becomes ready when the digest is its own. */

@@ -358,14 +358,27 @@ export interface PromptRead {
   reachable: boolean;
 }
 
-export interface StateRead {
+/**
+ * `GET /state`: what a replica holds (spec hash per id), whether it is synced, and which upstreams
+ * it cannot reach. A schema rather than a bare type because the operator reads it from every
+ * replica on every poll: `AdminClient.getState` refuses a malformed answer naming the field.
+ */
+export const StateRead = z.object({
   /** sha256 over the sorted lines `gateway/<id>/<specHash>` and `server/<id>/<specHash>`. */
-  digest: string;
-  gateways: Record<string, string>;
-  servers: Record<string, string>;
-  ready: boolean;
-  startedAt: string;
-}
+  digest: z.string(),
+  gateways: z.record(z.string(), z.string()),
+  servers: z.record(z.string(), z.string()),
+  ready: z.boolean(),
+  startedAt: z.string(),
+  /**
+   * Ids of the gateways whose upstream this replica checked and cannot reach now (sorted); every
+   * other gateway is reachable or not checked yet. The same rule as `GatewayRead` (`reachable`
+   * false with a `lastCheck`), so a change here is a change of the gateway's `Reachable` condition.
+   * Absent in answers of replicas older than this field.
+   */
+  unreachable: z.array(z.string()).optional(),
+});
+export type StateRead = z.output<typeof StateRead>;
 
 export interface DeleteRead {
   status: 'success';

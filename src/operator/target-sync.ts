@@ -9,7 +9,10 @@
  * - deletes registrations no resource corresponds to any more (garbage left by a resource deleted
  *   while the operator was down without its finalizer), once the caches are synced;
  * - tells a member it is converged (`confirmConverged`) when its digest equals the digest of the
- *   desired set, so a new proxy replica turns ready only after its first full sync.
+ *   desired set, so a new proxy replica turns ready only after its first full sync;
+ * - re-queues a gateway whose upstream a member reports newly unreachable or reachable again
+ *   (`MemberState.unreachable`), so `Reachable`/`Ready` follow an outage within a poll interval
+ *   instead of the gateway's health-check requeue (30 s by default).
  */
 import { stateDigest, type DigestEntry } from '../contract/digest.ts';
 import type { MemberState, ReconcileTarget, RegistrationKind } from '../reconcile/target.ts';
@@ -45,6 +48,8 @@ export class TargetSync {
   readonly #desired = new Map<string, DesiredEntry>();
   /** Members that answered the last poll; a change in either direction re-queues everything. */
   readonly #healthy = new Map<string, boolean>();
+  /** Per member, the gateway ids it reported unreachable at its last answer (only reporting members). */
+  readonly #unreachable = new Map<string, Set<string>>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #again = false;
@@ -54,6 +59,8 @@ export class TargetSync {
     this.#o = options;
     for (const t of options.targets) {
       t.onMembersChanged(() => {
+        const members = new Set(this.#o.targets.flatMap((x) => x.members()));
+        for (const endpoint of this.#unreachable.keys()) if (!members.has(endpoint)) this.#unreachable.delete(endpoint);
         this.#o.enqueueAll();
         this.poke();
       });
@@ -142,8 +149,29 @@ export class TargetSync {
     return answered;
   }
 
+  /**
+   * Re-queues the gateways whose id entered or left the member's unreachable list since its last
+   * answer. The first answer only records (every resource is reconciled on start anyway).
+   */
+  #noteReachability(state: MemberState): void {
+    if (state.unreachable === undefined) return;
+    const now = new Set(state.unreachable);
+    const before = this.#unreachable.get(state.endpoint);
+    this.#unreachable.set(state.endpoint, now);
+    if (!before) return;
+    const requeue = (id: string, reachable: boolean): void => {
+      const key = this.#desired.get(`gateway/${id}`)?.key;
+      if (!key) return;
+      this.#o.log?.('info', reachable ? 'upstream reachable again on a target member' : 'upstream unreachable on a target member', { member: state.endpoint, gateway: key });
+      this.#o.enqueue(key);
+    };
+    for (const id of now) if (!before.has(id)) requeue(id, false);
+    for (const id of before) if (!now.has(id)) requeue(id, true);
+  }
+
   async #converge(target: ReconcileTarget, state: MemberState): Promise<void> {
     if (!this.#noteHealth(state) || !state.held) return;
+    this.#noteReachability(state);
     let behind = 0;
     for (const e of this.#desired.values()) {
       if (state.held[e.kind][e.id] !== e.hash) {

@@ -37,7 +37,7 @@
  *    `onlyNamespace` (garbage collection of a namespace-scoped operator) deletes only a registration
  *    the member says belongs to that namespace.
  * 4. `observe()` reports, per member, the hash of every registration it holds (or `error` when it
- *    did not answer). The pipeline polls it to re-queue resources a member lost or holds another
+ *    did not answer), and, when the product knows, the gateways whose upstream it cannot reach. The pipeline polls it to re-queue resources a member lost or holds another
  *    version of (a restarted member, a hand edit), and to garbage-collect registrations no resource
  *    corresponds to. It must not hang: a member that does not answer within seconds is `error`.
  * 5. `confirmConverged(endpoint, digest)` (optional) tells a member that it holds exactly the
@@ -155,6 +155,12 @@ export interface MemberState {
   digest?: string;
   /** The member serves agents (proxy `/ready`); absent when the product has no such notion. */
   ready?: boolean;
+  /**
+   * Ids of the gateway registrations whose upstream the member checked and cannot reach now;
+   * absent when the product does not report it. The pipeline re-queues a gateway whose id enters or
+   * leaves this list, so its `Reachable` condition follows an outage within a poll interval.
+   */
+  unreachable?: string[];
   error?: string;
 }
 

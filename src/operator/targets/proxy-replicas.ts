@@ -141,7 +141,7 @@ export class ProxyReplicasTarget implements ReconcileTarget {
       return { endpoint: replica.endpoint, error: shortError(err) };
     }
     this.#held.set(replica.endpoint, { gateway: new Map(Object.entries(state.gateways)), server: new Map(Object.entries(state.servers)) });
-    return { endpoint: replica.endpoint, held: { gateway: state.gateways, server: state.servers }, digest: state.digest, ready: state.ready };
+    return { endpoint: replica.endpoint, held: { gateway: state.gateways, server: state.servers }, digest: state.digest, ready: state.ready, ...(state.unreachable ? { unreachable: state.unreachable } : {}) };
   }
 
   async confirmConverged(endpoint: string, digest: string): Promise<boolean> {

@@ -11,9 +11,10 @@ import type { GatewayRuntime } from '../upstream/gateway-runtime.ts';
 import { ProxyError } from '../errors.ts';
 import { decodePathSegment, parseBody, readJson, sendJson } from '../http/io.ts';
 import { awaitFirstDiscovery, refuseUnreachableByPolicy } from './gateway-admission.ts';
+import { stateRead } from './state.ts';
 import { specHash } from '../../contract/digest.ts';
 import { gatewayPromptReads, gatewayRead, gatewayResourceReads, gatewayToolReads, serverPromptReads, serverRead, serverResourceReads, toolRead } from './views.ts';
-import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type ServerSpec, type StateRead, type ToolRead } from '../../contract/wire.ts';
+import { GatewayCreate, GatewayUpdate, Id, ServerCreate, ServerUpdate, StateSynced, type ServerSpec, type ToolRead } from '../../contract/wire.ts';
 
 /** Serves `req` when it is an admin route; resolves false when no admin route matches its path. */
 export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -79,7 +80,7 @@ export async function handleAdmin(ctx: ProxyContext, req: IncomingMessage, res: 
   } else if (collection === 'prompts' && id === undefined && m === 'GET') {
     return done(sendJson(res, 200, listOf(ctx, url, 'prompts', gatewayPromptReads)));
   } else if (collection === 'state') {
-    if (id === undefined && m === 'GET') return done(sendJson(res, 200, state(ctx)));
+    if (id === undefined && m === 'GET') return done(sendJson(res, 200, stateRead(ctx)));
     if (id === 'synced' && m === 'POST') {
       const { digest } = parseBody(StateSynced, await readJson(req), 'state/synced body');
       if (!ctx.store.markSynced(digest)) {
@@ -232,12 +233,4 @@ function listOf<T extends { name: string }>(ctx: ProxyContext, url: URL, key: st
     return { [key]: page, nextCursor: next };
   }
   return page;
-}
-
-function state(ctx: ProxyContext): StateRead {
-  const gateways: Record<string, string> = {};
-  const servers: Record<string, string> = {};
-  for (const g of ctx.store.gateways.values()) gateways[g.id] = g.specHash;
-  for (const s of ctx.store.servers.values()) servers[s.id] = s.specHash;
-  return { digest: ctx.store.digest(), gateways, servers, ready: !ctx.requireSync || ctx.store.synced, startedAt: ctx.store.startedAt };
 }

@@ -15,6 +15,17 @@ import { UpstreamSession, type CallOptions, type UpstreamUrlPolicy } from './ses
 
 /** Per-user upstream sessions unused this long are closed at the next health check. */
 const USER_SESSION_IDLE_MS = 30 * 60_000;
+/**
+ * While the upstream is down, a reconnect is tried after 1 s, then every RECOVERY_PROBE_CAP_MS (2 s),
+ * so a recovery shows within seconds (the sessions' own reconnect backoff grows to 30 s).
+ */
+const RECOVERY_PROBE_FIRST_MS = 1_000;
+export const RECOVERY_PROBE_CAP_MS = 2_000;
+
+/** A health check's deadline: `health_check_timeout_seconds`, at most the interval. */
+export function healthCheckTimeoutMs(spec: GatewayRegistration['spec']): number {
+  return Math.min(spec.health_check_timeout_seconds, spec.health_check_interval_seconds) * 1000;
+}
 
 export interface GatewayRuntimeOptions {
   credentials: UpstreamCredentials;
@@ -61,6 +72,8 @@ export class GatewayRuntime {
   #healthTimer: NodeJS.Timeout | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  #recoveryTimer: NodeJS.Timeout | undefined;
+  #recoveryDelayMs = RECOVERY_PROBE_FIRST_MS;
   #closed = false;
 
   constructor(registration: GatewayRegistration, opts: GatewayRuntimeOptions) {
@@ -113,6 +126,7 @@ export class GatewayRuntime {
         onToolListChanged: () => void this.refresh().catch(() => {}), // recorded as lastError by refresh
         onResourceUpdated: (s, uri) => this.#opts.onResourceUpdated?.(this.id, s, uri),
         onStateChange: (s) => this.#observe(s),
+        probeTimeoutMs: healthCheckTimeoutMs(this.registration.spec),
         ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       });
       this.#sessions.set(scope, session);
@@ -223,8 +237,7 @@ export class GatewayRuntime {
         void s.close();
       }
     }
-    const spec = this.registration.spec;
-    const timeout = Math.min(spec.health_check_timeout_seconds, spec.health_check_interval_seconds) * 1000;
+    const timeout = healthCheckTimeoutMs(this.registration.spec);
     await Promise.all(
       [...this.#sessions.values()].map(async (s) => {
         if (s.state === 'down') s.reconnectNow();
@@ -242,15 +255,47 @@ export class GatewayRuntime {
       this.lastError = null;
       this.lastSeen = session.lastSeen;
       this.lastCheck = new Date();
-      // First contact, or back after an outage (the upstream may have changed): re-list tools.
+      this.#stopRecoveryProbe();
+      // First contact, or back after an outage (the upstream may have changed): re-list tools,
+      // and let the other sessions that are down try again now rather than after their backoff.
       if (!this.discovered || !was) void this.refresh().catch(() => {});
+      if (!was) for (const s of this.#sessions.values()) if (s !== session) s.reconnectNow();
     } else if (session.state === 'down') {
       this.reachable = [...this.#sessions.values()].some((s) => s.state === 'ready');
       this.lastError = session.lastError;
       this.lastCheck = new Date();
-      this.#opts.logger.warn({ gateway: this.registration.spec.name, gatewayId: this.id, error: session.lastError }, 'upstream unreachable');
+      this.#opts.logger.warn({ gateway: this.registration.spec.name, gatewayId: this.id, error: session.lastError, suspectedBecause: session.suspectedBecause ?? undefined }, 'upstream unreachable');
+      // The upstream failed one session in transport: the others are suspect too (each is probed
+      // on its own, so one user's session never takes the gateway down for the rest).
+      for (const s of this.#sessions.values()) if (s !== session) s.suspect(`another session of this gateway failed: ${session.lastError ?? 'down'}`);
+      if (!this.reachable) this.#startRecoveryProbe();
     }
     if (was !== this.reachable) this.#opts.onReachabilityChanged(this.id, this.reachable);
+  }
+
+  /**
+   * While every session is down: try the most recently used one again after 1 s, then every
+   * RECOVERY_PROBE_CAP_MS (one timer per gateway, whatever the number of sessions).
+   */
+  #startRecoveryProbe(): void {
+    if (this.#recoveryTimer || this.#closed) return;
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = undefined;
+      if (this.#closed || this.reachable) return;
+      let latest: UpstreamSession | undefined;
+      for (const s of this.#sessions.values()) if (s.state === 'down' && (!latest || s.lastUsed > latest.lastUsed)) latest = s;
+      if (!latest) return;
+      latest.reconnectNow();
+      this.#recoveryDelayMs = Math.min(this.#recoveryDelayMs * 2, RECOVERY_PROBE_CAP_MS);
+      this.#startRecoveryProbe();
+    }, this.#recoveryDelayMs);
+    this.#recoveryTimer.unref();
+  }
+
+  #stopRecoveryProbe(): void {
+    clearTimeout(this.#recoveryTimer);
+    this.#recoveryTimer = undefined;
+    this.#recoveryDelayMs = RECOVERY_PROBE_FIRST_MS;
   }
 
   /** Users with a live per-user session (a lower bound of authorized users; the vault knows more). */
@@ -264,6 +309,7 @@ export class GatewayRuntime {
     this.#closed = true;
     clearInterval(this.#healthTimer);
     clearInterval(this.#refreshTimer);
+    this.#stopRecoveryProbe();
     await Promise.all([...this.#sessions.values()].map((s) => s.close()));
     this.#sessions.clear();
   }

@@ -6,6 +6,16 @@
  * at once with `ERR_UPSTREAM_UNREACHABLE` naming the cause, and a reconnect runs in the background
  * (backoff 250 ms doubling to 30 s). A call that finds the upstream session gone (HTTP 404 after
  * an upstream restart) re-initializes and retries once: the upstream never processed it.
+ *
+ * Suspicion (outage detection within seconds, docs/proxy.md "Upstream health"): a request of a
+ * ready session that fails in transport (connection refused or reset, no answer within its
+ * deadline) or the session's own stream failing (`client.onerror`: the standing GET stream of
+ * Streamable HTTP, the SSE stream) makes the session *suspect*: it is probed with a ping at once
+ * (at most one probe per second, single flight), and only the probe decides — a transport failure
+ * or no answer within the health-check timeout marks it `down`, an answer (even 401) clears it.
+ * Never suspect: a JSON-RPC error answered by the upstream, a call whose stream ended
+ * (`ERR_UPSTREAM_STREAM_ENDED`), refused credentials (one user's problem). The cost is on the failure
+ * path only: a flag check and at most one timer per session, nothing per successful request.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -39,6 +49,8 @@ const CLIENT_INFO = { name: 'mcp-gitops-proxy', version: '0.1.0' };
 export const MAX_LIST_PAGES = 100;
 /** Most items one list may hold, over all its pages. */
 export const MAX_LIST_ITEMS = 10_000;
+/** Suspicion probes of one session are at least this far apart (so a stream of failures costs one ping a second). */
+export const PROBE_SPACING_MS = 1_000;
 
 export interface SessionOptions {
   credentials: UpstreamCredentials;
@@ -50,6 +62,8 @@ export interface SessionOptions {
   onStateChange: (session: UpstreamSession) => void;
   /** Deadline to connect and initialize, ms. Defaults to 10000. */
   connectTimeoutMs?: number;
+  /** Deadline of the ping that confirms or clears a suspicion, ms (the gateway's health-check timeout). */
+  probeTimeoutMs?: number;
   /**
    * SSRF policy for the upstream URL, checked (with DNS) before each connect. Loopback and private
    * addresses are refused unless allowed here or by the gateway's `allow_private_network`.
@@ -98,6 +112,8 @@ export class UpstreamSession {
   lastSeen: Date | null = null;
   /** When a call, list or ping last used this session (ms since epoch). */
   lastUsed = Date.now();
+  /** Why the session was last suspected (for logs); the probe's outcome is what counts. */
+  suspectedBecause: string | null = null;
   /** What the upstream declared in its last `initialize` (empty before the first). */
   capabilities: ServerCapabilities = {};
   /** The upstream's `instructions` from its last `initialize`. */
@@ -111,6 +127,10 @@ export class UpstreamSession {
   #retryTimer: NodeJS.Timeout | undefined;
   #backoffMs = 250;
   #closed = false;
+  /** A suspicion probe is scheduled or running. */
+  #probing = false;
+  /** When the last suspicion probe started (ms since epoch): probes are at least PROBE_SPACING_MS apart. */
+  #lastProbeAt = 0;
 
   constructor(gateway: GatewayRegistration, scope: string, user: AgentIdentity | undefined, opts: SessionOptions) {
     this.gateway = gateway;
@@ -148,7 +168,10 @@ export class UpstreamSession {
     client.setNotificationHandler(PromptListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
     client.setNotificationHandler(ResourceListChangedNotificationSchema, async () => this.#opts.onToolListChanged());
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => this.#opts.onResourceUpdated?.(this, n.params.uri));
-    client.onerror = () => {}; // stream hiccups are judged by calls and health checks, not here
+    // The session's own stream failed (the upstream went away, or a hiccup): a probe tells which.
+    client.onerror = (err) => {
+      if (this.#client === client) this.suspect(`the session's stream failed: ${describeFailure(err)}`);
+    };
     client.onclose = () => {
       if (this.#client === client && !this.#closed) this.#fail(new Error('upstream closed the session'));
     };
@@ -242,10 +265,10 @@ export class UpstreamSession {
     await this.#request('resources/unsubscribe', { uri }, options, true);
   }
 
-  /** Pings the upstream (connecting first if needed). Rejects with `UpstreamFailure`. */
   /**
-   * A health check. An upstream that does not answer within `timeoutMs` is down (a hung server
-   * looks reachable to TCP): the session is marked down, its tools fail fast, and it reconnects.
+   * A health check (connecting first if needed; rejects with `UpstreamFailure`). An upstream that
+   * does not answer within `timeoutMs` is down (a hung server looks reachable to TCP), and so is one
+   * that fails it in transport: the session is marked down, its tools fail fast, and it reconnects.
    */
   async ping(timeoutMs: number): Promise<void> {
     try {
@@ -288,14 +311,22 @@ export class UpstreamSession {
     }
   }
 
-  /** Classifies a failed request: rethrow as the agent should see it, retry once on a lost session, or mark the session down. */
+  /** Classifies a failed request: rethrow as the agent should see it, retry once on a lost session, make the session suspect, or (a ping) mark it down. */
   async #recover(err: unknown, client: Client, method: string, params: unknown, options: CallOptions, retryOnLostSession: boolean): Promise<unknown> {
     if (options.signal?.aborted) throw err;
-    if (err instanceof JsonRpcError || err instanceof UpstreamFailure) throw err;
+    if (err instanceof JsonRpcError) throw err;
+    if (err instanceof UpstreamFailure) {
+      // No answer within the deadline: maybe a slow tool, maybe a dead upstream. (A ping's own
+      // timeout is judged by ping().)
+      if (err.code === 'ERR_UPSTREAM_TIMEOUT' && method !== 'ping') this.suspect(err.message);
+      throw err;
+    }
     if (err instanceof McpError) {
       if (err.code === ErrorCode.RequestTimeout) {
         if (options.signal?.aborted) throw err;
-        throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
+        const timeout = new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: no answer to ${method} within ${options.timeoutMs ?? 300_000} ms`);
+        if (method !== 'ping') this.suspect(timeout.message);
+        throw timeout;
       }
       if (err.code !== ErrorCode.ConnectionClosed) throw new JsonRpcError(err.code, err.message.replace(/^MCP error -?\d+: /, ''), err.data);
     }
@@ -311,7 +342,40 @@ export class UpstreamSession {
     if (status === 401 || status === 403) {
       throw new UpstreamFailure('ERR_UPSTREAM_AUTH', this.gateway.spec.name, `gateway ${this.gateway.spec.name}: upstream refused the credentials (HTTP ${status})`);
     }
-    throw this.#fail(err);
+    // A health check (or suspicion probe) that fails in transport confirms the outage; any other
+    // request failing so only makes the session suspect, and the probe decides.
+    if (method === 'ping') throw this.#fail(err);
+    const cause = describeFailure(err);
+    this.suspect(cause);
+    const name = this.gateway.spec.name;
+    throw new UpstreamFailure('ERR_UPSTREAM_UNREACHABLE', name, `gateway ${name} is unreachable: ${cause} (the proxy is checking the upstream)`, { cause: err });
+  }
+
+  /**
+   * Makes a ready session suspect (see the module comment): probes it with a ping now, or once
+   * PROBE_SPACING_MS passed since the last probe; a probe already scheduled or running covers it.
+   * O(1); a session that is not ready (down: already reconnecting; idle/connecting: its connect
+   * decides) ignores it.
+   */
+  suspect(cause: string): void {
+    if (this.#probing || this.#closed || this.state !== 'ready') return;
+    this.#probing = true;
+    this.suspectedBecause = cause;
+    const wait = Math.max(0, this.#lastProbeAt + PROBE_SPACING_MS - Date.now());
+    setTimeout(() => void this.#probe(), wait).unref();
+  }
+
+  async #probe(): Promise<void> {
+    this.#lastProbeAt = Date.now();
+    try {
+      if (this.#closed || this.state !== 'ready') return;
+      await this.ping(this.#opts.probeTimeoutMs ?? 10_000);
+    } catch {
+      // ping() marked the session down when the probe failed in transport or timed out; any other
+      // answer (401, a JSON-RPC error) means the upstream is there.
+    } finally {
+      this.#probing = false;
+    }
   }
 
   /** Marks the session down, schedules a reconnect, and returns the error to throw. */

@@ -14,8 +14,10 @@
  * completions of hack/upstreams/ (test://static, test://items/{id}, greet {name}), resource
  * subscriptions, and `touch {uri}` (notifies this session when it subscribed to uri).
  *
- * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (PORT env, prints
- * `LISTENING <port>` on stderr).
+ * `refuseToken`: requests bearing that token get 401 (a revoked token of one user).
+ *
+ * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (env PORT, EDGE_JSON=1,
+ * EDGE_DROP_STREAM=1, EDGE_REFUSE_TOKEN; prints `LISTENING <port>` on stderr).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
@@ -211,7 +213,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
-export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean; catalog?: boolean } = {}): Promise<EdgeServer> {
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean; catalog?: boolean; refuseToken?: string } = {}): Promise<EdgeServer> {
   const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : []), ...(options.catalog ? [TOUCH_TOOL] : [])];
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
@@ -220,6 +222,12 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
     try {
       if (!req.url?.startsWith('/mcp')) {
         res.writeHead(404).end();
+        return;
+      }
+      // `refuseToken`: this bearer token is refused as an OAuth-protected MCP server refuses a
+      // revoked or expired one (one user's problem; the server is fine).
+      if (options.refuseToken !== undefined && req.headers.authorization === `Bearer ${options.refuseToken}`) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token", error_description="the token was revoked"' }).end();
         return;
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
@@ -271,6 +279,11 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const edge = await startEdgeServer({ port: Number(process.env.PORT ?? 0), enableJsonResponse: process.env.EDGE_JSON === '1' });
+  const edge = await startEdgeServer({
+    port: Number(process.env.PORT ?? 0),
+    enableJsonResponse: process.env.EDGE_JSON === '1',
+    dropStream: process.env.EDGE_DROP_STREAM === '1',
+    ...(process.env.EDGE_REFUSE_TOKEN ? { refuseToken: process.env.EDGE_REFUSE_TOKEN } : {}),
+  });
   process.stderr.write(`LISTENING ${edge.port}\n`);
 }

@@ -52,6 +52,7 @@ type CfObject = CfGateway | CfServer;
 
 export class ContextForgeTarget implements ReconcileTarget {
   readonly name = 'contextforge';
+  readonly memberNoun = 'ContextForge instance';
   readonly #o: ContextForgeTargetOptions;
   readonly #endpoint: string;
   /** Registration id → ContextForge id, learned from lists and writes. */

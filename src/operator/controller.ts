@@ -16,6 +16,7 @@
 import type { Condition } from '../api/conditions.ts';
 import type { Kind } from '../api/names.ts';
 import type { DesiredRegistration } from '../reconcile/desired.ts';
+import { memberNounOf } from '../reconcile/status.ts';
 import { isReconcileError, type ReconcileError } from '../reconcile/errors.ts';
 import type { BodyOf, MemberObservation, ObservedOf, RegistrationKind } from '../reconcile/target.ts';
 import type { ReconcileTarget } from '../reconcile/target.ts';
@@ -43,6 +44,8 @@ export interface Observed<T, K extends RegistrationKind> {
   /** A policy-denied resource's registration could not be removed from these members (retried with backoff). */
   removal?: string[];
   replicas: MemberObservation<ObservedOf[K]>[];
+  /** What a member of the targets is called in messages (`memberNounOf`). */
+  memberNoun?: string;
 }
 
 /** What a resource kind brings to the pipeline. Pure apart from reading caches. */
@@ -114,12 +117,15 @@ export class ResourceController<T, K extends RegistrationKind> {
   readonly #finalizingSince = new Map<string, number>();
   /** Progress requeues per key since it last settled. */
   readonly #progress = new Map<string, number>();
+  /** What a member of the targets is called in status messages and events (`proxy replica`, `ContextForge instance`). */
+  readonly #noun: string;
 
   constructor(adapter: KindAdapter<T, K>, cache: Informer<RawResource>, deps: PipelineDeps) {
     this.kind = adapter.kind;
     this.#a = adapter;
     this.#cache = cache;
     this.#d = deps;
+    this.#noun = memberNounOf(deps.targets);
   }
 
   /** Every cached object of this kind was reconciled at least once since start. */
@@ -141,7 +147,7 @@ export class ResourceController<T, K extends RegistrationKind> {
     if (obj.metadata.deletionTimestamp) return this.#finalize(key, id, obj);
     const current = hasFinalizer(obj) ? obj : await addFinalizer(this.#d.client, this.kind, obj);
     const observed = await this.#observe(key, id, current);
-    const status = this.#a.status(observed, this.#d.now());
+    const status = this.#a.status({ ...observed, memberNoun: this.#noun }, this.#d.now());
     await updateStatus(this.#d, this.kind, current, status);
     this.#settled.add(key);
     return this.#next(key, observed, status);
@@ -190,11 +196,11 @@ export class ResourceController<T, K extends RegistrationKind> {
 
   /** What the queue does next: stall, back off, wait for progress, or look again later. */
   #next(key: string, observed: Observed<T, K>, status: { conditions?: Condition[] }): ReconcileResult {
-    if (observed.removal && observed.removal.length > 0) throw new Error(`${key}: refused by policy, but removing it from proxy replicas failed: ${observed.removal.join('; ')}`);
+    if (observed.removal && observed.removal.length > 0) throw new Error(`${key}: refused by policy, but removing it from ${this.#noun}s failed: ${observed.removal.join('; ')}`);
     if (observed.desiredError) throw new StallingError(`${key}: ${observed.desiredError.message}`);
     const failed = observed.replicas.filter((r) => !r.synced);
     if (failed.length > 0) {
-      throw new Error(`${failed.length}/${observed.replicas.length} proxy replicas not in sync: ${failed.map((r) => `${r.endpoint}: ${r.error ?? ''}`).join('; ')}`);
+      throw new Error(`${failed.length}/${observed.replicas.length} ${this.#noun}s not in sync: ${failed.map((r) => `${r.endpoint}: ${r.error ?? ''}`).join('; ')}`);
     }
     const { afterMs, progressing } = this.#a.requeue(observed.resource as T, status, observed.replicas.length);
     if (!progressing) {
@@ -244,16 +250,16 @@ export class ResourceController<T, K extends RegistrationKind> {
       const left = this.#d.finalizerTimeoutMs - (Date.now() - since);
       const text = failures.map((f) => `${f.endpoint}: ${f.error}`).join('; ');
       if (left > 0) {
-        const message = `removing ${kind} ${id} from proxy replicas failed: ${text}`;
+        const message = `removing ${kind} ${id} from ${this.#noun}s failed: ${text}`;
         // Members known not to answer will not answer sooner for being asked: wait out the timeout.
         if (failures.every((f) => f.unreachable)) throw new WaitingError(message, left);
         throw new Error(message);
       }
-      const message = `could not remove ${kind} ${id} from ${failures.length} proxy replica(s) within ${Math.round(this.#d.finalizerTimeoutMs / 1000)}s; removed the finalizer anyway. Left behind on: ${text}. It is deleted when the replica answers again.`;
+      const message = `could not remove ${kind} ${id} from ${failures.length} ${this.#noun}(s) within ${Math.round(this.#d.finalizerTimeoutMs / 1000)}s; removed the finalizer anyway. Left behind on: ${text}. It is deleted when the ${this.#noun} answers again.`;
       this.#d.events.record(target, 'Warning', 'RegistrationLeftBehind', message);
     } else {
       const members = this.#d.targets.reduce((n, t) => n + t.members().length, 0);
-      this.#d.events.record(target, 'Normal', 'Deregistered', `removed ${kind} ${id} from ${members} proxy replica(s)`);
+      this.#d.events.record(target, 'Normal', 'Deregistered', `removed ${kind} ${id} from ${members} ${this.#noun}(s)`);
     }
     await removeFinalizer(this.#d.client, this.kind, obj);
     this.#finalizingSince.delete(key);

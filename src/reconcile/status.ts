@@ -19,6 +19,16 @@ export interface GatewayObservation {
   /** Set when the desired body could not be computed (missing Secret, …): the resource is Stalled. */
   desiredError?: ReconcileError;
   replicas: ReplicaObservation<GatewayObserved>[];
+  /** What a member of the target is called in messages (`memberNounOf`); default `proxy replica`. */
+  memberNoun?: string;
+}
+
+const DEFAULT_MEMBER_NOUN = 'proxy replica';
+
+/** The member noun messages use for `targets`: theirs when they agree, else a neutral one. */
+export function memberNounOf(targets: readonly { memberNoun?: string }[]): string {
+  const nouns = new Set(targets.map((t) => t.memberNoun ?? DEFAULT_MEMBER_NOUN));
+  return nouns.size === 1 ? [...nouns][0]! : 'target member';
 }
 
 /** A referenced gateway as the VirtualServer reconciler found it. */
@@ -35,6 +45,8 @@ export interface GatewayDependency {
 export interface ServerObservation {
   desiredError?: ReconcileError;
   replicas: ReplicaObservation<ServerObserved>[];
+  /** As `GatewayObservation.memberNoun`. */
+  memberNoun?: string;
   gateways: GatewayDependency[];
   /** Public base URL of the proxy (`https://mcp.example.com`); the endpoint in status is relative without it. */
   endpointBase?: string;
@@ -51,6 +63,7 @@ export const MAX_STATUS_LIST = 256;
  */
 export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date): McpGatewayStatus {
   const generation = gw.metadata.generation;
+  const noun = obs.memberNoun ?? DEFAULT_MEMBER_NOUN;
   const prev = gw.status ?? {};
   let conditions: Condition[] = [...((prev.conditions ?? []) as Condition[])];
   const set = (c: ConditionInput): void => {
@@ -63,7 +76,7 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
   }
   conditions = removeCondition(conditions, ConditionType.Stalled);
   status.replicas = replicaStatuses(obs.replicas);
-  set(replicasSynced(obs.replicas));
+  set(replicasSynced(obs.replicas, noun));
   const reads = servingReads(obs.replicas);
   const first = reads[0];
   if (first) {
@@ -75,7 +88,7 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
     status.authorizedUsers = Math.max(...reads.map((r) => r.authorizedUsers));
   }
 
-  const sync = syncSummary(obs.replicas);
+  const sync = syncSummary(obs.replicas, noun);
   const authType = gw.spec.auth?.type ?? 'None';
   const consentFlow = authType === 'OAuth' && (gw.spec.auth?.oauth?.grantType ?? 'AuthorizationCode') === 'AuthorizationCode';
   const authorizedUsers = status.authorizedUsers ?? 0;
@@ -114,12 +127,12 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
     set({ type: ConditionType.Ready, status: 'False', reason: sync.reason, message: sync.message });
     set({ type: ConditionType.Reconciling, status: 'True', reason: sync.reason, message: sync.message });
   } else if (consentFlow && authorizedUsers === 0 && reachable?.status !== 'True') {
-    const message = 'registered on every ready proxy replica; waiting for the first user consent';
+    const message = `registered on every ready ${noun}; waiting for the first user consent`;
     set({ type: ConditionType.Ready, status: 'True', reason: Reason.ConsentRequired, message });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else if (reachable?.status === 'True') {
     const tools = status.toolCount ?? 0;
-    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready proxy replica` });
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready ${noun}` });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else if (reachable?.status === 'False') {
     set({ type: ConditionType.Ready, status: 'False', reason: Reason.Unreachable, message: reachable.message });
@@ -141,6 +154,7 @@ export function gatewayStatus(gw: McpGateway, obs: GatewayObservation, now: Date
  */
 export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Date): VirtualServerStatus {
   const generation = vs.metadata.generation;
+  const noun = obs.memberNoun ?? DEFAULT_MEMBER_NOUN;
   const prev = vs.status ?? {};
   let conditions: Condition[] = [...((prev.conditions ?? []) as Condition[])];
   const set = (c: ConditionInput): void => {
@@ -152,7 +166,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
   if (obs.desiredError) return stalled(status, conditions, obs.desiredError, generation, now);
   conditions = removeCondition(conditions, ConditionType.Stalled);
   status.replicas = replicaStatuses(obs.replicas);
-  set(replicasSynced(obs.replicas));
+  set(replicasSynced(obs.replicas, noun));
 
   const missing = obs.gateways.filter((g) => !g.exists);
   const notReady = obs.gateways.filter((g) => g.exists && !g.ready);
@@ -201,7 +215,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     }
   }
 
-  const sync = syncSummary(obs.replicas);
+  const sync = syncSummary(obs.replicas, noun);
   const gatewaysReady = conditions.find((c) => c.type === ConditionType.GatewaysReady);
   const resolved = conditions.find((c) => c.type === ConditionType.ToolsResolved);
   if (!sync.ok) {
@@ -215,7 +229,7 @@ export function serverStatus(vs: VirtualServer, obs: ServerObservation, now: Dat
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   } else {
     const tools = status.toolCount ?? 0;
-    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready proxy replica at ${status.endpoint ?? 'its endpoint'}` });
+    set({ type: ConditionType.Ready, status: 'True', reason: Reason.Succeeded, message: `${tools} tool${tools === 1 ? '' : 's'} served by every ready ${noun} at ${status.endpoint ?? 'its endpoint'}` });
     conditions = removeCondition(conditions, ConditionType.Reconciling);
   }
   status.conditions = conditions;
@@ -269,15 +283,15 @@ function servingReads<R>(replicas: ReplicaObservation<R>[]): R[] {
  * that are starting or not ready (EndpointSlice) do not count: they are in `status.replicas` and in
  * `ReplicasSynced`, never in `Ready`, so a proxy rollout flips nothing.
  */
-function syncSummary(replicas: ReplicaObservation<unknown>[]): SyncSummary {
+function syncSummary(replicas: ReplicaObservation<unknown>[], noun: string): SyncSummary {
   const total = replicas.length;
-  if (total === 0) return { ok: false, total, reason: Reason.NoReplicas, message: 'no proxy replica found to register on' };
+  if (total === 0) return { ok: false, total, reason: Reason.NoReplicas, message: `no ${noun} found to register on` };
   const live = replicas.filter(serves);
-  if (live.length === 0) return { ok: false, total, reason: Reason.NoReplicas, message: `no proxy replica is ready yet (${total} starting or not ready)` };
+  if (live.length === 0) return { ok: false, total, reason: Reason.NoReplicas, message: `no ${noun} is ready yet (${total} starting or not ready)` };
   const behind = live.filter((r) => !r.synced);
   if (behind.length === 0) return { ok: true, total: live.length, reason: Reason.Succeeded, message: '' };
   const detail = behind.map((r) => `${r.endpoint}: ${r.error ?? 'not in sync'}`).join('; ');
-  return { ok: false, total: live.length, reason: Reason.ReplicasNotSynced, message: `${live.length - behind.length}/${live.length} ready proxy replicas in sync; ${detail}` };
+  return { ok: false, total: live.length, reason: Reason.ReplicasNotSynced, message: `${live.length - behind.length}/${live.length} ready ${noun}s in sync; ${detail}` };
 }
 
 /**
@@ -286,10 +300,10 @@ function syncSummary(replicas: ReplicaObservation<unknown>[]): SyncSummary {
  * yet synced makes it False without touching `Ready`. Its messages carry no counts, so a healthy
  * rollout (members come and go, each synced before it serves) leaves it as it was.
  */
-function replicasSynced(replicas: ReplicaObservation<unknown>[]): ConditionInput {
-  if (replicas.length === 0) return { type: ConditionType.ReplicasSynced, status: 'False', reason: Reason.NoReplicas, message: 'no proxy replica found to register on' };
+function replicasSynced(replicas: ReplicaObservation<unknown>[], noun: string): ConditionInput {
+  if (replicas.length === 0) return { type: ConditionType.ReplicasSynced, status: 'False', reason: Reason.NoReplicas, message: `no ${noun} found to register on` };
   const behind = replicas.filter((r) => !r.synced);
-  if (behind.length === 0) return { type: ConditionType.ReplicasSynced, status: 'True', reason: Reason.Succeeded, message: 'every proxy replica holds the current spec' };
+  if (behind.length === 0) return { type: ConditionType.ReplicasSynced, status: 'True', reason: Reason.Succeeded, message: `every ${noun} holds the current spec` };
   const detail = behind.map((r) => `${r.endpoint}${serves(r) ? '' : ' (not ready)'}: ${r.error ?? 'not in sync'}`).join('; ');
   return { type: ConditionType.ReplicasSynced, status: 'False', reason: Reason.ReplicasNotSynced, message: `not yet on ${detail}` };
 }

@@ -168,6 +168,11 @@ export interface MemberState {
 export interface ReconcileTarget {
   /** Product name for logs and metrics, e.g. `mcp-gitops-proxy`. */
   readonly name: string;
+  /**
+   * What one member is called in status messages and events, singular, so they speak of what the
+   * user runs: `proxy replica` (the default when absent), `ContextForge instance`. Plural: + "s".
+   */
+  readonly memberNoun?: string;
   /** Current member endpoints, sorted. */
   members(): string[];
   apply<K extends RegistrationKind>(kind: K, desired: DesiredRegistration<BodyOf[K]>): Promise<MemberObservation<ObservedOf[K]>[]>;

@@ -82,11 +82,11 @@ export class McpGatewayAdapter implements KindAdapter<McpGateway, 'gateway'> {
     return desiredGateway(gw, this.#secrets);
   }
 
-  status({ obj, resource, desiredError, replicas: observed }: Observed<McpGateway, 'gateway'>, now: Date) {
+  status({ obj, resource, desiredError, replicas: observed, memberNoun }: Observed<McpGateway, 'gateway'>, now: Date) {
     const replicas = observed.map((r) => (r.read ? { ...r, read: gatewayReadInResourceTerms(r.read) } : r));
     // The last good registration stays on the proxies while the spec or a Secret is broken.
     const view = resource ?? ({ ...(obj as unknown as McpGateway), spec: { url: '', auth: { type: 'None' } } } as McpGateway);
-    return gatewayStatus({ ...view, metadata: obj.metadata, status: obj.status as McpGateway['status'] }, { ...(desiredError ? { desiredError } : {}), replicas }, now);
+    return gatewayStatus({ ...view, metadata: obj.metadata, status: obj.status as McpGateway['status'] }, { ...(desiredError ? { desiredError } : {}), replicas, ...(memberNoun ? { memberNoun } : {}) }, now);
   }
 
   requeue(gw: McpGateway, status: { conditions?: Condition[] }, members: number) {

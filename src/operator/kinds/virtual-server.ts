@@ -65,12 +65,12 @@ export class VirtualServerAdapter implements KindAdapter<VirtualServer, 'server'
     return desiredServer(vs);
   }
 
-  status({ obj, resource, desiredError, replicas: observed }: Observed<VirtualServer, 'server'>, now: Date) {
+  status({ obj, resource, desiredError, replicas: observed, memberNoun }: Observed<VirtualServer, 'server'>, now: Date) {
     const nameOf = (id: string) => this.#o.gateways.byIndex('registration', `gateway/${id}`)[0]?.split('/')[1];
     const replicas = observed.map((r) => (r.read ? { ...r, read: serverReadInResourceTerms(r.read, nameOf) } : r));
     const view = resource ?? ({ ...(obj as unknown as VirtualServer), spec: { tools: [], naming: 'Prefixed', access: {} } } as VirtualServer);
     const gateways = resource ? gatewayDependencies(this.#o.gateways, obj.metadata.namespace ?? 'default', referencedGateways(resource)) : [];
-    const observation = { ...(desiredError ? { desiredError } : {}), replicas, gateways, ...(this.#o.endpointBase ? { endpointBase: this.#o.endpointBase } : {}) };
+    const observation = { ...(desiredError ? { desiredError } : {}), replicas, gateways, ...(this.#o.endpointBase ? { endpointBase: this.#o.endpointBase } : {}), ...(memberNoun ? { memberNoun } : {}) };
     return serverStatus({ ...view, metadata: obj.metadata, status: obj.status as VirtualServer['status'] }, observation, now);
   }
 

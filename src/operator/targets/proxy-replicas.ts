@@ -39,6 +39,7 @@ type Held = Record<RegistrationKind, Map<string, string>>;
 
 export class ProxyReplicasTarget implements ReconcileTarget {
   readonly name = 'mcp-gitops-proxy';
+  readonly memberNoun = 'proxy replica';
   readonly #o: ProxyReplicasTargetOptions;
   /** What each replica held at its last observe, updated by our own writes since. */
   readonly #held = new Map<string, Held>();

@@ -65,6 +65,10 @@ describe.skipIf(!available)('operator reconciling into a real ContextForge', () 
     const vs = await eventually(() => ready('VirtualServer', 'tools'), 60_000, 'VirtualServer Ready');
     expect(gw.status?.toolCount).toBeGreaterThan(5);
     expect(vs.status?.toolCount).toBe(2);
+    // Status speaks of what this operator writes to: ContextForge, not proxy replicas.
+    expect(condition(gw, 'Ready')?.message).toMatch(/^\d+ tools served by every ready ContextForge instance$/);
+    expect(condition(vs, 'Ready')?.message).toContain('served by every ready ContextForge instance at');
+    expect(condition(gw, 'ReplicasSynced')?.message).toBe('every ContextForge instance holds the current spec');
     const id = serverId(NS, 'tools');
     expect(vs.status?.endpoint).toBe(`${cf.url}/servers/${id}/mcp`);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GatewayRead, ServerRead } from '../../../src/contract/wire.ts';
 import { ReconcileError } from '../../../src/reconcile/errors.ts';
 import { McpGateway, VirtualServer, type Condition } from '../../../src/api/index.ts';
-import { gatewayStatus, serverStatus, statusEqual } from '../../../src/reconcile/status.ts';
+import { gatewayStatus, memberNounOf, serverStatus, statusEqual } from '../../../src/reconcile/status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -98,6 +98,31 @@ describe('gatewayStatus', () => {
 function sread(over: Partial<ServerRead> = {}): ServerRead {
   return { id: 'b'.repeat(32), name: 'demo', description: null, namespace: 'default', visibility: 'public', associatedTools: ['echo', 'add'], associatedToolIds: [], toolCount: 2, associatedResources: [], associatedResourceIds: [], associatedPrompts: [], associatedPromptIds: [], resourceCount: 0, resourceTemplateCount: 0, promptCount: 0, conflicts: [], resourceConflicts: [], promptConflicts: [], unmatched: [], endpoint: `/servers/${'b'.repeat(32)}/mcp`, specHash: 'h', createdAt: '', updatedAt: '', ...over };
 }
+
+describe('status messages speak of the target the operator writes to', () => {
+  const cf = 'ContextForge instance';
+  it('say "ContextForge instance", never "proxy replica", when the target is ContextForge', () => {
+    const member = { endpoint: 'http://contextforge:4444', synced: true };
+    const g = gatewayStatus(gw(), { replicas: [{ ...member, read: gread() }], memberNoun: cf }, t0);
+    expect(cond(g, 'Ready')?.message).toBe('12 tools served by every ready ContextForge instance');
+    expect(cond(g, 'ReplicasSynced')?.message).toBe('every ContextForge instance holds the current spec');
+    const behind = gatewayStatus(gw(), { replicas: [{ ...member, synced: false, error: 'HTTP 503' }], memberNoun: cf }, t0);
+    expect(cond(behind, 'Ready')?.message).toBe('0/1 ready ContextForge instances in sync; http://contextforge:4444: HTTP 503');
+    expect(cond(gatewayStatus(gw(), { replicas: [], memberNoun: cf }, t0), 'Ready')?.message).toBe('no ContextForge instance found to register on');
+    const consent = gw({ auth: { type: 'OAuth', oauth: { issuer: 'https://auth.example.com', clientId: 'c' } } });
+    expect(cond(gatewayStatus(consent, { replicas: [{ ...member, read: gread({ reachable: false, lastCheck: null, toolCount: 0 }) }], memberNoun: cf }, t0), 'Ready')?.message).toBe('registered on every ready ContextForge instance; waiting for the first user consent');
+    const vs = VirtualServer.parse({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name: 'demo', namespace: 'default', generation: 1 }, spec: { tools: [{ gateway: 'everything' }] } });
+    const s = serverStatus(vs, { replicas: [{ ...member, read: sread() }], gateways: [{ name: 'everything', exists: true, ready: true, consentPending: false }], memberNoun: cf }, t0);
+    expect(cond(s, 'Ready')?.message).toBe(`2 tools served by every ready ContextForge instance at /servers/${'b'.repeat(32)}/mcp`);
+    for (const c of [...(g.conditions ?? []), ...(behind.conditions ?? []), ...(s.conditions ?? [])]) expect(c.message).not.toContain('proxy replica');
+  });
+
+  it('names the targets\' members by one noun, or a neutral one when several kinds of target disagree', () => {
+    expect(memberNounOf([{}])).toBe('proxy replica');
+    expect(memberNounOf([{ memberNoun: cf }])).toBe(cf);
+    expect(memberNounOf([{ memberNoun: cf }, { memberNoun: 'proxy replica' }])).toBe('target member');
+  });
+});
 
 describe('serverStatus', () => {
   const vs = VirtualServer.parse({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name: 'demo', namespace: 'default', generation: 1 }, spec: { tools: [{ gateway: 'everything' }] } });

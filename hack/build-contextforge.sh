@@ -22,6 +22,8 @@ die() { log "ERROR: $*"; exit 1; }
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/hack/contextforge"
 CACHE="${MCP_GITOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-gitops}"
+# shellcheck source=lib/cached-build.sh
+source "$ROOT/hack/lib/cached-build.sh"
 PY="${PYTHON:-python3}"
 
 command -v "$PY" >/dev/null || die "$PY is not on PATH (Python >= 3.11 is needed for ContextForge)"
@@ -36,24 +38,12 @@ usable() { # $1 = venv
   "$1/bin/python" -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("mcpgateway.utils.create_jwt_token") else 1)' 2>/dev/null || return 1
 }
 
-mkdir -p "$CACHE/contextforge"
-exec 9>"$CACHE/contextforge/.build.lock"
-if command -v flock >/dev/null; then flock 9; fi
+cached_build_begin contextforge "$OUT"
 
-if usable "$OUT"; then
-  log "reusing $OUT"
-  echo "$OUT"
-  exit 0
-fi
-
-# Built in place (a venv records its own path); `.done`, written last, marks a complete build.
-rm -rf "$OUT"
+# Built in place: a venv records its own path.
 "$PY" -m venv "$OUT"
 log "installing $(grep -v '^#' "$SRC/requirements.txt" | tr '\n' ' ')from PyPI into $OUT (a few minutes the first time)"
 "$OUT/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
   -r "$SRC/requirements.txt" -c "$SRC/constraints.txt" >&2
 "$OUT/bin/python" -m pip check >&2 || die "the pins in hack/contextforge/constraints.txt do not fit together"
-touch "$OUT/.done"
-usable "$OUT" || die "the installed ContextForge does not import (see $OUT)"
-log "installed in $OUT"
-echo "$OUT"
+cached_build_done "$OUT"

@@ -20,6 +20,8 @@ die() { log "ERROR: $*"; exit 1; }
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/hack/upstreams"
 CACHE="${MCP_GITOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-gitops}"
+# shellcheck source=lib/cached-build.sh
+source "$ROOT/hack/lib/cached-build.sh"
 PY="${PYTHON:-python3}"
 
 command -v "$PY" >/dev/null || die "$PY is not on PATH (Python >= 3.10 is needed for the mcp package)"
@@ -36,18 +38,9 @@ usable() { # $1 = dir
   "$1/python-mcp2/bin/python" -c 'import mcp.server.mcpserver' 2>/dev/null || return 1
 }
 
-mkdir -p "$CACHE/test-upstreams"
-exec 9>"$CACHE/test-upstreams/.build.lock"
-if command -v flock >/dev/null; then flock 9; fi
+cached_build_begin test-upstreams "$OUT"
 
-if usable "$OUT"; then
-  log "reusing $OUT"
-  echo "$OUT"
-  exit 0
-fi
-
-# Built in place (venvs record their own path); `.done`, written last, marks a complete build.
-rm -rf "$OUT"
+# Built in place: venvs record their own path.
 mkdir -p "$OUT"
 for line in mcp1 mcp2; do
   log "installing $(grep '^mcp==' "$SRC/python/requirements-$line.txt") from PyPI into a venv"
@@ -58,7 +51,4 @@ for line in mcp1 mcp2; do
 done
 log "building hack/upstreams/go with $(go env GOVERSION)"
 (cd "$SRC/go" && GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 go build -trimpath -o "$OUT/mcp-go-upstream" .) >&2
-touch "$OUT/.done"
-usable "$OUT" || die "the installed upstreams do not import (see $OUT)"
-log "installed in $OUT"
-echo "$OUT"
+cached_build_done "$OUT"

@@ -10,7 +10,8 @@ import { ContextForgeClient } from '../contextforge/client.ts';
 import { ContextForgeTarget } from '../contextforge/target.ts';
 import { desiredServer } from '../reconcile/desired.ts';
 import { applySnapshot } from './apply.ts';
-import { DirectorySource, type DevSnapshot } from './directory-source.ts';
+import { applyOnChange } from './apply-on-change.ts';
+import type { DevSnapshot } from './directory-source.ts';
 
 export interface DevContextForgeOptions {
   dir: string;
@@ -32,27 +33,12 @@ export async function runDevContextForge(options: DevContextForgeOptions): Promi
   const client = new ContextForgeClient({ baseUrl: options.url, token: () => options.token });
   const target = new ContextForgeTarget({ client, token: () => options.token });
   const owned = new Set<string>();
-  let waiters: Array<() => void> = [];
-  const onChange = async (snapshot: DevSnapshot) => {
-    try {
-      const report = await applySnapshot(target, snapshot, owned);
-      for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
-      out(`applied ${options.dir} to ContextForge at ${options.url}: ${report.put.length} updated, ${report.deleted.length} removed`);
-      for (const line of await describe(target, snapshot)) out(line);
-    } catch (err) {
-      out(`  ✗ applying ${options.dir} failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      const w = waiters;
-      waiters = [];
-      for (const resolve of w) resolve();
-    }
-  };
-  const source = new DirectorySource(options.dir, { onChange });
-  await source.start();
-  return {
-    settled: () => new Promise<void>((resolve) => waiters.push(resolve)),
-    close: () => source.close(),
-  };
+  return applyOnChange(options.dir, out, async (snapshot) => {
+    const report = await applySnapshot(target, snapshot, owned);
+    for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
+    out(`applied ${options.dir} to ContextForge at ${options.url}: ${report.put.length} updated, ${report.deleted.length} removed`);
+    for (const line of await describe(target, snapshot)) out(line);
+  });
 }
 
 /** Each VirtualServer as ContextForge serves it: endpoint, tools, what matched nothing (reads only: it was just applied). */

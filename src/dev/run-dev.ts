@@ -13,7 +13,8 @@ import { mintAgentToken } from '../proxy/agent-auth/mint-token.ts';
 import { fixedReplicas } from '../operator/replicas.ts';
 import { ProxyReplicasTarget } from '../operator/targets/proxy-replicas.ts';
 import { applySnapshot } from './apply.ts';
-import { DirectorySource, type DevSnapshot, type FileProblems } from './directory-source.ts';
+import { applyOnChange } from './apply-on-change.ts';
+import type { DevSnapshot, FileProblems } from './directory-source.ts';
 import { startEverything, type EverythingServer } from './everything.ts';
 import { devSecrets } from './secrets.ts';
 import { describeState } from './report.ts';
@@ -86,41 +87,30 @@ export async function runDev(options: DevOptions): Promise<DevHandle> {
 
   /** Registrations the directory made (`gateway/<id>`, `server/<id>`): the only ones it deletes. */
   const owned = new Set<string>();
-  let waiters: Array<() => void> = [];
   let firstPass = true;
-  const onChange = async (snapshot: DevSnapshot, problems: readonly FileProblems[]) => {
-    try {
-      printProblems(out, problems);
-      const report = await applySnapshot(target, snapshot, owned);
-      for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
-      if (report.put.length || report.deleted.length || firstPass) {
-        out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);
-        // What the gateways offer once discovered (bounded), so the lines and the tool names below are complete.
-        await Promise.all(snapshot.gateways.map((g) => proxy.awaitDiscovery(gatewayId(g.metadata.namespace ?? 'default', g.metadata.name))));
-        for (const line of await describeState(admin, proxy.url, snapshot)) out(line);
-      }
-      if (firstPass) {
-        firstPass = false;
-        await printWelcome(out, proxy, admin, snapshot, agentToken, secrets.agentSecretFile);
-        out(`Your OAuth connections (one-time sign-in link, 10 min): ${page.devLoginUrl(options.user)}`);
-      }
-    } catch (err) {
-      out(`  ✗ applying ${options.dir} failed: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      const w = waiters;
-      waiters = [];
-      for (const resolve of w) resolve();
+  const loop = await applyOnChange(options.dir, out, async (snapshot, problems) => {
+    printProblems(out, problems);
+    const report = await applySnapshot(target, snapshot, owned);
+    for (const p of report.problems) out(`  ✗ ${p} (left as it was)`);
+    if (report.put.length || report.deleted.length || firstPass) {
+      out(`applied ${options.dir}: ${report.put.length} updated, ${report.deleted.length} removed`);
+      // What the gateways offer once discovered (bounded), so the lines and the tool names below are complete.
+      await Promise.all(snapshot.gateways.map((g) => proxy.awaitDiscovery(gatewayId(g.metadata.namespace ?? 'default', g.metadata.name))));
+      for (const line of await describeState(admin, proxy.url, snapshot)) out(line);
     }
-  };
-  const source = new DirectorySource(options.dir, { onChange });
-  await source.start();
+    if (firstPass) {
+      firstPass = false;
+      await printWelcome(out, proxy, admin, snapshot, agentToken, secrets.agentSecretFile);
+      out(`Your OAuth connections (one-time sign-in link, 10 min): ${page.devLoginUrl(options.user)}`);
+    }
+  });
   return {
     proxy,
     agentToken,
     adminToken: secrets.adminToken,
-    settled: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    settled: () => loop.settled(),
     async close() {
-      await source.close();
+      await loop.close();
       await proxy.close();
       await upstream?.close();
     },

@@ -66,6 +66,8 @@ const OAUTH = {
   ERR_OAUTH_TICKET_MISMATCH: { status: 400 },
   /** The consent link's ticket already started a flow: each link works once. */
   ERR_OAUTH_TICKET_USED: { status: 400 },
+  /** The signed-in user has the most authorizations in progress one account may start (`Retry-After` says when one ends). */
+  ERR_OAUTH_TOO_MANY_PENDING: { status: 429 },
   /** The browser is signed in as another user than the one the consent link was made for. */
   ERR_OAUTH_WRONG_ACCOUNT: { status: 403 },
   /** No sign-in is configured (the connections page), so the relay cannot tell who is at the browser. */
@@ -102,6 +104,8 @@ const CONNECTIONS = {
   ERR_CONNECTIONS_CROSS_ORIGIN: { status: 403 },
   /** A form action needs a signed-in session. */
   ERR_CONNECTIONS_NOT_SIGNED_IN: { status: 401 },
+  /** The account holds the most live sessions one account may (`Retry-After` says when one ends). */
+  ERR_CONNECTIONS_TOO_MANY_SESSIONS: { status: 429 },
   /** The sign-in response is unknown, expired, already used, or came to another browser. */
   ERR_CONNECTIONS_LOGIN_STATE: { status: 400 },
   /** The identity provider refused the sign-in or could not be reached. */

@@ -17,3 +17,4 @@ export { SecretRecordStore, secretName } from './secret-store.ts';
 export { EncryptedTokenVault, userHash } from './encrypted-vault.ts';
 export type { TokenVault, TokenRef, TokenEntry, Refresher, PutOptions, RefreshOptions } from './token-vault.ts';
 export { openTokenVault, type OpenVaultOptions } from './open-vault.ts';
+export { UserQuota, type Admission, type Liveness, type QuotaEntry, type UserQuotaOptions } from './user-quota.ts';

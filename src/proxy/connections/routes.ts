@@ -62,7 +62,7 @@ async function guarded(deps: RouteDeps, res: ServerResponse, body: () => Promise
     if (error instanceof ProxyError) {
       deps.logger?.info({ code: error.code, status: error.status }, 'connections page refused a request');
       const title = error.status === 403 ? 'Request refused' : error.status === 401 ? 'Please sign in again' : 'That did not work';
-      return sendPage(res, error.status, errorPage(title, error.message, error.code), HEADERS);
+      return sendPage(res, error.status, errorPage(title, error.message, error.code), { ...error.headers, ...HEADERS });
     }
     deps.logger?.error({ err: { message: (error as Error).message, code: (error as { code?: unknown }).code } }, 'connections page failed');
     sendPage(res, 500, errorPage('Something went wrong', 'The page could not be shown. Try again in a moment; if it keeps failing, tell your platform team.', 'ERR_CONNECTIONS_INTERNAL'), HEADERS);

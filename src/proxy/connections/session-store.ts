@@ -32,6 +32,8 @@ export interface SessionStoreOptions {
   maxAgeMs?: number;
   /** Defaults to 10 000. */
   maxSessions?: number;
+  /** Live sessions one user may hold at once (shared store only); the next sign-in is refused with 429. Defaults to 20. */
+  maxSessionsPerUser?: number;
   /** Defaults to `Date.now`. */
   now?: () => number;
 }

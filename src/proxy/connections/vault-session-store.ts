@@ -10,9 +10,14 @@
  * most `maxSessions` (default 10 000), the least recently used dropped first. Costs per page view:
  * one document read, plus one write when the session was last marked used over a minute ago (so
  * the idle timeout is exact to a minute) or its notice changed.
+ *
+ * Per user: at most `maxSessionsPerUser` (default 20) live sessions (each a Secret in-cluster); a
+ * sign-in beyond is refused with `ERR_CONNECTIONS_TOO_MANY_SESSIONS` (429, `Retry-After` until the
+ * first of them ends) before anything is written, so one account cannot fill the store.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { TokenVault } from '../../vault/index.ts';
+import { UserQuota, type TokenVault } from '../../vault/index.ts';
+import { ProxyError } from '../errors.ts';
 import { key, type Session, type SessionStore, type SessionStoreOptions } from './session-store.ts';
 
 /** Where sessions live in the vault: a pseudo-gateway no registration can have (ids are 32 hex). */
@@ -28,6 +33,7 @@ export class VaultSessionStore implements SessionStore {
   readonly #maxAgeMs: number;
   readonly #maxSessions: number;
   readonly #now: () => number;
+  readonly #quota: UserQuota;
   /** Sessions created since the last sweep counted them (an upper bound of the stored count). */
   #estimate = 0;
   #lastSweep = 0;
@@ -40,6 +46,7 @@ export class VaultSessionStore implements SessionStore {
     this.#maxAgeMs = options.maxAgeMs ?? 8 * 3600_000;
     this.#maxSessions = options.maxSessions ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#quota = new UserQuota(vault, { kind: 'connections-sessions', key, max: options.maxSessionsPerUser ?? 20, now: this.#now });
   }
 
   async create(user: string, groups: readonly string[]): Promise<{ id: string; session: Session }> {
@@ -47,8 +54,14 @@ export class VaultSessionStore implements SessionStore {
     const now = this.#now();
     const random = randomBytes(32).toString('base64url');
     const id = `${random}.${this.#mac(random)}`;
+    const name = documentName(id);
+    const admission = await this.#quota.admit(user, { name, expiresAt: now + this.#maxAgeMs }, (n) => this.#liveUntil(n));
+    if (!admission.admitted) {
+      const seconds = Math.ceil(admission.retryAfterMs / 1000);
+      throw new ProxyError('ERR_CONNECTIONS_TOO_MANY_SESSIONS', `this account is signed in ${this.#quota.max} times already, the most one account may be; sign out elsewhere or try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+    }
     const session: Session = { user, groups: Object.freeze([...groups]), csrfToken: randomBytes(32).toString('base64url'), createdAt: now, lastSeenAt: now };
-    await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id), session, { ifVersion: null });
+    await this.#vault.putDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name, session, { ifVersion: null });
     this.#estimate++;
     return { id, session };
   }
@@ -79,6 +92,13 @@ export class VaultSessionStore implements SessionStore {
     if (this.#genuine(id)) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, documentName(id));
   }
 
+  /** Until when a session still counts against its user (idle or absolute end): undefined once it ended. */
+  async #liveUntil(name: string): Promise<number | undefined> {
+    const s = (await this.#vault.getDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, name))?.value as Partial<Session> | undefined;
+    if (typeof s?.lastSeenAt !== 'number' || typeof s.createdAt !== 'number') return undefined;
+    return Math.min(s.lastSeenAt + this.#idleMs, s.createdAt + this.#maxAgeMs);
+  }
+
   #mac(random: string): string {
     return createHmac('sha256', this.#key).update(`connections-session:${random}`, 'utf8').digest('base64url');
   }
@@ -106,6 +126,7 @@ export class VaultSessionStore implements SessionStore {
     live.sort((a, b) => a.lastSeenAt - b.lastSeenAt);
     while (live.length > keep) await this.#vault.deleteDocument(SESSIONS_NAMESPACE, SESSIONS_GATEWAY, live.shift()!.name);
     this.#estimate = live.length;
+    await this.#quota.sweep();
   }
 
   #expired(s: Session, now: number): boolean {

@@ -84,7 +84,7 @@ async function handle(res: ServerResponse, options: ConsentRoutesOptions, body: 
     const coded = codedError(error) ?? new ProxyError('ERR_OAUTH_EXCHANGE_FAILED', 'the authorization could not be completed; try again later');
     const cause = coded === error ? undefined : { name: (error as Error)?.name, code: (error as { code?: unknown })?.code, message: (error as Error)?.message };
     options.logger?.warn({ code: coded.code, err: { message: coded.message }, cause }, 'oauth consent failed');
-    if (!res.headersSent) sendErrorPage(res, coded.status, coded.code, coded.message);
+    if (!res.headersSent) sendErrorPage(res, coded.status, coded.code, coded.message, coded.headers);
   }
 }
 

@@ -27,8 +27,9 @@ export function sendSuccessPage(res: ServerResponse, gatewayName: string): void 
   res.end(page('Connected', `<p>You have authorized <strong>${escapeHtml(gatewayName)}</strong>. You can close this tab and go back to your agent.</p>`));
 }
 
-export function sendErrorPage(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, SECURITY_HEADERS);
+/** `headers`: the error's own (e.g. `Retry-After` on 429). */
+export function sendErrorPage(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, ...SECURITY_HEADERS });
   res.end(page('Authorization failed', `<p>${escapeHtml(message)}</p><p>Error code: <code>${escapeHtml(code)}</code></p>`));
 }
 

@@ -11,7 +11,7 @@
  * a browser signed in as the user it was made for. Without one, consent links are refused.
  */
 import type { Logger } from 'pino';
-import type { TokenVault } from '../../vault/index.ts';
+import { UserQuota, type TokenVault } from '../../vault/index.ts';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import type { ExtraRoute } from '../http/extra-route.ts';
 import type { UpstreamCredentials } from '../upstream/credentials.ts';
@@ -25,6 +25,9 @@ import type { UrlPolicy } from './url-guard.ts';
 import { OAuthCredentials } from './user-credentials.ts';
 import { VaultPendingStore } from './vault-pending-store.ts';
 
+/** Authorizations one user may have in progress at once, by default. */
+export const DEFAULT_MAX_PENDING_PER_USER = 10;
+
 export interface OAuthRelayOptions {
   vault: TokenVault;
   /** HS256 key for consent tickets, ≥ 32 bytes; the same on every replica. */
@@ -33,6 +36,8 @@ export interface OAuthRelayOptions {
   policy?: UrlPolicy;
   /** Where started flows wait for their callback. Defaults to sealed vault documents, shared by all replicas. */
   pending?: PendingStore;
+  /** Authorizations one user may have in progress at once (each a Secret until it ends), with the default `pending`. Defaults to 10. */
+  maxPendingPerUser?: number;
   /** Consent link lifetime. Defaults to 600 s. */
   ticketTtlSeconds?: number;
   /** Refresh tokens this long before expiry. Defaults to 60 s. */
@@ -88,7 +93,7 @@ export function createOAuthRelay(options: OAuthRelayOptions): OAuthRelay {
     const ticket = await issueTicket({ gatewayId, user, ...(link.returnTo !== undefined ? { returnTo: link.returnTo } : {}) }, options.relayKey, options.ticketTtlSeconds ?? 600);
     return `${base()}${AUTHORIZE_PATH}${encodeURIComponent(gatewayId)}?ticket=${ticket}`;
   };
-  const pending = options.pending ?? new VaultPendingStore(options.vault);
+  const pending = options.pending ?? new VaultPendingStore(options.vault, { quota: new UserQuota(options.vault, { kind: 'oauth-pending', key: options.relayKey, max: options.maxPendingPerUser ?? DEFAULT_MAX_PENDING_PER_USER }) });
   const credentials = new OAuthCredentials({
     vault: options.vault,
     resolver,

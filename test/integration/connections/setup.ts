@@ -13,7 +13,9 @@ import { gatewayId, serverId } from '../../../src/api/ids.ts';
 import { AdminClient } from '../../../src/contract/client.ts';
 import { createConnectionsPage, type ConnectionsPage, type ConnectionsPageOptions } from '../../../src/proxy/connections/index.ts';
 import { createOAuthRelay, type OAuthRelay } from '../../../src/proxy/oauth/index.ts';
-import { EncryptedTokenVault, FileRecordStore, Keyring, type TokenVault } from '../../../src/vault/index.ts';
+import { KubeClient } from '../../../src/kube/client.ts';
+import { EncryptedTokenVault, FileRecordStore, Keyring, SecretRecordStore, type TokenVault } from '../../../src/vault/index.ts';
+import type { ControlPlane } from '../../support/control-plane.ts';
 import { startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
 import { freePort } from '../../support/ports.ts';
 import { startProtectedUpstream, type ProtectedUpstream } from '../../support/protected-upstream.ts';
@@ -37,6 +39,12 @@ export interface ConnectionsWorld {
   /** Log lines of the page and the relay (the proxy's own are in `proxy.logs`). */
   logs: string[];
   stop(): Promise<void>;
+}
+
+/** A vault on Secrets of `namespace` (created here) on the test control plane, as the proxy keeps it in-cluster. */
+export async function vaultOnSecrets(cp: ControlPlane, namespace: string): Promise<TokenVault> {
+  await cp.kubectl(['create', 'namespace', namespace], { check: true });
+  return new EncryptedTokenVault({ store: new SecretRecordStore({ kube: await KubeClient.connect(cp.kubeconfigPath), secretNamespace: namespace }), keyring: Keyring.generate() });
 }
 
 /** `overrides.vault`: another vault (e.g. Secrets on a real API server) instead of a file vault in a temp dir. */

@@ -7,13 +7,11 @@
 // de7b181); `/connections/login` (each created a Secret holding the sign-in in progress, c3ffdd3);
 // `/connections/login/callback?state=<random>` and `/connections` with a made-up session cookie
 // (each one Secret read).
-import { KubeClient } from '../../../src/kube/client.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EncryptedTokenVault, Keyring, SecretRecordStore } from '../../../src/vault/index.ts';
 import { controlPlaneAvailable, startControlPlane, type ControlPlane } from '../../support/control-plane.ts';
 import { heapAfterGc, MiB } from '../../support/heap.ts';
-import { ROVO, startConnectionsWorld, type ConnectionsWorld } from '../connections/setup.ts';
+import { ROVO, startConnectionsWorld, vaultOnSecrets, type ConnectionsWorld } from '../connections/setup.ts';
 
 const available = controlPlaneAvailable();
 if (!available) console.warn('unauthenticated-cost.test.ts skipped: no test control plane (docs/test-control-plane.md)');
@@ -27,8 +25,7 @@ describe.skipIf(!available)('attacker: unauthenticated requests cost no API call
 
   beforeAll(async () => {
     cp = await startControlPlane();
-    await cp.kubectl(['create', 'namespace', NS], { check: true });
-    const vault = new EncryptedTokenVault({ store: new SecretRecordStore({ kube: await KubeClient.connect(cp.kubeconfigPath), secretNamespace: NS }), keyring: Keyring.generate() });
+    const vault = await vaultOnSecrets(cp, NS);
     world = await startConnectionsWorld({ vault });
     // The provider's discovery document is fetched once, on the first sign-in.
     expect((await fetch(`${world.proxy.url}/connections/login`, { redirect: 'manual' })).status).toBe(303);

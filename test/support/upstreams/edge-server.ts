@@ -6,7 +6,7 @@
  * Tools: `echo {text}`, `add {a,b}` (structured), `fail_rpc` (JSON-RPC error -32042… see below),
  * `fail_tool` (isError), `wait_for_cancel` (resolves only when cancelled; recorded in `cancelled`),
  * `progress {steps}`, `log {text}` (a `notifications/message` on the request's stream, then a result),
- * `whoami` (the Authorization header it received); with `dropStream`, `drop_stream` (ends its
+ * `whoami` (the Authorization header it received); with `resetConnection`, `reset_connection` (resets its own TCP connection); with `dropStream`, `drop_stream` (ends its
  * call's stream unanswered, with no event id to resume from); with `askClient`, `ask_client {kind, tag}` (a
  * request to its client during the call — `kind` `form` (default) or `url` elicitation, `sample`,
  * `roots`, `ping` — `tag` in its message, `detached` to send it outside the call, on the GET stream, `withdraw` to cancel it at once; the
@@ -69,6 +69,13 @@ export const ASK_CLIENT_TOOL: Tool = {
  * answer and without event ids (no event store), so a client has nothing to resume from.
  */
 export const DROP_STREAM_TOOL: Tool = { name: 'drop_stream', description: "Ends its call's stream without answering.", inputSchema: { type: 'object' } };
+
+/**
+ * Listed only with `startEdgeServer({ resetConnection: true })`: the server resets the TCP
+ * connection its call came on (a proxy or load balancer in between dropping one connection), and
+ * stays up for everything else.
+ */
+export const RESET_CONNECTION_TOOL: Tool = { name: 'reset_connection', description: 'Resets the connection of its own call.', inputSchema: { type: 'object' } };
 
 /** Listed only with `startEdgeServer({ catalog: true })`: notifies this session of a change of `uri` when it subscribed to it. */
 export const TOUCH_TOOL: Tool = { name: 'touch', description: 'Notifies the sessions subscribed to uri that it changed.', inputSchema: { type: 'object', properties: { uri: { type: 'string' } }, required: ['uri'] } };
@@ -213,8 +220,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Starts the edge server on 127.0.0.1 (`port` 0 = free port). */
-export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean; catalog?: boolean; refuseToken?: string } = {}): Promise<EdgeServer> {
-  const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : []), ...(options.catalog ? [TOUCH_TOOL] : [])];
+export async function startEdgeServer(options: { port?: number; enableJsonResponse?: boolean; askClient?: boolean; dropStream?: boolean; catalog?: boolean; refuseToken?: string; resetConnection?: boolean } = {}): Promise<EdgeServer> {
+  const tools = [...EDGE_TOOLS, ...(options.askClient ? [ASK_CLIENT_TOOL] : []), ...(options.dropStream ? [DROP_STREAM_TOOL] : []), ...(options.catalog ? [TOUCH_TOOL] : []), ...(options.resetConnection ? [RESET_CONNECTION_TOOL] : [])];
   const state = { cancelled: [] as string[], authorizations: [] as (string | undefined)[] };
   const transports = new Map<string, StreamableHTTPServerTransport>();
   const edge = { hung: false } as EdgeServer;
@@ -232,6 +239,11 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
       }
       const body = req.method === 'POST' ? await readBody(req) : undefined;
       if (edge.hung && req.method === 'POST') return;
+      const call = body as { method?: string; params?: { name?: string } } | undefined;
+      if (options.resetConnection && call?.method === 'tools/call' && call.params?.name === 'reset_connection') {
+        req.socket.resetAndDestroy();
+        return;
+      }
       const sid = req.headers['mcp-session-id'];
       if (typeof sid === 'string') {
         const t = transports.get(sid);

@@ -4,11 +4,9 @@
  * other message goes to the SDK. Measured in test/bench/proxy.bench.ts: the SDK's Node adapter
  * (web-standard Request/Response conversion, an SSE stream per POST) was most of the proxy's CPU.
  *
- * Response shape (MCP Streamable HTTP allows either for a POSTed request): `application/json`
- * when the result is the first thing to send; `text/event-stream` as soon as a notification
- * (progress, logging) or a request to the agent (a relayed elicitation, sampling or roots request)
- * comes first, with the result as the last event. The agent's answers to those requests arrive as
- * POSTed JSON-RPC responses and are matched here (`AgentRequests`); everything else goes to the SDK.
+ * The response's shape (JSON, or an SSE stream that may be resumable) is `call-response.ts`'s.
+ * The agent's answers to requests relayed to it (elicitation, sampling, roots) arrive as POSTed
+ * JSON-RPC responses and are matched here (`AgentRequests`); everything else goes to the SDK.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SUPPORTED_PROTOCOL_VERSIONS, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
@@ -18,12 +16,10 @@ import { AgentRequests } from './agent-requests.ts';
 import type { AgentSessionState } from './agent-server.ts';
 import { requestIdentity } from './request-identity.ts';
 import type { SessionEventStore } from './event-store.ts';
-import { ResumableCall } from './resumable-call.ts';
+import { CallResponse } from './call-response.ts';
+import type { ResumableCall } from './resumable-call.ts';
 
 type RequestId = string | number;
-
-/** A call still answering JSON after this long switches to a resumable SSE stream (a priming event with an id). */
-const PRIME_AFTER_MS = 500;
 
 /** Per-session state of the fast path: its calls in flight (for cancellation), its requests to the agent. */
 export class AgentFastPathState {
@@ -78,62 +74,15 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
     return true;
   }
 
-  if (msg.method !== 'tools/call' || (typeof msg.id !== 'string' && typeof msg.id !== 'number')) return false;
-  const params = msg.params;
-  if (!params || typeof params.name !== 'string' || (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments)))) return false;
-  const accept = req.headers.accept ?? '';
-  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return false;
-  const version = req.headers['mcp-protocol-version'];
-  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return false;
-
+  const call = toolCallOf(req, msg);
+  if (!call) return false;
   const identity = requestIdentity(req);
   if (!identity) return false;
-  const id = msg.id;
-  let streaming = false;
-  // Resumable (agents on 2025-11-25 or later, whose SDK handles a priming event): each SSE event is
-  // stored with an id before it is written, and the call runs on when the POST's stream drops.
-  // Created when the stream starts, so a call answered as JSON costs nothing here.
-  const events = (version ?? '') >= '2025-11-25' ? state.events : undefined;
-  let call: ResumableCall | undefined;
-  const event = (text: string) => `event: message\ndata: ${text}\n\n`;
-  const startStream = () => {
-    streaming = true;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': sessionId });
-    if (!events) return;
-    call = new ResumableCall(events, events.newCallStream(id), res);
-    state.calls.set(call.streamId, call);
-    res.write(call.priming());
-  };
-  // A call that answers at once stays a plain JSON response; one that takes longer gets its resumable stream.
-  const primer = events ? setTimeout(() => !streaming && !res.writableEnded && startStream(), PRIME_AFTER_MS).unref() : undefined;
-  const write = (m: Record<string, unknown>) => {
-    if (!streaming) {
-      if (res.writableEnded) return;
-      startStream();
-    }
-    if (call) call.send(JSON.stringify(m));
-    else if (!res.writableEnded) res.write(event(JSON.stringify(m)));
-  };
+  const { id, params } = call;
+  // Resumable streams for agents on 2025-11-25 or later (their SDK handles a priming event).
+  const response = new CallResponse(res, sessionId, id, (call.version ?? '') >= '2025-11-25' ? state.events : undefined, state.calls);
+  const write = (m: Record<string, unknown>) => response.write(m);
   const notify = (n: { method: string; params?: Record<string, unknown> }) => write({ jsonrpc: '2.0', method: n.method, ...(n.params ? { params: n.params } : {}) });
-  const answer = (m: Record<string, unknown>) => {
-    const text = JSON.stringify(m);
-    if (streaming) {
-      if (call) call.send(text, true);
-      else if (!res.writableEnded) res.end(event(text));
-      return;
-    }
-    if (res.writableEnded) return;
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'mcp-session-id': sessionId });
-    res.end(text);
-  };
-
-  /** A cancelled request gets no response (MCP cancellation): its stream just ends, as with the SDK. */
-  const endWithoutAnswer = () => {
-    if (call && streaming) return call.end();
-    if (res.writableEnded) return;
-    if (!streaming) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'mcp-session-id': sessionId });
-    res.end();
-  };
 
   const ac = new AbortController();
   state.inflight.set(id, ac);
@@ -141,7 +90,7 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
     const result = await ctx.toolCalls.call({
       serverId,
       name: params.name,
-      arguments: params.arguments as Record<string, unknown> | undefined,
+      arguments: params.arguments,
       identity,
       transport: 'streamable-http',
       signal: ac.signal,
@@ -151,18 +100,37 @@ export async function tryAgentFastPath(ctx: ProxyContext, state: AgentFastPathSt
       request: (request, signal) => state.requests.send(write, request, signal),
       logLevel: () => state.session.logLevel,
     });
-    if (ac.signal.aborted) endWithoutAnswer();
-    else answer({ jsonrpc: '2.0', id, result });
+    if (ac.signal.aborted) response.endWithoutAnswer();
+    else response.answer({ jsonrpc: '2.0', id, result });
   } catch (err) {
-    if (ac.signal.aborted) {
-      endWithoutAnswer();
-    } else {
-      answer({ jsonrpc: '2.0', id, error: toJsonRpcError(err).toJSON() });
-    }
+    if (ac.signal.aborted) response.endWithoutAnswer();
+    else response.answer({ jsonrpc: '2.0', id, error: toJsonRpcError(err).toJSON() });
   } finally {
     state.inflight.delete(id);
-    clearTimeout(primer);
-    if (call) state.calls.delete(call.streamId);
+    response.close();
   }
   return true;
+}
+
+interface FastToolCall {
+  id: RequestId;
+  params: { name: string; arguments?: Record<string, unknown>; _meta?: unknown };
+  /** The request's `MCP-Protocol-Version`, when sent. */
+  version: string | undefined;
+}
+
+/**
+ * `msg` as a `tools/call` the fast path serves: a well-formed request from an agent that accepts
+ * both response shapes, on a protocol version this proxy speaks. Anything else: undefined (the SDK
+ * serves it, and answers malformed requests as the spec says).
+ */
+function toolCallOf(req: IncomingMessage, msg: JsonRpcMessage): FastToolCall | undefined {
+  if (msg.method !== 'tools/call' || (typeof msg.id !== 'string' && typeof msg.id !== 'number')) return undefined;
+  const params = msg.params;
+  if (!params || typeof params.name !== 'string' || (params.arguments !== undefined && (typeof params.arguments !== 'object' || params.arguments === null || Array.isArray(params.arguments)))) return undefined;
+  const accept = req.headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
+  const version = req.headers['mcp-protocol-version'];
+  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version as string)) return undefined;
+  return { id: msg.id, params: params as FastToolCall['params'], version: version as string | undefined };
 }

@@ -8,7 +8,7 @@
  * await admin.putGateway(id, { name: 'atlassian-rovo', url: 'https://mcp.atlassian.com/v1/mcp', transport: 'STREAMABLEHTTP' });
  * const { digest } = await admin.getState();
  */
-import { Pool } from 'undici';
+import { OriginPool } from '../net/origin-pool.ts';
 import { StateRead, type DeleteRead, type ErrorRead, type GatewayBody, type GatewayRead, type ServerBody, type ServerRead, type ToolRead } from './wire.ts';
 
 export interface AdminClientOptions {
@@ -50,7 +50,7 @@ export interface SyncedResult {
 }
 
 export class AdminClient {
-  readonly #pool: Pool;
+  readonly #pool: OriginPool;
   readonly #auth: string;
   readonly #base: string;
   readonly #timeoutMs: number;
@@ -58,7 +58,7 @@ export class AdminClient {
   constructor(options: AdminClientOptions) {
     const origin = new URL(options.baseUrl).origin;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#pool = new Pool(origin, { connections: 4, keepAliveTimeout: 30_000, headersTimeout: this.#timeoutMs, bodyTimeout: this.#timeoutMs });
+    this.#pool = new OriginPool(origin, { maxSockets: 4, idleTimeoutMs: 30_000 });
     this.#auth = `Bearer ${options.token}`;
     this.#base = (options.basePath ?? '/v1').replace(/\/$/, '');
   }
@@ -140,8 +140,8 @@ export class AdminClient {
   }
 
   /** Closes the connection pool. */
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    this.#pool.close();
   }
 
   async #delete(path: string): Promise<boolean> {
@@ -165,31 +165,34 @@ export class AdminClient {
 
   async #call<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const fullPath = this.#base + path;
+    // One deadline for the whole exchange, headers and body.
+    const signal = AbortSignal.timeout(this.#timeoutMs);
     let res;
+    let text: string;
     try {
       res = await this.#pool.request({
         method,
         path: fullPath,
         headers: body === undefined ? { authorization: this.#auth, accept: 'application/json' } : { authorization: this.#auth, accept: 'application/json', 'content-type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       });
+      text = await res.text();
     } catch (cause) {
       throw new AdminApiError({ status: 0, code: 'ERR_ADMIN_UNREACHABLE', message: `no answer: ${(cause as Error).message}`, method, path: fullPath, cause });
     }
-    const text = await res.body.text();
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (res.statusCode >= 200 && res.statusCode < 300) return json as T;
+    if (res.status >= 200 && res.status < 300) return json as T;
     const e = (json ?? {}) as Partial<ErrorRead>;
     throw new AdminApiError({
-      status: res.statusCode,
-      code: typeof e.code === 'string' ? e.code : `HTTP_${res.statusCode}`,
-      message: typeof e.message === 'string' ? e.message : text.slice(0, 200) || `HTTP ${res.statusCode}`,
+      status: res.status,
+      code: typeof e.code === 'string' ? e.code : `HTTP_${res.status}`,
+      message: typeof e.message === 'string' ? e.message : text.slice(0, 200) || `HTTP ${res.status}`,
       method,
       path: fullPath,
       ...(Array.isArray(e.details) ? { details: e.details } : {}),

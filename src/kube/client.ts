@@ -2,7 +2,8 @@
  * A small typed HTTP client for the Kubernetes API, shared by the operator and the proxy's token
  * vault. Both talk to a handful of paths (the two kinds, Secrets, EndpointSlices, Leases, Events),
  * so a path-based client is smaller and more explicit than generated APIs; it keeps one keep-alive
- * connection pool (undici) per process, and every patch carries its Content-Type explicitly.
+ * connection pool per process (node's own https: src/net/origin-pool.ts), and every patch carries
+ * its Content-Type explicitly.
  * How it reaches the server (URL, TLS, credentials) comes from access.ts — our own kubeconfig and
  * service-account loader, not `@kubernetes/client-node`, whose import alone costs ~100 MiB.
  *
@@ -10,8 +11,8 @@
  * const kube = await KubeClient.connect(undefined, { inCluster: true });
  * const lease = await kube.get<Lease>('/apis/coordination.k8s.io/v1/namespaces/ns/leases/x');
  */
-import { Pool, type Dispatcher } from 'undici';
 import { readEnvironment } from '../config/env.ts';
+import { OriginPool, type PoolResponse } from '../net/origin-pool.ts';
 import type { ClusterAccess } from './access.ts';
 import { resolveAccess, type KubeEnvironment } from './load-access.ts';
 
@@ -77,7 +78,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export class KubeClient {
   readonly access: ClusterAccess;
-  readonly #pool: Pool;
+  readonly #pool: OriginPool;
   /** The server URL's path prefix (e.g. a Rancher cluster proxy's), '' for most. */
   readonly #prefix: string;
   readonly #onWrite: WriteCounter | undefined;
@@ -86,7 +87,7 @@ export class KubeClient {
     this.access = access;
     const url = new URL(access.server);
     this.#prefix = url.pathname.replace(/\/+$/, '');
-    this.#pool = new Pool(url.origin, { connect: { ...access.tls } });
+    this.#pool = new OriginPool(url.origin, { tls: access.tls });
     this.#onWrite = options.onWrite;
   }
 
@@ -103,7 +104,7 @@ export class KubeClient {
 
   /** Closes the connection pool (open watches end). */
   async close(): Promise<void> {
-    await this.#pool.close().catch(() => undefined); // closing at shutdown: a pool that fails to close holds nothing we still use
+    this.#pool.close();
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -115,23 +116,28 @@ export class KubeClient {
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     if (method !== 'GET') this.#onWrite?.(method, path);
     const res = await this.#send(method, path, options.query, headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal ?? AbortSignal.timeout(30_000));
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method, path, cause });
+    }
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (res.statusCode >= 200 && res.statusCode < 300) return json as T;
+    if (res.status >= 200 && res.status < 300) return json as T;
     const status = (json ?? {}) as { reason?: string; message?: string };
-    throw new KubeApiError({ status: res.statusCode, reason: status.reason ?? String(res.statusCode), message: status.message ?? text.slice(0, 300), method, path });
+    throw new KubeApiError({ status: res.status, reason: status.reason ?? String(res.status), message: status.message ?? text.slice(0, 300), method, path });
   }
 
   /**
    * Sends one request with this client's credentials; the body of the answer is the caller's to
    * read (a watch reads it for minutes). Transport failures throw KubeApiError status 0.
    */
-  async #send(method: Method | 'WATCH', path: string, query: Query | undefined, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async #send(method: Method | 'WATCH', path: string, query: Query | undefined, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<PoolResponse> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
     const qs = params.size > 0 ? `?${params}` : '';
@@ -147,9 +153,8 @@ export class KubeClient {
         path: this.#prefix + path + qs,
         headers: authorization ? { ...headers, authorization } : headers,
         body,
+        // A watch is quiet between events for minutes: no deadline, the reflector's watchdog aborts a stalled one.
         signal,
-        // A watch is quiet between events for minutes; the reflector's watchdog bounds it instead.
-        ...(method === 'WATCH' ? { bodyTimeout: 0 } : {}),
       });
     } catch (cause) {
       throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method, path, cause });
@@ -169,20 +174,20 @@ export class KubeClient {
       if (signal.aborted) return;
       throw err;
     }
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await res.body.text().catch(() => ''); // the body only enriches the error thrown below; the status is the error
-      let reason = String(res.statusCode);
+    if (res.status < 200 || res.status >= 300) {
+      const text = await res.text().catch(() => ''); // the body only enriches the error thrown below; the status is the error
+      let reason = String(res.status);
       try {
         reason = (JSON.parse(text) as { reason?: string }).reason ?? reason;
       } catch {
         /* not a Status */
       }
-      throw new KubeApiError({ status: res.statusCode, reason, message: text.slice(0, 300), method: 'WATCH', path });
+      throw new KubeApiError({ status: res.status, reason, message: text.slice(0, 300), method: 'WATCH', path });
     }
     const decoder = new TextDecoder();
     let buffered = '';
     try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body) {
         buffered += decoder.decode(chunk, { stream: true });
         let nl;
         while ((nl = buffered.indexOf('\n')) >= 0) {

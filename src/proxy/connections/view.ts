@@ -19,7 +19,7 @@ export const PATHS = {
 function layout(title: string, main: SafeHtml, header: SafeHtml | undefined = undefined): SafeHtml {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">
-<title>${title} · mcp-gitops</title><style>${rawStyle}</style></head>
+<title>${title} &middot; mcp-gitops</title><style>${rawStyle}</style></head>
 <body><a class="skip" href="#main">Skip to main content</a>
 <header><p>mcp-gitops</p>${header}</header>
 <main id="main" tabindex="-1">${main}</main>

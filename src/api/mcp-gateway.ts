@@ -212,7 +212,7 @@ export const McpGatewayStatus = z
     authorizedUsers: count('Number of users with a stored OAuth token (a count, never names).').optional(),
     replicas: ReplicaStatuses.optional(),
   })
-  .describe('McpGatewayStatus: what the proxy replicas observe of the upstream.');
+  .describe('McpGatewayStatus: what the proxy replicas (or ContextForge) observe of the upstream.');
 export type McpGatewayStatus = z.infer<typeof McpGatewayStatus>;
 
 /** A whole McpGateway resource. */

@@ -142,7 +142,7 @@ export const VirtualServerStatus = z
     promptConflicts: mapListOf(ToolConflict, 'name', 256, 'Prompt names claimed by more than one prompt.').optional(),
     replicas: ReplicaStatuses.optional(),
   })
-  .describe('VirtualServerStatus: what the proxy replicas serve.');
+  .describe('VirtualServerStatus: what the proxy replicas (or ContextForge) serve.');
 export type VirtualServerStatus = z.infer<typeof VirtualServerStatus>;
 
 /** A whole VirtualServer resource. */

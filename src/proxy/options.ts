@@ -58,6 +58,8 @@ export interface ProxyOptions {
   maxSessionsPerUser?: number;
   /** A replica frees an agent session idle this long (its next request rebuilds it from the id). Defaults to 30 min. */
   sessionIdleMs?: number;
+  /** An agent session drops its SDK server after this long without an SDK-served request (rebuilt from its id when needed). Default 5000. */
+  sessionShedMs?: number;
   /**
    * Keys (32 bytes each) sealing agent session ids, so that any replica serves any session
    * (docs/proxy.md, "Sessions any replica serves"). Replicas behind one Service must share them;

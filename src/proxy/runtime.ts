@@ -49,6 +49,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
     ...(options.maxSessionsPerUser === undefined ? {} : { maxSessionsPerUser: options.maxSessionsPerUser }),
     ...(options.sessionIdleMs === undefined ? {} : { idleMs: options.sessionIdleMs }),
+    ...(options.sessionShedMs === undefined ? {} : { shedAfterMs: options.sessionShedMs }),
     onCountChanged: (transport, delta) => metrics.agentSessions.inc({ transport }, delta),
   });
   // The pool reports changes before the catalog (which reads the pool) exists: announce lazily.

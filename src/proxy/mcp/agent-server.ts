@@ -53,15 +53,26 @@ export interface AgentSessionState {
   logLevel: LoggingLevel | undefined;
 }
 
-export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: Exclude<CallTransport, 'invoke'>, session: AgentSessionState = { logLevel: undefined }): Server {
-  const offer = offerOf(ctx, serverId);
+/** What an agent session may bring to its server instead of the defaults. */
+export interface AgentServerParts {
+  /** State the session keeps across rebuilds of its server (default: a fresh one). */
+  session?: AgentSessionState;
+  /** What the session declared at `initialize`, so a rebuilt server keeps it (default: what the server offers now). */
+  offer?: AgentOffer;
+  /** Who is told of `resources/updated` (default: this server, on its standalone stream). */
+  subscriber?: ResourceSubscriber;
+}
+
+export function createAgentServer(ctx: ProxyContext, serverId: string, owner: AgentIdentity, transport: Exclude<CallTransport, 'invoke'>, parts: AgentServerParts = {}): Server {
+  const offer = parts.offer ?? offerOf(ctx, serverId);
+  const session = parts.session ?? { logLevel: undefined };
   const mcp = new Server(SERVER_INFO, { ...offer, jsonSchemaValidator: NO_LOCAL_VALIDATION });
   const scope: AgentScope = { ctx, mcp, serverId, owner, transport };
 
   installList(scope, TOOLS);
   installPromptRequests(scope, offer.capabilities.prompts);
   // The agent's stream may be gone: it reads the resource again when it reconnects.
-  const subscriber: ResourceSubscriber = { resourceUpdated: (uri) => void mcp.sendResourceUpdated({ uri }).catch(() => {}) };
+  const subscriber: ResourceSubscriber = parts.subscriber ?? { resourceUpdated: (uri) => void mcp.sendResourceUpdated({ uri }).catch(() => {}) };
   installResourceRequests(scope, offer.capabilities.resources, subscriber);
   installCompletionRequests(scope, offer.capabilities.completions);
   mcp.onclose = () => ctx.resourceSubscriptions.closed(subscriber);
@@ -93,7 +104,7 @@ export function createAgentServer(ctx: ProxyContext, serverId: string, owner: Ag
 }
 
 /** What the session's server offers now; only the proxy's own capabilities when the server is gone. */
-function offerOf(ctx: ProxyContext, serverId: string): AgentOffer {
+export function offerOf(ctx: ProxyContext, serverId: string): AgentOffer {
   const server = ctx.store.servers.get(serverId);
   if (!server) return { capabilities: PROXY_CAPABILITIES, instructions: undefined };
   return agentOffer(server, ctx.catalog.resolve(server), (id) => {

@@ -63,6 +63,11 @@ export class ResourceSubscriptions {
     return {};
   }
 
+  /** Whether `agent` holds a subscription. */
+  holds(agent: ResourceSubscriber): boolean {
+    return (this.#byAgent.get(agent)?.size ?? 0) > 0;
+  }
+
   /** `agent` closed: leaves everything it held. */
   closed(agent: ResourceSubscriber): void {
     // The agent is gone: an upstream that misses the unsubscribe only sends updates nobody forwards.

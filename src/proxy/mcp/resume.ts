@@ -4,6 +4,8 @@
  *
  * - a replayable id of a fast-path call: the events after it are replayed; a call still running
  *   continues on this response (resumable-call.ts), a finished one ends it;
+ * - a replayable id of the standalone GET stream: the events after it are replayed and the response
+ *   becomes the session's standalone stream (standalone-stream.ts);
  * - a replayable id of an SDK stream: handed to the SDK transport, which replays from the same store;
  * - a stream that is complete with nothing after the id: 204 (nothing more will come; the SDK
  *   client then stops reconnecting);
@@ -17,9 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, ProxyError } from '../errors.ts';
 import { requestIdOfStream, type SessionEventStore } from './event-store.ts';
 import type { ResumableCall } from './resumable-call.ts';
-
-/** The SDK transport's id of the standalone GET stream. */
-const STANDALONE_STREAM = '_GET_stream';
+import { STANDALONE_STREAM, type StandaloneStream } from './standalone-stream.ts';
 /** Event ids of the one-event error streams: any replica answers a resume from one with 204. */
 const GONE = 'gone.';
 
@@ -34,7 +34,7 @@ function sseHeaders(sessionId: string): Record<string, string> {
  * Serves a resuming GET of session `sessionId` when it is one; resolves false (nothing written) for
  * anything the SDK transport answers. Throws `ProxyError` for a stream that cannot be resumed.
  */
-export function resumeStream(store: SessionEventStore, calls: ReadonlyMap<string, ResumableCall>, sessionId: string, req: IncomingMessage, res: ServerResponse): boolean {
+export function resumeStream(store: SessionEventStore, calls: ReadonlyMap<string, ResumableCall>, standalone: StandaloneStream | undefined, sessionId: string, req: IncomingMessage, res: ServerResponse): boolean {
   const last = req.headers['last-event-id'];
   if (req.method !== 'GET' || typeof last !== 'string') return false;
   if (last.startsWith(GONE)) {
@@ -47,6 +47,10 @@ export function resumeStream(store: SessionEventStore, calls: ReadonlyMap<string
     const done = store.complete(found.streamId);
     if (done && replay.length === 0) {
       res.writeHead(204, { 'mcp-session-id': sessionId }).end();
+      return true;
+    }
+    if (found.streamId === STANDALONE_STREAM && standalone !== undefined) {
+      standalone.attach(res, replay);
       return true;
     }
     const call = calls.get(found.streamId);

@@ -44,11 +44,14 @@ export class SessionTable {
   readonly #ended = new Map<string, number>();
   readonly #max: number;
   readonly #idleMs: number;
+  /** How long a session keeps its SDK server after the last request it served (`streamable-session.ts`). */
+  readonly shedAfterMs: number;
   readonly #timer: NodeJS.Timeout;
   readonly #onCountChanged: (transport: AgentSession['transport'], delta: number) => void;
 
-  constructor(options: { maxSessions?: number; maxSessionsPerUser?: number; idleMs?: number; onCountChanged?: (transport: AgentSession['transport'], delta: number) => void } = {}) {
+  constructor(options: { maxSessions?: number; maxSessionsPerUser?: number; idleMs?: number; shedAfterMs?: number; onCountChanged?: (transport: AgentSession['transport'], delta: number) => void } = {}) {
     this.#max = options.maxSessions ?? 10_000;
+    this.shedAfterMs = options.shedAfterMs ?? 5_000;
     this.#maxPerUser = options.maxSessionsPerUser ?? 100;
     this.#idleMs = options.idleMs ?? 30 * 60_000;
     this.#onCountChanged = options.onCountChanged ?? (() => {});

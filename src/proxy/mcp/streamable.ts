@@ -1,7 +1,8 @@
 /**
- * MCP Streamable HTTP for agents at `/servers/{id}/mcp` (POST, GET, DELETE): one SDK
- * `StreamableHTTPServerTransport` + `Server` per agent session held by this replica, bound to the
- * virtual server and the user that initialized it.
+ * MCP Streamable HTTP for agents at `/servers/{id}/mcp` (POST, GET, DELETE): one session per agent
+ * session held by this replica (`streamable-session.ts`: fast paths, the proxy's own GET stream, an
+ * SDK `Server` + transport while the SDK serves something), bound to the virtual server and the
+ * user that initialized it.
  *
  * The session id is the session's sealed state (`session-id.ts`): a request whose id this replica
  * does not hold — initialized on another replica, or freed here after idling — is served by
@@ -9,20 +10,14 @@
  * expired, or belongs to another user or server gets 404 (the spec's "start a new session").
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxyContext } from '../context.ts';
 import { readJson } from '../http/io.ts';
 import type { AgentIdentity } from '../registry/types.ts';
-import { announceListChanged, createAgentServer, type AgentSessionState } from './agent-server.ts';
 import { admitAgent, badRequest, sessionNotFound } from './endpoint-guard.ts';
-import { AgentFastPathState, tryAgentFastPath } from './agent-fast-path.ts';
-import { tryListFastPath } from './list-fast-path.ts';
-import { restoreInitializedSession } from './sdk-session-restore.ts';
-import { SessionEventStore } from './event-store.ts';
-import { resumeStream } from './resume.ts';
 import type { AgentSessionClaims } from './session-id.ts';
 import type { AgentSession } from './sessions.ts';
+import { StreamableSession } from './streamable-session.ts';
 
 /** Largest JSON-RPC message accepted from an agent. 4 MiB, the SDK's default. */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -58,35 +53,9 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
   await session.handle(req, res, body);
 }
 
-/**
- * The SDK server + transport of one session, added to the table. `restoreId` set: the session was
- * initialized before (the id carries `claims`); unset: `initialize` is the request about to be handled.
- */
+/** The session for `claims`, added to the table. `restoreId` set: initialized before (the id carries `claims`); unset: `initialize` is the request about to be handled. */
 async function openSession(ctx: ProxyContext, identity: AgentIdentity, claims: AgentSessionClaims, restoreId: string | undefined): Promise<AgentSession> {
-  const state: AgentSessionState = { logLevel: undefined };
-  const mcp = createAgentServer(ctx, claims.serverId, identity, 'streamable-http', state);
-  const fast = new AgentFastPathState(() => mcp.getClientCapabilities(), state);
-  const events = new SessionEventStore();
-  fast.events = events;
-  const id = restoreId ?? ctx.sessionIds.mint(claims);
-  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, eventStore: events });
-  const session: AgentSession = {
-    id,
-    serverId: claims.serverId,
-    user: claims.user,
-    transport: 'streamable-http',
-    lastSeen: Date.now(),
-    handle: async (rq, rs, b) => {
-      if (rq.headers['last-event-id'] !== undefined && resumeStream(events, fast.calls, id, rq, rs)) return;
-      if (await tryAgentFastPath(ctx, fast, claims.serverId, id, rq, rs, b)) return;
-      if (!tryListFastPath(ctx, claims.serverId, id, rq, rs, b)) await transport.handleRequest(rq, rs, b);
-    },
-    notifyListChanged: (list) => announceListChanged(mcp, list),
-    close: () => transport.close(),
-  };
-  transport.onclose = () => ctx.sessions.delete(id);
-  await mcp.connect(transport);
-  if (restoreId !== undefined) restoreInitializedSession(mcp, transport, restoreId, claims);
+  const session = await StreamableSession.open(ctx, identity, claims, restoreId);
   ctx.sessions.add(session);
   return session;
 }

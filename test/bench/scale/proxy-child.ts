@@ -6,20 +6,32 @@
  *
  *   node proxy-child.ts <source root>      (forked by `startProxyChild`)
  *
- * IPC: `cpu` → `{ cpuMicros }` (user + system); `heap` → `{ heapUsed, rss }` after two full GCs.
+ * IPC: `cpu` → `{ cpuMicros }` (user + system); `heap` → `process.memoryUsage()` after two full
+ * GCs (`heapUsed`, `rss`, `external`, `arrayBuffers`); `snapshot:<file>` → a heap snapshot written
+ * to that file after two full GCs (for `heap-diff.ts`), answered `{}` when written.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 export const AGENT_SECRET = 'bench-agent-secret-0123456789abcdef0123456789';
+
+export interface Memory {
+  heapUsed: number;
+  rss: number;
+  /** Memory of C++ objects bound to JS objects (includes `arrayBuffers`). */
+  external: number;
+  /** ArrayBuffers and Buffers (sockets' and TLS buffers, undici's). */
+  arrayBuffers: number;
+}
 
 export interface ProxyChild {
   readonly label: string;
   readonly url: string;
   readonly pid: number;
-  ask(what: 'cpu' | 'heap'): Promise<{ cpuMicros: number; heapUsed: number; rss: number }>;
+  ask(what: 'cpu' | 'heap' | `snapshot:${string}`): Promise<{ cpuMicros: number } & Memory>;
   /** Admin API call; throws on a non-2xx answer. */
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
   stop(): Promise<void>;
@@ -35,8 +47,8 @@ export async function startProxyChild(label: string, sourceRoot: string, execArg
   });
   let queue = Promise.resolve();
   const ask = (what: string) => {
-    const answer = queue.then(() => new Promise<{ cpuMicros: number; heapUsed: number; rss: number }>((resolve) => {
-      child.once('message', (m) => resolve(m as { cpuMicros: number; heapUsed: number; rss: number }));
+    const answer = queue.then(() => new Promise<{ cpuMicros: number } & Memory>((resolve) => {
+      child.once('message', (m) => resolve(m as { cpuMicros: number } & Memory));
       child.send(what);
     }));
     queue = answer.then(() => undefined);
@@ -83,7 +95,12 @@ async function serve(sourceRoot: string): Promise<void> {
       globalThis.gc?.();
       globalThis.gc?.();
       const mem = process.memoryUsage();
-      process.send!({ heapUsed: mem.heapUsed, rss: mem.rss });
+      process.send!({ heapUsed: mem.heapUsed, rss: mem.rss, external: mem.external, arrayBuffers: mem.arrayBuffers });
+    } else if (typeof m === 'string' && m.startsWith('snapshot:')) {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      writeHeapSnapshot(m.slice('snapshot:'.length));
+      process.send!({});
     }
   });
   // A graceful exit on SIGINT lets `--cpu-prof` write its profile (SIGKILL, as `stop` sends, would not).

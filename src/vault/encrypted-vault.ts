@@ -2,7 +2,7 @@
  * {@link TokenVault} over any {@link RecordStore}: seals on write, opens on read, and runs the
  * cross-replica refresh lease. Works the same on files and on Kubernetes Secrets.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { open, seal, sealedGeneration, sealedKid } from './crypto.ts';
@@ -30,10 +30,28 @@ export interface EncryptedTokenVaultOptions {
 }
 
 const CACHE_MAX = 10_000;
+/** How long a ref's former places count as empty once checked. */
+const FORMER_CHECK_MS = 10 * 60_000;
 
-/** Stable, non-reversible stand-in for a user in file names, Secret names and labels (40 hex). */
-export function userHash(user: string): string {
+/**
+ * The stand-in for a user in file names, Secret names and the `mcp-gitops.dev/user-hash` label (40
+ * hex): an HMAC-SHA256 of the user id under a key derived from the vault key (`keyring`'s active
+ * one, HKDF info `mcp-gitops.dev/user-hash`), so whoever can list Secrets cannot confirm a guessed
+ * user id without the key.
+ */
+export function userHash(user: string, keyring: Keyring): string {
+  return keyedUserHash(user, keyring.deriveKey(USER_HASH_PURPOSE));
+}
+
+/** Where records were kept before the hash was keyed: an unkeyed SHA-256 (read, and moved on first use, only). */
+export function legacyUserHash(user: string): string {
   return createHash('sha256').update(`mcp-gitops.dev/user\n${user}`).digest('hex').slice(0, 40);
+}
+
+const USER_HASH_PURPOSE = 'user-hash';
+
+function keyedUserHash(user: string, key: Uint8Array): string {
+  return createHmac('sha256', key).update(`mcp-gitops.dev/user\n${user}`, 'utf8').digest('hex').slice(0, 40);
 }
 
 export class EncryptedTokenVault implements TokenVault {
@@ -46,6 +64,10 @@ export class EncryptedTokenVault implements TokenVault {
   readonly #cache = new Map<string, { entry: TokenEntry; until: number }>();
   /** Highest generation read or written per record: an older ciphertext written back is refused. */
   readonly #seen = new Map<string, number>();
+  /** The user-hash keys, the active key's first (where records live), then the older keys' (moved on first use). */
+  readonly #hashKeys: Uint8Array[];
+  /** Refs whose former places were found empty, until when: nothing new is written there, so a miss costs one read. */
+  readonly #formerChecked = new Map<string, number>();
 
   constructor(options: EncryptedTokenVaultOptions) {
     this.#store = options.store;
@@ -53,23 +75,70 @@ export class EncryptedTokenVault implements TokenVault {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#holder = options.holder ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.#readCacheMs = options.readCacheMs ?? 0;
+    this.#hashKeys = options.keyring.deriveKeys(USER_HASH_PURPOSE);
+  }
+
+  /** Where `ref`'s record lives (the active key's user hash). */
+  #locate(ref: TokenRef): RecordLocation {
+    return { namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: keyedUserHash(ref.user, this.#hashKeys[0]!) };
+  }
+
+  /** Where it may have been put before: under an older key's hash, or the unkeyed hash of earlier versions. */
+  #formerLocations(ref: TokenRef): RecordLocation[] {
+    const hashes = [...this.#hashKeys.slice(1).map((k) => keyedUserHash(ref.user, k)), legacyUserHash(ref.user)];
+    return hashes.map((userHash) => ({ namespace: ref.namespace, gatewayId: ref.gatewayId, userHash }));
+  }
+
+  /**
+   * `ref`'s record at its place; a record still at a former place (an older key's hash, or the
+   * unkeyed hash of earlier versions) is moved there first: its tokens ciphertext names the user,
+   * not the place, so it moves as it is (generation included) with its subject re-sealed for the
+   * new place, and the old copy is deleted. Costs one read when the record is in place.
+   */
+  async #read(ref: TokenRef): Promise<VersionedRecord | undefined> {
+    const location = this.#locate(ref);
+    const record = await this.#store.read(location);
+    if (record !== undefined) return record;
+    const key = cacheKey(ref);
+    if ((this.#formerChecked.get(key) ?? 0) > Date.now()) return undefined;
+    this.#formerChecked.delete(key);
+    if (this.#formerChecked.size >= CACHE_MAX) this.#formerChecked.delete(this.#formerChecked.keys().next().value as string);
+    // Re-checked after a while: a replica of an earlier version may still write there during an upgrade.
+    this.#formerChecked.set(key, Date.now() + FORMER_CHECK_MS);
+    for (const former of this.#formerLocations(ref)) {
+      const found = await this.#store.read(former);
+      if (found === undefined) continue;
+      // Opens as this user's tokens, or it is not theirs to move.
+      open(this.#keyring, found.tokens, tokensContext(ref), this.#store.describe(former));
+      const moved: SealedRecord = { tokens: found.tokens, subject: seal(this.#keyring, Buffer.from(ref.user, 'utf8'), subjectContext(location)), state: found.state };
+      let version: string;
+      try {
+        version = await this.#store.write(location, moved, null);
+      } catch (error) {
+        if (!isVaultError(error, 'ERR_VAULT_CONFLICT')) throw error;
+        return this.#store.read(location); // another replica moved it (or a new consent arrived) first
+      }
+      await this.#store.remove(former);
+      return { ...moved, version };
+    }
+    return undefined;
   }
 
   async get(ref: TokenRef): Promise<TokenEntry | undefined> {
     const key = cacheKey(ref);
     const hit = this.#cache.get(key);
     if (hit !== undefined && hit.until > Date.now()) return hit.entry;
-    const location = locate(ref);
-    const record = await this.#store.read(location);
+    const location = this.#locate(ref);
+    const record = await this.#read(ref);
     const entry = record === undefined ? undefined : this.#open(ref, location, record);
     this.#remember(ref, entry);
     return entry;
   }
 
   async put(ref: TokenRef, tokens: StoredTokenSetInput, options: PutOptions = {}): Promise<TokenEntry> {
-    const location = locate(ref);
+    const location = this.#locate(ref);
     const parsed = StoredTokenSet.parse(tokens);
-    const current = options.ifVersion === null ? undefined : await this.#store.read(location);
+    const current = await this.#read(ref);
     const generation = nextGeneration(current === undefined ? 0 : (sealedGeneration(current.tokens) ?? 0), this.#seen.get(cacheKey(ref)) ?? 0);
     const record = this.#seal(ref, location, parsed, generation);
     this.#cache.delete(cacheKey(ref));
@@ -90,7 +159,8 @@ export class EncryptedTokenVault implements TokenVault {
 
   async delete(ref: TokenRef): Promise<boolean> {
     this.#cache.delete(cacheKey(ref));
-    return this.#store.remove(locate(ref));
+    const removed = await Promise.all([this.#locate(ref), ...this.#formerLocations(ref)].map((l) => this.#store.remove(l)));
+    return removed.some(Boolean);
   }
 
   /** Caches found entries only: a consent stored by another replica shows at once. */
@@ -109,7 +179,7 @@ export class EncryptedTokenVault implements TokenVault {
       if (record.state === 'document') continue;
       try {
         const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
-        if (userHash(user) !== location.userHash) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
+        if (![this.#locate({ namespace, gatewayId, user }), ...this.#formerLocations({ namespace, gatewayId, user })].some((l) => l.userHash === location.userHash)) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
         entries.push(this.#open({ namespace, gatewayId, user }, location, record));
       } catch (error) {
         if (!isVaultError(error)) throw error;
@@ -181,12 +251,12 @@ export class EncryptedTokenVault implements TokenVault {
   }
 
   async #refresh(ref: TokenRef, refresher: Refresher, options: RefreshOptions): Promise<TokenEntry | undefined> {
-    const location = locate(ref);
+    const location = this.#locate(ref);
     const where = this.#store.describe(location);
     const waitUntil = Date.now() + 2 * this.#leaseMs;
     for (let attempt = 0; ; attempt++) {
       options.signal?.throwIfAborted();
-      const record = await this.#store.read(location);
+      const record = await this.#read(ref);
       if (record === undefined) return undefined;
       const entry = this.#open(ref, location, record);
       if (entry.tokens.reconnectNeeded || refresher.isFresh(entry.tokens)) return entry;
@@ -296,10 +366,6 @@ function nextGeneration(stored: number, seen: number, now = Date.now()): number 
 
 function cacheKey(ref: TokenRef): string {
   return JSON.stringify([ref.namespace, ref.gatewayId, ref.user]);
-}
-
-function locate(ref: TokenRef): RecordLocation {
-  return { namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: userHash(ref.user) };
 }
 
 /** Documents live beside user records under a `doc-` hash that no user hash (40 hex) can equal. */

@@ -58,7 +58,7 @@ describe('consent flow (issuer discovery) against oidc-provider', () => {
     expect(stored?.tokens.refreshToken).toBeTruthy();
     expect(html).not.toContain(stored!.tokens.accessToken);
     // On disk: sealed, no token, no user name.
-    const file = new FileRecordStore({ dataDir: h.dataDir }).describe({ namespace: 'mcp', gatewayId: gw.id, userHash: userHash('alice') });
+    const file = new FileRecordStore({ dataDir: h.dataDir }).describe({ namespace: 'mcp', gatewayId: gw.id, userHash: userHash('alice', h.keyring) });
     const raw = await readFile(file, 'utf8');
     expect(raw).not.toContain(stored!.tokens.accessToken);
     expect(raw).not.toContain(stored!.tokens.refreshToken!);
@@ -86,7 +86,7 @@ describe('consent flow (issuer discovery) against oidc-provider', () => {
 
     // Copy alice's sealed tokens into bob's record: bob's next call must fail, not act as alice.
     const store = new FileRecordStore({ dataDir: h.dataDir });
-    const path = (u: string) => store.describe({ namespace: 'mcp', gatewayId: gw.id, userHash: userHash(u) });
+    const path = (u: string) => store.describe({ namespace: 'mcp', gatewayId: gw.id, userHash: userHash(u, h.keyring) });
     const bobBefore = await readFile(path('bob'), 'utf8');
     const moved = { ...JSON.parse(bobBefore), tokens: JSON.parse(await readFile(path('alice'), 'utf8')).tokens };
     await writeFile(path('bob'), JSON.stringify(moved));

@@ -51,7 +51,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
 
   it('one Secret per (gateway, user): labelled, no user name anywhere in clear, no plaintext token in a raw read', async () => {
     await vault().put(alice, tokens('alice'));
-    const name = secretName({ namespace: 'mcp', gatewayId: alice.gatewayId, userHash: userHash(alice.user) });
+    const name = secretName({ namespace: 'mcp', gatewayId: alice.gatewayId, userHash: userHash(alice.user, keyring) });
     const raw = await cp.kubectl(['-n', NS, 'get', 'secret', name, '-o', 'json'], { check: true });
     const secret = JSON.parse(raw.stdout);
     expect(secret.type).toBe('mcp-gitops.dev/token');
@@ -59,7 +59,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
       'app.kubernetes.io/managed-by': 'mcp-gitops',
       'mcp-gitops.dev/gateway': alice.gatewayId,
       'mcp-gitops.dev/gateway-namespace': 'mcp',
-      'mcp-gitops.dev/user-hash': userHash(alice.user),
+      'mcp-gitops.dev/user-hash': userHash(alice.user, keyring),
     });
     const decoded = Object.values(secret.data as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString()).join('\n');
     for (const text of [raw.stdout, decoded]) {
@@ -81,7 +81,7 @@ describe.skipIf(!available)('Secret backend on a real API server', () => {
   it('a ciphertext copied into another user’s Secret fails to open', async () => {
     const v = vault();
     await v.put(bob, tokens('bob'));
-    const nameOf = (u: string) => secretName({ namespace: 'mcp', gatewayId: alice.gatewayId, userHash: userHash(u) });
+    const nameOf = (u: string) => secretName({ namespace: 'mcp', gatewayId: alice.gatewayId, userHash: userHash(u, keyring) });
     type Secret = { data?: Record<string, string> };
     const path = (u: string) => `/api/v1/namespaces/${NS}/secrets/${nameOf(u)}`;
     const aliceSecret = await core.get<Secret>(path(alice.user));

@@ -15,7 +15,7 @@ describe('attacker: a stale vault record written back is refused', () => {
   let dataDir: string;
   const keyring = Keyring.generate();
   const alice = { namespace: 'mcp', gatewayId: 'a'.repeat(32), user: 'alice' };
-  const location = { namespace: alice.namespace, gatewayId: alice.gatewayId, userHash: userHash('alice') };
+  const location = { namespace: alice.namespace, gatewayId: alice.gatewayId, userHash: userHash('alice', keyring) };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'stale-record-'));
@@ -50,7 +50,7 @@ describe('attacker: a stale vault record written back is refused', () => {
     const store = new FileRecordStore({ dataDir });
     const vault = new EncryptedTokenVault({ store, keyring });
     const bob = { ...alice, user: 'bob' };
-    const bobAt = { ...location, userHash: userHash('bob') };
+    const bobAt = { ...location, userHash: userHash('bob', keyring) };
     await vault.put(bob, { accessToken: 'at-OLD', obtainedAt: Date.now() });
     const copy = (await store.read(bobAt))!;
     const newer = await vault.put(bob, { accessToken: 'at-NEW', obtainedAt: Date.now() });

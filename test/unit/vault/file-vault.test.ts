@@ -81,7 +81,8 @@ describe('EncryptedTokenVault on files', () => {
     await v.put(bob, tokensOf('bob'));
     expect((await v.get(bob))?.tokens.accessToken).toBe('at-SECRET-bob');
     const store = new FileRecordStore({ dataDir });
-    const pathOf = (ref: TokenRef) => store.describe({ namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: userHash(ref.user) });
+    const keyring = await loadKeyringFile(join(dataDir, 'k.json'));
+    const pathOf = (ref: TokenRef) => store.describe({ namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: userHash(ref.user, keyring) });
     // Overwrite bob's record with alice's ciphertext (what someone with write access to the files would try).
     const victim = JSON.parse(await readFile(pathOf(alice), 'utf8'));
     const target = JSON.parse(await readFile(pathOf(bob), 'utf8'));
@@ -113,9 +114,14 @@ describe('EncryptedTokenVault on files', () => {
     const rewritten = await after.put(alice, { ...read!.tokens, lastUsedAt: Date.now() });
     expect(rewritten.kid).toBe(rotated.active.kid);
     expect((await after.get(alice))?.kid).toBe(rotated.active.kid);
-    // A keyring without the old key cannot open what was not yet rewritten.
-    await after.put(bob, tokensOf('bob'));
-    await expect(vault(Keyring.generate()).then((v) => v.get(bob))).rejects.toMatchObject({ code: 'ERR_VAULT_UNKNOWN_KID' });
+    // A keyring without the old key cannot open what was not yet rewritten: bob's record, moved to
+    // the new key's place on first use, is still sealed with the old key.
+    await before.put(bob, tokensOf('bob'));
+    expect((await after.get(bob))?.kid).toBe(old.kid);
+    const onlyNew = new Keyring([{ kid: rotated.active.kid, key: rotated.active.key }], rotated.active.kid);
+    await expect(vault(onlyNew).then((v) => v.get(bob))).rejects.toMatchObject({ code: 'ERR_VAULT_UNKNOWN_KID' });
+    // An unrelated keyring cannot even find it: the place is keyed too.
+    expect(await vault(Keyring.generate()).then((v) => v.get(bob))).toBeUndefined();
   });
 
   it('lists a gateway’s users and counts the authorized ones without reading tokens', async () => {
@@ -207,14 +213,16 @@ describe('read cache (readCacheMs)', () => {
     const v = new EncryptedTokenVault({ store, keyring: Keyring.generate(), readCacheMs: 60_000 });
     await v.put(alice, tokensOf('one'));
     for (let i = 0; i < 5; i++) expect((await v.get(alice))?.tokens.accessToken).toBe('at-SECRET-one');
-    expect(reads()).toBe(1); // the put's: it reads the stored generation to write a higher one
+    // The put's: it reads the stored generation to write a higher one, and once where an earlier
+    // version or vault key kept the record (vault/encrypted-vault.ts, user hash).
+    expect(reads()).toBe(2);
 
     await v.put(alice, tokensOf('two'));
     expect((await v.get(alice))?.tokens.accessToken).toBe('at-SECRET-two');
     await v.delete(alice);
     expect(await v.get(alice)).toBeUndefined();
     expect(await v.get(alice)).toBeUndefined();
-    expect(reads()).toBe(4); // second put + 2 gets: absent records are not cached, a consent stored elsewhere shows at once
+    expect(reads()).toBe(5); // second put + 2 gets: absent records are not cached, a consent stored elsewhere shows at once
   });
 
   it('refreshUnderLock always reads the store, never a cached copy', async () => {

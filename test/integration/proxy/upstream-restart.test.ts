@@ -69,3 +69,30 @@ describe('an upstream that dies and comes back', () => {
     await agent.close();
   });
 });
+
+describe('an upstream that dies while nobody calls it', () => {
+  it('is marked unreachable within seconds, not at the next health check (30 s), over Streamable HTTP and SSE, and back after a restart', { timeout: 60_000 }, async () => {
+    // Default health-check interval (30 s): only the session's own stream breaking can tell in time.
+    let servers = await Promise.all([startEverything(), startEverything({ transport: 'sse' })]);
+    const ids = [gatewayId('mcp', 'idle-http'), gatewayId('mcp', 'idle-sse')];
+    await admin.putGateway(ids[0]!, { name: 'idle-http', namespace: 'mcp', url: servers[0]!.url, transport: 'STREAMABLEHTTP' });
+    await admin.putGateway(ids[1]!, { name: 'idle-sse', namespace: 'mcp', url: servers[1]!.url, transport: 'SSE' });
+    try {
+      await eventually(async () => (await Promise.all(ids.map((id) => admin.getGateway(id)))).every((g) => g?.reachable), 20_000, 'both reachable');
+      await Promise.all(servers.map((s) => s.kill()));
+      const down = await eventually(async () => {
+        const gws = await Promise.all(ids.map((id) => admin.getGateway(id)));
+        return gws.every((g) => g && !g.reachable) ? gws : undefined;
+      }, 10_000, 'both marked unreachable with nobody calling');
+      for (const g of down) expect(g!.lastError).toMatch(/ECONNREFUSED|connection closed/i);
+      expect((await admin.getState()).unreachable).toEqual(expect.arrayContaining(ids));
+
+      servers = await Promise.all([startEverything({ port: servers[0]!.port }), startEverything({ transport: 'sse', port: servers[1]!.port })]);
+      await eventually(async () => (await Promise.all(ids.map((id) => admin.getGateway(id)))).every((g) => g?.reachable && g.lastError === null), 10_000, 'both reachable again');
+      expect((await admin.getState()).unreachable).toEqual([]);
+    } finally {
+      await Promise.all(ids.map((id) => admin.deleteGateway(id)));
+      await Promise.all(servers.map((s) => s.kill()));
+    }
+  });
+});

@@ -17,7 +17,7 @@
  * and the gateway stay up.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { JsonRpcError, toJsonRpcError } from '../jsonrpc-error.ts';
 import { RELAYED_METHODS, RELAY_FAILED, type ClientRequestRelay } from './client-requests.ts';
 import { UpstreamFailure } from './errors.ts';
@@ -70,8 +70,8 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
   // The agent's signal aborts the request; the deadline without progress is undici's own
   // headers/body timeouts (progress arrives as body chunks), so no timer or controller per call.
   const signal = options.signal;
-  /** Upstream requests being relayed, by the upstream's request id (created on the first one). */
-  let relays: Map<string | number, AbortController> | undefined;
+  /** Upstream requests being relayed, by the upstream's request id (the map is created on the first one). */
+  const inflight: RelaysInFlight = {};
   try {
     const res = await request(target.url, {
       method: 'POST',
@@ -87,52 +87,12 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       throw new UpstreamHttpError(res.statusCode, `HTTP ${res.statusCode} from the upstream: ${text.slice(0, 200)}`);
     }
     const type = String(res.headers['content-type'] ?? '');
-    if (type.startsWith('application/json')) return settle((await res.body.json()) as Record<string, unknown>);
+    if (type.startsWith('application/json')) return settleAnswer((await res.body.json()) as Record<string, unknown>);
     if (!type.startsWith('text/event-stream')) {
       await res.body.dump();
       throw new UpstreamHttpError(502, `unexpected content-type "${type.slice(0, 100)}" from the upstream`);
     }
-    const cursor: SseCursor = { lastEventId: undefined, retryMs: undefined };
-    const onMessage = (msg: SseMessage): Record<string, unknown> | undefined => {
-      if (msg.id === id && ('result' in msg || 'error' in msg)) return settle(msg);
-      if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
-        relays = relayRequest(target, headers, msg as RequestMessage, options.onrequest, relays);
-      } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
-        const { progressToken: _t, ...p } = msg.params;
-        options.onprogress?.(p as { progress: number });
-      } else if (msg.method === 'notifications/message' || msg.method === 'notifications/elicitation/complete') {
-        options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
-      } else if (msg.method === 'notifications/cancelled' && relays) {
-        const requestId = msg.params?.requestId;
-        relays.get(requestId as string | number)?.abort(msg.params?.reason ?? 'cancelled by the upstream');
-      }
-      return undefined;
-    };
-    let answer = await readSseAnswer(res.body, cursor, onMessage);
-    // The stream ended before the answer: resume it as the spec's client does (GET with
-    // Last-Event-ID after `retry`), as long as resumed streams keep delivering events.
-    let fruitless = 0;
-    while (answer === undefined) {
-      if (cursor.lastEventId === undefined) throw streamEnded(target, 'without an event id to resume from');
-      if (++fruitless > MAX_FRUITLESS_RESUMES) throw streamEnded(target, `and ${MAX_FRUITLESS_RESUMES} resumptions with Last-Event-ID brought nothing new`);
-      await sleep(cursor.retryMs ?? DEFAULT_RETRY_MS, undefined, signal ? { signal } : {});
-      const from = cursor.lastEventId;
-      const resumed = await request(target.url, {
-        method: 'GET',
-        headers: { ...resumeHeaders(headers), 'last-event-id': from },
-        dispatcher,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-        ...(signal ? { signal } : {}),
-      });
-      if (resumed.statusCode !== 200 || !String(resumed.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-        await resumed.body.dump();
-        throw streamEnded(target, `and resuming it with Last-Event-ID was refused (HTTP ${resumed.statusCode})`);
-      }
-      answer = await readSseAnswer(resumed.body, cursor, onMessage);
-      if (cursor.lastEventId !== from) fruitless = 0;
-    }
-    return answer;
+    return await readStreamedAnswer(target, headers, id, res.body, options, inflight);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
@@ -143,16 +103,77 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
     throw err;
   } finally {
     // The call is over: relays still waiting on the agent are moot.
-    if (relays) for (const ac of relays.values()) ac.abort('the tool call ended');
+    if (inflight.relays) for (const ac of inflight.relays.values()) ac.abort('the tool call ended');
   }
 
-  function settle(msg: Record<string, unknown>): Record<string, unknown> {
-    if ('error' in msg) {
-      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
-      throw new JsonRpcError(typeof e.code === 'number' ? e.code : -32603, typeof e.message === 'string' ? e.message : 'upstream error', e.data);
-    }
-    return msg.result as Record<string, unknown>;
+}
+
+/** The answer as the result; a JSON-RPC error answer thrown as `JsonRpcError`. */
+function settleAnswer(msg: Record<string, unknown>): Record<string, unknown> {
+  if ('error' in msg) {
+    const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+    throw new JsonRpcError(typeof e.code === 'number' ? e.code : -32603, typeof e.message === 'string' ? e.message : 'upstream error', e.data);
   }
+  return msg.result as Record<string, unknown>;
+}
+
+/**
+ * Reads call `id`'s SSE response to its answer: progress and log notifications go to `options`,
+ * the upstream's requests are relayed (into `inflight`, the caller's, which aborts them when the
+ * call ends). A stream that ends before
+ * the answer is resumed as the spec's client does (GET with Last-Event-ID after `retry`), as long
+ * as resumed streams keep delivering events; see the module contract for when it gives up.
+ */
+async function readStreamedAnswer(
+  target: FastCallTarget,
+  headers: Record<string, string>,
+  id: string,
+  body: Dispatcher.ResponseData['body'],
+  options: FastCallOptions,
+  inflight: RelaysInFlight,
+): Promise<Record<string, unknown>> {
+  const signal = options.signal;
+  const cursor: SseCursor = { lastEventId: undefined, retryMs: undefined };
+  const onMessage = (msg: SseMessage): Record<string, unknown> | undefined => {
+    if (msg.id === id && ('result' in msg || 'error' in msg)) return settleAnswer(msg);
+    if (typeof msg.method === 'string' && msg.id !== undefined && msg.id !== null) {
+      inflight.relays = relayRequest(target, headers, msg as RequestMessage, options.onrequest, inflight.relays);
+    } else if (msg.method === 'notifications/progress' && msg.params?.progressToken === id) {
+      const { progressToken: _t, ...p } = msg.params;
+      options.onprogress?.(p as { progress: number });
+    } else if (msg.method === 'notifications/message' || msg.method === 'notifications/elicitation/complete') {
+      options.onlog?.(msg as { method: string; params?: Record<string, unknown> });
+    } else if (msg.method === 'notifications/cancelled' && inflight.relays) {
+      const requestId = msg.params?.requestId;
+      inflight.relays.get(requestId as string | number)?.abort(msg.params?.reason ?? 'cancelled by the upstream');
+    }
+    return undefined;
+  };
+  let answer = await readSseAnswer(body, cursor, onMessage);
+  // The stream ended before the answer: resume it as the spec's client does (GET with
+  // Last-Event-ID after `retry`), as long as resumed streams keep delivering events.
+  let fruitless = 0;
+  while (answer === undefined) {
+    if (cursor.lastEventId === undefined) throw streamEnded(target, 'without an event id to resume from');
+    if (++fruitless > MAX_FRUITLESS_RESUMES) throw streamEnded(target, `and ${MAX_FRUITLESS_RESUMES} resumptions with Last-Event-ID brought nothing new`);
+    await sleep(cursor.retryMs ?? DEFAULT_RETRY_MS, undefined, signal ? { signal } : {});
+    const from = cursor.lastEventId;
+    const resumed = await request(target.url, {
+      method: 'GET',
+      headers: { ...resumeHeaders(headers), 'last-event-id': from },
+      dispatcher,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+    if (resumed.statusCode !== 200 || !String(resumed.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+      await resumed.body.dump();
+      throw streamEnded(target, `and resuming it with Last-Event-ID was refused (HTTP ${resumed.statusCode})`);
+    }
+    answer = await readSseAnswer(resumed.body, cursor, onMessage);
+    if (cursor.lastEventId !== from) fruitless = 0;
+  }
+  return answer;
 }
 
 /** Reconnection time when the upstream sent no `retry` (the SDK client's initial reconnection delay). */
@@ -169,6 +190,11 @@ function streamEnded(target: FastCallTarget, how: string): UpstreamFailure {
 function resumeHeaders(headers: Record<string, string>): Record<string, string> {
   const { 'content-type': _c, ...rest } = headers;
   return { ...rest, accept: 'text/event-stream' };
+}
+
+/** The upstream's requests being relayed to the agent, by the upstream's request id. */
+interface RelaysInFlight {
+  relays?: Map<string | number, AbortController>;
 }
 
 type RequestMessage = { id: string | number; method: string; params?: Record<string, unknown> };

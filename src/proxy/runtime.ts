@@ -39,7 +39,11 @@ import { SessionSealer } from './session-seal/sealer.ts';
 
 const SERVER_ROUTE = /^\/(?:v1\/)?servers\/([^/]+)\/(mcp|sse|message)$/;
 
-export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+/**
+ * The proxy's parts wired together (the composition root): the registry, the upstream pool, the
+ * catalog over it, agent sessions, auth and guards. Nothing listens yet.
+ */
+function createContext(options: ProxyOptions): ProxyContext {
   const logger = options.logger ?? pino({ name: 'mcp-gitops-proxy' }, pino.destination({ sync: false }));
   const metrics = new ProxyMetrics();
   const credentials = options.credentials ?? staticCredentials;
@@ -73,7 +77,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   if (agentAuth.insecure) logger.warn({ insecureNoAgentAuth: true }, 'AGENT AUTHENTICATION IS DISABLED: anyone who can reach this proxy can call every tool as user "anonymous". Use only for local development.');
   const audit = new Audit(logger, metrics);
   const toolCalls = new ToolCalls({ store, catalog, pool, audit, logger });
-  const ctx: ProxyContext = {
+  return {
     store,
     pool,
     catalog,
@@ -95,7 +99,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     adminIdentity: options.adminIdentity === null ? undefined : Object.freeze({ user: options.adminIdentity ?? 'admin', groups: Object.freeze([]) as readonly string[] }),
     registrationsChanged,
   };
+}
 
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const ctx = createContext(options);
+  const { store, pool, catalog, sessions, logger } = ctx;
   const port = options.port ?? 4444;
   const adminPort = options.adminPort ?? port;
   const host = options.host ?? '127.0.0.1';

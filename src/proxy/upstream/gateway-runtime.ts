@@ -126,7 +126,7 @@ export class GatewayRuntime {
         onToolListChanged: () => void this.refresh().catch(() => {}), // recorded as lastError by refresh
         onResourceUpdated: (s, uri) => this.#opts.onResourceUpdated?.(this.id, s, uri),
         onStateChange: (s) => this.#observe(s),
-        probeTimeoutMs: healthCheckTimeoutMs(this.registration.spec),
+        probeTimeoutMs: () => healthCheckTimeoutMs(this.registration.spec),
         ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       });
       this.#sessions.set(scope, session);

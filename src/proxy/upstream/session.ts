@@ -62,8 +62,8 @@ export interface SessionOptions {
   onStateChange: (session: UpstreamSession) => void;
   /** Deadline to connect and initialize, ms. Defaults to 10000. */
   connectTimeoutMs?: number;
-  /** Deadline of the ping that confirms or clears a suspicion, ms (the gateway's health-check timeout). */
-  probeTimeoutMs?: number;
+  /** Deadline of the ping that confirms or clears a suspicion, ms: the gateway's health-check timeout, asked at each probe (it follows spec updates). Defaults to 10000. */
+  probeTimeoutMs?: () => number;
   /**
    * SSRF policy for the upstream URL, checked (with DNS) before each connect. Loopback and private
    * addresses are refused unless allowed here or by the gateway's `allow_private_network`.
@@ -369,7 +369,7 @@ export class UpstreamSession {
     this.#lastProbeAt = Date.now();
     try {
       if (this.#closed || this.state !== 'ready') return;
-      await this.ping(this.#opts.probeTimeoutMs ?? 10_000);
+      await this.ping(this.#opts.probeTimeoutMs?.() ?? 10_000);
     } catch {
       // ping() marked the session down when the probe failed in transport or timed out; any other
       // answer (401, a JSON-RPC error) means the upstream is there.

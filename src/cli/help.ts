@@ -56,7 +56,7 @@ orphans every stored token). Never commit the output.`,
 );
 
 export const tokenHelp = help(
-  `Usage: mcp-gitops token --secret-file FILE --sub USER [--groups a,b] [--ttl SECONDS]
+  `Usage: mcp-gitops token --secret-file FILE --sub USER [--groups a,b] [--ttl SECONDS] [--iss ISS] [--aud AUD]
 
 Prints a JWT signed with the agent HS256 secret in FILE, for an agent acting as USER.`,
   tokenOptions,

@@ -10,8 +10,9 @@ import { processLogger } from './logger.ts';
 
 function agentAuth(choice: ProxyConfig['agentAuth']): AgentAuthOptions {
   if (choice.kind === 'none') return { insecureNoAuth: true };
-  if (choice.kind === 'hs256') return { hs256Secret: choice.secret };
-  return { verify: createOidcAgentVerifier({ issuer: choice.issuer, audience: choice.audience }) };
+  if (choice.kind === 'hs256') return { hs256Secret: choice.secret, issuer: choice.issuer, audience: choice.audience };
+  const { issuer, audience, authorizedParties, tokenTypes } = choice;
+  return { verify: createOidcAgentVerifier({ issuer, audience, ...(authorizedParties ? { authorizedParties } : {}), ...(tokenTypes ? { tokenTypes } : {}) }) };
 }
 
 /** `mcp-gitops proxy`: the data plane. */

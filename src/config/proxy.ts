@@ -10,6 +10,7 @@ import { parseFlags, UsageError } from './flags.ts';
 import { podNamespace, type Environment } from './env.ts';
 import { defineOptions } from './options.ts';
 import { secretInput } from './secret-input.ts';
+import { HS256_DEFAULT_AUDIENCE, HS256_DEFAULT_ISSUER } from '../proxy/agent-auth/options.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -19,9 +20,25 @@ export const proxyOptions = defineOptions({
   host: { arg: 'ADDR', help: 'bind address', schema: z.string().default('0.0.0.0') },
   adminTokenFile: { arg: 'FILE', help: 'the admin credential (or env MCP_GITOPS_ADMIN_TOKEN)', schema: z.string().optional() },
   adminIdentity: { arg: 'USER', help: 'the user POST /tools/invoke acts as when called with the admin\ntoken (audited as such)', schema: z.string().min(1).default('admin') },
-  agentHs256SecretFile: { arg: 'FILE', help: 'shared secret for HS256 agent tokens (or env MCP_GITOPS_AGENT_HS256_SECRET)', schema: z.string().optional() },
+  agentHs256SecretFile: { arg: 'FILE', help: 'shared secret for HS256 agent tokens, dev and small installs (or env\nMCP_GITOPS_AGENT_HS256_SECRET); prefer --oidc-issuer', schema: z.string().optional() },
+  agentHs256Issuer: { arg: 'ISS', help: "the iss HS256 agent tokens must carry ('mcp-gitops token --iss')", schema: z.string().min(1).default(HS256_DEFAULT_ISSUER) },
+  agentHs256Audience: { arg: 'AUD', help: "the aud HS256 agent tokens must carry ('mcp-gitops token --aud')", schema: z.string().min(1).default(HS256_DEFAULT_AUDIENCE) },
   oidcIssuer: { arg: 'URL', help: "verify agent JWTs against this issuer's JWKS instead", schema: z.url().optional() },
   oidcAudience: { arg: 'AUD', help: 'the audience agent JWTs must carry (with --oidc-issuer)', schema: z.string().optional() },
+  oidcAuthorizedParty: {
+    arg: 'CLIENT',
+    multiple: true,
+    help: "a client id allowed in an agent JWT's azp or client_id (repeatable); tokens the\nissuer minted for other apps are refused",
+    defaultText: 'any',
+    schema: z.array(z.string().min(1)).optional(),
+  },
+  oidcTokenType: {
+    arg: 'TYP',
+    multiple: true,
+    help: 'a JOSE typ agent JWTs may carry (repeatable); a token without typ is accepted',
+    defaultText: 'at+jwt and JWT',
+    schema: z.array(z.string().min(1)).optional(),
+  },
   insecureNoAgentAuth: { help: 'serve agents without authentication (never in production)', schema: z.boolean().default(false) },
   requireSync: { help: 'answer /ready 503 until the operator has converged this replica', schema: z.boolean().default(false) },
   publicUrl: { arg: 'URL', help: 'external base URL (endpoints, consent links, OAuth redirect_uri)', schema: z.url().optional() },
@@ -61,8 +78,8 @@ export const proxyFlagSpec = proxyOptions.spec;
 
 /** How agents authenticate: exactly one of the three. */
 export type AgentAuthChoice =
-  | { kind: 'hs256'; secret: string }
-  | { kind: 'oidc'; issuer: string; audience: string }
+  | { kind: 'hs256'; secret: string; issuer: string; audience: string }
+  | { kind: 'oidc'; issuer: string; audience: string; authorizedParties: string[] | undefined; tokenTypes: string[] | undefined }
   | { kind: 'none' };
 
 export interface ProxyConfig {
@@ -82,9 +99,12 @@ async function agentAuthOf(flags: ProxyFlags, env: Environment): Promise<AgentAu
     throw new UsageError('choose exactly one agent authentication: --agent-hs256-secret-file, --oidc-issuer, or --insecure-no-agent-auth');
   }
   if (flags.insecureNoAgentAuth) return { kind: 'none' };
-  if (secret !== undefined) return { kind: 'hs256', secret };
+  if (secret !== undefined) {
+    if (flags.oidcAuthorizedParty || flags.oidcTokenType) throw new UsageError('--oidc-authorized-party and --oidc-token-type need --oidc-issuer, not --agent-hs256-secret-file');
+    return { kind: 'hs256', secret, issuer: flags.agentHs256Issuer, audience: flags.agentHs256Audience };
+  }
   if (!flags.oidcAudience) throw new UsageError('--oidc-issuer needs --oidc-audience (the aud agent tokens must carry)');
-  return { kind: 'oidc', issuer: flags.oidcIssuer!, audience: flags.oidcAudience };
+  return { kind: 'oidc', issuer: flags.oidcIssuer!, audience: flags.oidcAudience, authorizedParties: flags.oidcAuthorizedParty, tokenTypes: flags.oidcTokenType };
 }
 
 /**

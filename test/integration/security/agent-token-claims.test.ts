@@ -4,7 +4,10 @@
 // OIDC path the JOSE `typ` was not checked (a DPoP proof or logout token of the same issuer, or an
 // ID-token-like JWT, passes signature, iss and aud checks) and `azp` was ignored.
 // All real: the proxy's agent listener, oidc-provider as the issuer, a JWKS server on loopback.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +15,7 @@ import { serverId } from '../../../src/api/ids.ts';
 import { createOidcAgentVerifier } from '../../../src/proxy/agent-auth/index.ts';
 import { mintAgentToken } from '../../../src/proxy/agent-auth/mint-token.ts';
 import { startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
+import { startProxyProcess, type ProxyProcess } from '../install/proxy-process.ts';
 import { AGENT_SECRET, startTestProxy, type TestProxy } from '../proxy/harness.ts';
 
 const VS = serverId('mcp', 'claims');
@@ -24,6 +28,27 @@ const hs256 = (claims: { exp?: boolean; iss?: string; aud?: string }) => {
   return jwt.sign(key);
 };
 
+/** The HTTP status of an MCP initialize on the virtual server with `token`. */
+async function initializeStatus(base: string, token: string): Promise<number> {
+  const res = await fetch(`${base}/servers/${VS}/mcp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+  });
+  await res.body?.cancel();
+  return res.status;
+}
+
+/** An access token oidc-provider issues to `clientId` (client credentials) for the agents' resource. */
+async function clientCredentialsToken(issuer: string, clientId: string): Promise<string> {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${clientId}-secret-0123456789`, resource: 'urn:mcp-gitops:agents', scope: 'read' }),
+  });
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 describe('attacker: HS256 agent tokens need exp, iss and aud', () => {
   let proxy: TestProxy;
   beforeAll(async () => {
@@ -34,15 +59,7 @@ describe('attacker: HS256 agent tokens need exp, iss and aud', () => {
     await proxy?.close();
   });
 
-  const status = async (token: string) => {
-    const res = await fetch(`${proxy.url}/servers/${VS}/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
-    });
-    await res.body?.cancel();
-    return res.status;
-  };
+  const status = (token: string) => initializeStatus(proxy.url, token);
 
   it.each([
     ['no exp (valid forever)', { iss: 'mcp-gitops', aud: 'mcp-gitops', exp: false }],
@@ -102,16 +119,54 @@ describe('attacker: OIDC agent tokens — typ and azp', () => {
   });
 
   it('azp / client_id: a token the issuer minted for another app is refused when the agent clients are named', async () => {
-    const token = async (clientId: string) => {
-      const res = await fetch(`${op.issuer}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${clientId}-secret-0123456789`, resource: 'urn:mcp-gitops:agents', scope: 'read' }),
-      });
-      return ((await res.json()) as { access_token: string }).access_token;
-    };
+    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId);
     const verify = createOidcAgentVerifier({ issuer: op.issuer, audience: 'urn:mcp-gitops:agents', authorizedParties: ['agent-app'] });
     expect(await outcome(verify, await token('agent-app'))).toBe('accepted');
     expect(await outcome(verify, await token('other-app'))).toMatch(/issued to client "other-app"/);
+  });
+});
+
+describe('the platform’s choices reach the verifier: `mcp-gitops proxy` flags, as a real process', () => {
+  let dir: string;
+  let op: RunningOidcProvider;
+  const ADMIN = 'claims-admin-token-0123456789abcdef';
+  const started: ProxyProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'claims-flags-'));
+    await writeFile(join(dir, 'admin'), ADMIN, { mode: 0o600 });
+    await writeFile(join(dir, 'agent'), AGENT_SECRET, { mode: 0o600 });
+    op = await startOidcProvider({
+      resource: 'urn:mcp-gitops:agents',
+      clients: ['agent-app', 'other-app'].map((id) => ({ client_id: id, client_secret: `${id}-secret-0123456789`, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+    });
+  });
+  afterAll(async () => {
+    for (const p of started) await p.stop();
+    await op?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `mcp-gitops proxy` with `flags`, a file vault and one virtual server to initialize against. */
+  async function proxyWith(flags: string[]): Promise<(token: string) => Promise<number>> {
+    const p = await startProxyProcess({ args: ['--port=0', '--admin-port=0', `--admin-token-file=${join(dir, 'admin')}`, '--vault=file', `--data-dir=${dir}`, ...flags], mounts: {}, kubeconfig: join(dir, 'none'), namespace: 'mcp-gitops-system' });
+    started.push(p);
+    const put = await fetch(`${p.adminUrl}/servers/${VS}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'claims', namespace: 'mcp', tool_selectors: [] }) });
+    expect(put.ok).toBe(true);
+    return (token) => initializeStatus(p.url, token);
+  }
+
+  it('--agent-hs256-issuer / --agent-hs256-audience: only tokens minted for this installation pass', async () => {
+    const status = await proxyWith([`--agent-hs256-secret-file=${join(dir, 'agent')}`, '--agent-hs256-issuer=corp-mcp', '--agent-hs256-audience=mcp-prod']);
+    expect(await status(await mintAgentToken(AGENT_SECRET, { sub: 'alice' }))).toBe(401);
+    expect(await status(await mintAgentToken(AGENT_SECRET, { sub: 'alice', issuer: 'corp-mcp', audience: 'mcp-staging' }))).toBe(401);
+    expect(await status(await mintAgentToken(AGENT_SECRET, { sub: 'alice', issuer: 'corp-mcp', audience: 'mcp-prod' }))).toBe(200);
+  });
+
+  it('--oidc-authorized-party and --oidc-token-type: a token the issuer minted for another app is refused', async () => {
+    const status = await proxyWith([`--oidc-issuer=${op.issuer}`, '--oidc-audience=urn:mcp-gitops:agents', '--oidc-authorized-party=agent-app', '--oidc-token-type=at+jwt']);
+    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId);
+    expect(await status(await token('other-app'))).toBe(401);
+    expect(await status(await token('agent-app'))).toBe(200);
   });
 });

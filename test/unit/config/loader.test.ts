@@ -49,7 +49,11 @@ describe('the proxy config', () => {
 
   it('chooses exactly one agent authentication; the HS256 secret may come from the environment', async () => {
     const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a', MCP_GITOPS_AGENT_HS256_SECRET: 's3cret' });
-    expect((await loadProxyConfig([], env)).agentAuth).toEqual({ kind: 'hs256', secret: 's3cret' });
+    expect((await loadProxyConfig([], env)).agentAuth).toEqual({ kind: 'hs256', secret: 's3cret', issuer: 'mcp-gitops', audience: 'mcp-gitops' });
+    expect((await loadProxyConfig(['--agent-hs256-issuer', 'corp', '--agent-hs256-audience', 'prod'], env)).agentAuth).toMatchObject({ kind: 'hs256', issuer: 'corp', audience: 'prod' });
+    await expect(loadProxyConfig(['--oidc-authorized-party', 'agent-app'], env)).rejects.toThrow('--oidc-authorized-party and --oidc-token-type need --oidc-issuer');
+    const oidc = ['--oidc-issuer', 'https://idp.example.com', '--oidc-audience', 'mcp', '--oidc-authorized-party', 'a', '--oidc-authorized-party', 'b', '--oidc-token-type', 'at+jwt'];
+    expect((await loadProxyConfig(oidc, readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a' }))).agentAuth).toEqual({ kind: 'oidc', issuer: 'https://idp.example.com', audience: 'mcp', authorizedParties: ['a', 'b'], tokenTypes: ['at+jwt'] });
     await expect(loadProxyConfig(auth, env)).rejects.toThrow('choose exactly one agent authentication');
     await expect(loadProxyConfig(['--oidc-issuer', 'https://idp.example.com'], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a' }))).rejects.toThrow('--oidc-audience');
   });

@@ -27,9 +27,14 @@ export interface EncryptedTokenVaultOptions {
    * the Secret backend. Defaults to 0.
    */
   readCacheMs?: number;
+  /** Bounds of the read cache: entries (default 10,000) and approximate bytes of the tokens held (default 8 MiB). Least recently used go first. */
+  readCacheMax?: { entries?: number; bytes?: number };
 }
 
+/** Per-record bookkeeping kept for this many records (generations seen, former places checked), oldest forgotten first. */
 const CACHE_MAX = 10_000;
+/** Records of a gateway read from the store at a time (one Secret list page): listing never holds them all. */
+export const LIST_PAGE_SIZE = 250;
 /** How long a ref's former places count as empty once checked. */
 const FORMER_CHECK_MS = 10 * 60_000;
 
@@ -61,7 +66,11 @@ export class EncryptedTokenVault implements TokenVault {
   readonly #holder: string;
   readonly #inFlight = new Map<string, Promise<TokenEntry | undefined>>();
   readonly #readCacheMs: number;
-  readonly #cache = new Map<string, { entry: TokenEntry; until: number }>();
+  /** Read cache, least recently used first; `bytes` = approximate size of the entry's tokens. */
+  readonly #cache = new Map<string, { entry: TokenEntry; until: number; bytes: number }>();
+  #cacheBytes = 0;
+  readonly #cacheMaxEntries: number;
+  readonly #cacheMaxBytes: number;
   /** Highest generation read or written per record: an older ciphertext written back is refused. */
   readonly #seen = new Map<string, number>();
   /** The user-hash keys, the active key's first (where records live), then the older keys' (moved on first use). */
@@ -75,6 +84,8 @@ export class EncryptedTokenVault implements TokenVault {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#holder = options.holder ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.#readCacheMs = options.readCacheMs ?? 0;
+    this.#cacheMaxEntries = options.readCacheMax?.entries ?? 10_000;
+    this.#cacheMaxBytes = options.readCacheMax?.bytes ?? 8 * 1024 * 1024;
     this.#hashKeys = options.keyring.deriveKeys(USER_HASH_PURPOSE);
   }
 
@@ -127,7 +138,11 @@ export class EncryptedTokenVault implements TokenVault {
   async get(ref: TokenRef): Promise<TokenEntry | undefined> {
     const key = cacheKey(ref);
     const hit = this.#cache.get(key);
-    if (hit !== undefined && hit.until > Date.now()) return hit.entry;
+    if (hit !== undefined && hit.until > Date.now()) {
+      this.#cache.delete(key); // most recently used now
+      this.#cache.set(key, hit);
+      return hit.entry;
+    }
     const location = this.#locate(ref);
     const record = await this.#read(ref);
     const entry = record === undefined ? undefined : this.#open(ref, location, record);
@@ -141,7 +156,7 @@ export class EncryptedTokenVault implements TokenVault {
     const current = await this.#read(ref);
     const generation = nextGeneration(current === undefined ? 0 : (sealedGeneration(current.tokens) ?? 0), this.#seen.get(cacheKey(ref)) ?? 0);
     const record = this.#seal(ref, location, parsed, generation);
-    this.#cache.delete(cacheKey(ref));
+    this.#forget(cacheKey(ref));
     const version = await this.#store.write(location, record, options.ifVersion);
     const entry = { ref, tokens: parsed, version, kid: this.#keyring.active.kid, generation };
     this.#noteGeneration(ref, generation);
@@ -158,40 +173,85 @@ export class EncryptedTokenVault implements TokenVault {
   }
 
   async delete(ref: TokenRef): Promise<boolean> {
-    this.#cache.delete(cacheKey(ref));
+    this.#forget(cacheKey(ref));
     const removed = await Promise.all([this.#locate(ref), ...this.#formerLocations(ref)].map((l) => this.#store.remove(l)));
     return removed.some(Boolean);
   }
 
-  /** Caches found entries only: a consent stored by another replica shows at once. */
+  /**
+   * Caches found entries only: a consent stored by another replica shows at once. Bounded in
+   * entries and bytes, least recently used out first; expired entries at the old end go too, so an
+   * idle replica holds only what was used within the last `readCacheMs`.
+   */
   #remember(ref: TokenRef, entry: TokenEntry | undefined): void {
     const key = cacheKey(ref);
-    this.#cache.delete(key);
+    this.#forget(key);
     if (this.#readCacheMs <= 0 || entry === undefined) return;
-    if (this.#cache.size >= CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value as string);
-    this.#cache.set(key, { entry, until: Date.now() + this.#readCacheMs });
+    const now = Date.now();
+    const bytes = 2 * (key.length + JSON.stringify(entry.tokens).length) + 256;
+    this.#cache.set(key, { entry, until: now + this.#readCacheMs, bytes });
+    this.#cacheBytes += bytes;
+    for (const [oldest, held] of this.#cache) {
+      if (this.#cache.size <= this.#cacheMaxEntries && this.#cacheBytes <= this.#cacheMaxBytes && held.until > now) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(key: string): void {
+    const held = this.#cache.get(key);
+    if (held === undefined) return;
+    this.#cache.delete(key);
+    this.#cacheBytes -= held.bytes;
+  }
+
+  /** The read cache's size now (entries, approximate bytes). */
+  get cached(): { entries: number; bytes: number } {
+    return { entries: this.#cache.size, bytes: this.#cacheBytes };
+  }
+
+  /** Every record of a gateway, a store page at a time (`LIST_PAGE_SIZE`). */
+  async *#records(namespace: string, gatewayId: string): AsyncGenerator<{ location: RecordLocation; record: VersionedRecord }> {
+    let next: string | undefined;
+    do {
+      const page = await this.#store.list(namespace, gatewayId, next === undefined ? { limit: LIST_PAGE_SIZE } : { limit: LIST_PAGE_SIZE, continue: next });
+      yield* page.items;
+      next = page.continue;
+    } while (next !== undefined);
+  }
+
+  /** The user records of a gateway opened one store page at a time; `undefined` for one that does not open with the keyring. */
+  async *#entries(namespace: string, gatewayId: string): AsyncGenerator<TokenEntry | undefined> {
+    for await (const { location, record } of this.#records(namespace, gatewayId)) {
+      if (record.state === 'document') continue;
+      try {
+        const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
+        if (![this.#locate({ namespace, gatewayId, user }), ...this.#formerLocations({ namespace, gatewayId, user })].some((l) => l.userHash === location.userHash)) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
+        yield this.#open({ namespace, gatewayId, user }, location, record);
+      } catch (error) {
+        if (!isVaultError(error)) throw error;
+        yield undefined;
+      }
+    }
+  }
+
+  async *entriesByGateway(namespace: string, gatewayId: string): AsyncGenerator<TokenEntry> {
+    for await (const entry of this.#entries(namespace, gatewayId)) if (entry !== undefined) yield entry;
   }
 
   async listByGateway(namespace: string, gatewayId: string): Promise<{ entries: TokenEntry[]; skipped: number }> {
     const entries: TokenEntry[] = [];
     let skipped = 0;
-    for (const { location, record } of await this.#store.list(namespace, gatewayId)) {
-      if (record.state === 'document') continue;
-      try {
-        const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
-        if (![this.#locate({ namespace, gatewayId, user }), ...this.#formerLocations({ namespace, gatewayId, user })].some((l) => l.userHash === location.userHash)) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
-        entries.push(this.#open({ namespace, gatewayId, user }, location, record));
-      } catch (error) {
-        if (!isVaultError(error)) throw error;
-        skipped++;
-      }
+    for await (const entry of this.#entries(namespace, gatewayId)) {
+      if (entry === undefined) skipped++;
+      else entries.push(entry);
     }
     return { entries, skipped };
   }
 
   async countAuthorized(namespace: string, gatewayId: string): Promise<number> {
-    const records = await this.#store.list(namespace, gatewayId);
-    return records.filter(({ record }) => record.state === 'active').length;
+    let n = 0;
+    for await (const { record } of this.#records(namespace, gatewayId)) if (record.state === 'active') n++;
+    return n;
   }
 
   async getDocument(namespace: string, gatewayId: string, name: string): Promise<{ value: unknown; version: string } | undefined> {
@@ -223,7 +283,7 @@ export class EncryptedTokenVault implements TokenVault {
 
   async listDocuments(namespace: string, gatewayId: string): Promise<Array<{ name: string; value: unknown; version: string }>> {
     const out: Array<{ name: string; value: unknown; version: string }> = [];
-    for (const { location, record } of await this.#store.list(namespace, gatewayId)) {
+    for await (const { location, record } of this.#records(namespace, gatewayId)) {
       if (record.state !== 'document') continue;
       try {
         const name = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { VaultConflictError, VaultError } from './errors.ts';
-import type { RecordLocation, RecordStore, SealedRecord, VersionedRecord } from './record-store.ts';
+import type { ListPage, RecordLocation, RecordPage, RecordStore, SealedRecord, VersionedRecord } from './record-store.ts';
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,252}$/;
 /** A lock file older than this is from a crashed writer and is broken. */
@@ -80,22 +80,26 @@ export class FileRecordStore implements RecordStore {
     });
   }
 
-  async list(namespace: string, gatewayId: string): Promise<Array<{ location: RecordLocation; record: VersionedRecord }>> {
+  async list(namespace: string, gatewayId: string, page: ListPage): Promise<RecordPage> {
     const dir = join(this.#root, checkSegment(namespace, 'namespace'), checkSegment(gatewayId, 'gatewayId'));
     let names: string[];
     try {
       names = await readdir(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { items: [] };
       throw new VaultError('ERR_VAULT_BACKEND', `cannot list ${dir}`, { cause: error });
     }
-    const out: Array<{ location: RecordLocation; record: VersionedRecord }> = [];
-    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    // The continue token is the last file name of the previous page (names are sorted).
+    const after = page.continue;
+    const files = names.filter((n) => n.endsWith('.json') && (after === undefined || n > after)).sort();
+    const taken = files.slice(0, page.limit);
+    const items: RecordPage['items'] = [];
+    for (const name of taken) {
       const location = { namespace, gatewayId, userHash: name.slice(0, -'.json'.length) };
       const record = await this.#readFile(join(dir, name));
-      if (record !== undefined) out.push({ location, record });
+      if (record !== undefined) items.push({ location, record });
     }
-    return out;
+    return files.length > taken.length ? { items, continue: taken.at(-1)! } : { items };
   }
 
   #path(location: RecordLocation): string {

@@ -35,6 +35,18 @@ export interface VersionedRecord extends SealedRecord {
   version: string;
 }
 
+/** Where a listing continues: at most `limit` records, after the page `continue` came with. */
+export interface ListPage {
+  limit: number;
+  continue?: string;
+}
+
+/** One page of a gateway's records; `continue` is set while more follow (pass it to the next `list`). */
+export interface RecordPage {
+  items: Array<{ location: RecordLocation; record: VersionedRecord }>;
+  continue?: string;
+}
+
 export interface RecordStore {
   read(location: RecordLocation): Promise<VersionedRecord | undefined>;
   /**
@@ -45,7 +57,8 @@ export interface RecordStore {
   write(location: RecordLocation, record: SealedRecord, expectedVersion: string | null | undefined): Promise<string>;
   /** Returns false when there was nothing to delete. */
   remove(location: RecordLocation): Promise<boolean>;
-  list(namespace: string, gatewayId: string): Promise<Array<{ location: RecordLocation; record: VersionedRecord }>>;
+  /** A page of the records of one gateway (the first page without `page.continue`), so no caller needs them all in memory at once. */
+  list(namespace: string, gatewayId: string, page: ListPage): Promise<RecordPage>;
   /** Human-readable name of a record for error messages (path or Secret name; no user name). */
   describe(location: RecordLocation): string;
 }

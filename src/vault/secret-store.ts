@@ -14,7 +14,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { KubeApiError, type KubeClient } from '../kube/client.ts';
 import { redactedCause } from './key-sources.ts';
 import { VaultConflictError, VaultError } from './errors.ts';
-import type { RecordLocation, RecordState, RecordStore, RefreshLease, SealedRecord, VersionedRecord } from './record-store.ts';
+import type { ListPage, RecordLocation, RecordPage, RecordState, RecordStore, RefreshLease, SealedRecord, VersionedRecord } from './record-store.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const GATEWAY_LABEL = 'mcp-gitops.dev/gateway';
@@ -100,28 +100,31 @@ export class SecretRecordStore implements RecordStore {
     }
   }
 
-  async list(namespace: string, gatewayId: string): Promise<Array<{ location: RecordLocation; record: VersionedRecord }>> {
+  async list(namespace: string, gatewayId: string, page: ListPage): Promise<RecordPage> {
     const labelSelector = [
       `${MANAGED_BY_LABEL}=mcp-gitops`,
       `${GATEWAY_LABEL}=${labelValue(gatewayId)}`,
       `${GATEWAY_NAMESPACE_LABEL}=${labelValue(namespace)}`,
     ].join(',');
     let items: V1Secret[];
+    let next: string | undefined;
     try {
-      items = (await this.#kube.get<{ items: V1Secret[] }>(this.#secrets, { labelSelector })).items;
+      const list = await this.#kube.get<{ items: V1Secret[]; metadata?: { continue?: string } }>(this.#secrets, { labelSelector, limit: page.limit, continue: page.continue });
+      items = list.items;
+      next = list.metadata?.continue || undefined;
     } catch (error) {
       throw new VaultError('ERR_VAULT_BACKEND', `cannot list token Secrets in namespace ${this.#namespace} (${labelSelector})`, {
         cause: redactedCause(error),
       });
     }
-    const out: Array<{ location: RecordLocation; record: VersionedRecord }> = [];
+    const out: RecordPage['items'] = [];
     for (const secret of items) {
       const userHash = secret.metadata?.labels?.[USER_HASH_LABEL];
       if (userHash === undefined) continue;
       const location = { namespace, gatewayId, userHash };
       out.push({ location, record: fromSecret(secret, this.describe(location)) });
     }
-    return out;
+    return next === undefined ? { items: out } : { items: out, continue: next };
   }
 
   #backendError(verb: string, location: RecordLocation, error: unknown): VaultError {

@@ -47,6 +47,11 @@ export interface TokenVault {
   /** Seals `tokens` with the active key and stores them (re-sealing records of older keys). */
   put(ref: TokenRef, tokens: StoredTokenSetInput, options?: PutOptions): Promise<TokenEntry>;
   delete(ref: TokenRef): Promise<boolean>;
+  /**
+   * Every user record of a gateway that opens with the keyring, read from the store a page at a
+   * time: for passes over all users (the token keeper) without holding them all.
+   */
+  entriesByGateway(namespace: string, gatewayId: string): AsyncIterable<TokenEntry>;
   /** Every record of a gateway that opens with the keyring; `skipped` counts those that do not. */
   listByGateway(namespace: string, gatewayId: string): Promise<{ entries: TokenEntry[]; skipped: number }>;
   /** Number of users with a usable (not reconnect-needed) record, read without opening any. */

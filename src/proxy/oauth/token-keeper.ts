@@ -10,7 +10,7 @@
  *   await keeper.stop();
  */
 import type { Logger } from 'pino';
-import type { StoredTokenSet, TokenVault } from '../../vault/index.ts';
+import type { StoredTokenSet, TokenEntry, TokenVault } from '../../vault/index.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import type { OAuthCredentials } from './user-credentials.ts';
 
@@ -35,41 +35,41 @@ export interface TokenKeeper {
 export function startTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
   const refreshAfterMs = options.refreshAfterMs ?? 7 * 24 * 3600_000;
   let running: Promise<unknown> | undefined;
+  /** Refreshes one listed record when it is due; counts what happened in `result`. */
+  const keep = async (gateway: GatewayRegistration, listed: TokenEntry, result: { refreshed: number; reconnectNeeded: number; failed: number }) => {
+    let entry;
+    try {
+      // A gateway retargeted since the consent: the record turns reconnect-needed, nothing is sent.
+      entry = await options.credentials.checkBinding(gateway, listed);
+    } catch {
+      result.failed++;
+      return;
+    }
+    if (entry.tokens.reconnectNeeded) {
+      if (!listed.tokens.reconnectNeeded) result.reconnectNeeded++;
+      return;
+    }
+    if (!entry.tokens.refreshToken) return;
+    const isFresh = (t: StoredTokenSet) => Date.now() - (t.lastRefreshedAt ?? t.obtainedAt) < refreshAfterMs;
+    if (isFresh(entry.tokens)) return;
+    try {
+      const after = await options.credentials.refreshIfStale(gateway, entry.ref.user, isFresh);
+      if (after?.tokens.reconnectNeeded) result.reconnectNeeded++;
+      else if (after && after.tokens.lastRefreshedAt !== entry.tokens.lastRefreshedAt) result.refreshed++;
+    } catch {
+      result.failed++;
+    }
+  };
   const runOnce = async () => {
     const result = { refreshed: 0, reconnectNeeded: 0, failed: 0 };
     for (const gateway of options.gateways()) {
       const oauth = gateway.spec.oauth_config;
       if (gateway.spec.auth_type !== 'oauth' || oauth?.grant_type !== 'authorization_code') continue;
-      let entries;
       try {
-        ({ entries } = await options.vault.listByGateway(gateway.spec.namespace, gateway.id));
+        // A page of records at a time (vault LIST_PAGE_SIZE): the pass never holds every user's tokens.
+        for await (const listed of options.vault.entriesByGateway(gateway.spec.namespace, gateway.id)) await keep(gateway, listed, result);
       } catch {
-        result.failed++;
-        continue;
-      }
-      for (const listed of entries) {
-        let entry;
-        try {
-          // A gateway retargeted since the consent: the record turns reconnect-needed, nothing is sent.
-          entry = await options.credentials.checkBinding(gateway, listed);
-        } catch {
-          result.failed++;
-          continue;
-        }
-        if (entry.tokens.reconnectNeeded) {
-          if (!listed.tokens.reconnectNeeded) result.reconnectNeeded++;
-          continue;
-        }
-        if (!entry.tokens.refreshToken) continue;
-        const isFresh = (t: StoredTokenSet) => Date.now() - (t.lastRefreshedAt ?? t.obtainedAt) < refreshAfterMs;
-        if (isFresh(entry.tokens)) continue;
-        try {
-          const after = await options.credentials.refreshIfStale(gateway, entry.ref.user, isFresh);
-          if (after?.tokens.reconnectNeeded) result.reconnectNeeded++;
-          else if (after && after.tokens.lastRefreshedAt !== entry.tokens.lastRefreshedAt) result.refreshed++;
-        } catch {
-          result.failed++;
-        }
+        result.failed++; // listing failed part-way: the next pass covers the gateway again
       }
     }
     if (result.refreshed + result.reconnectNeeded + result.failed > 0) options.logger?.info(result, 'oauth token keeper pass');

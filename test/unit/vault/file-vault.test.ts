@@ -6,6 +6,7 @@ import {
   EncryptedTokenVault,
   FileRecordStore,
   Keyring,
+  LIST_PAGE_SIZE,
   loadKeyringFile,
   rotateKeyringFile,
   VaultError,
@@ -195,6 +196,7 @@ describe('read cache (readCacheMs)', () => {
   function countingStore() {
     const inner = new FileRecordStore({ dataDir });
     let reads = 0;
+    const pages: Array<{ limit: number; items: number }> = [];
     const store: RecordStore = {
       read: (location) => {
         reads++;
@@ -202,10 +204,14 @@ describe('read cache (readCacheMs)', () => {
       },
       write: (location, record, expected) => inner.write(location, record, expected),
       remove: (location) => inner.remove(location),
-      list: (namespace, gatewayId) => inner.list(namespace, gatewayId),
+      list: async (namespace, gatewayId, page) => {
+        const got = await inner.list(namespace, gatewayId, page);
+        pages.push({ limit: page.limit, items: got.items.length });
+        return got;
+      },
       describe: (location) => inner.describe(location),
     };
-    return { store, reads: () => reads };
+    return { store, reads: () => reads, pages };
   }
 
   it('serves repeated reads from memory; writes and deletes through the vault are visible at once', async () => {
@@ -223,6 +229,40 @@ describe('read cache (readCacheMs)', () => {
     expect(await v.get(alice)).toBeUndefined();
     expect(await v.get(alice)).toBeUndefined();
     expect(reads()).toBe(5); // second put + 2 gets: absent records are not cached, a consent stored elsewhere shows at once
+  });
+
+  it('stays within its bounds, least recently used out first, and a token evicted from it is read again correctly', async () => {
+    const { store, reads } = countingStore();
+    const v = new EncryptedTokenVault({ store, keyring: Keyring.generate(), readCacheMs: 60_000, readCacheMax: { entries: 3 } });
+    const users = ['u0', 'u1', 'u2', 'u3'].map((user) => ({ ...alice, user }));
+    for (const [i, ref] of users.entries()) await v.put(ref, tokensOf(`user${i}`));
+    expect(v.cached.entries).toBe(3);
+    const before = reads();
+    expect((await v.get(users[0]!))?.tokens.accessToken).toBe('at-SECRET-user0'); // evicted (least recently used): read again
+    expect(reads()).toBe(before + 1);
+    expect((await v.get(users[3]!))?.tokens.accessToken).toBe('at-SECRET-user3'); // held
+    expect(reads()).toBe(before + 1);
+    expect(v.cached.entries).toBe(3);
+
+    const small = new EncryptedTokenVault({ store, keyring: Keyring.generate(), readCacheMs: 60_000, readCacheMax: { bytes: 2_000 } });
+    for (const [i, ref] of users.entries()) await small.put({ ...ref, gatewayId: 'gw-small' }, tokensOf(`small${i}`.repeat(20)));
+    expect(small.cached.bytes).toBeLessThanOrEqual(2_000);
+    expect(small.cached.entries).toBeLessThan(4);
+    for (const [i, ref] of users.entries()) expect((await small.get({ ...ref, gatewayId: 'gw-small' }))?.tokens.accessToken).toBe(`at-SECRET-${`small${i}`.repeat(20)}`);
+  });
+
+  it('lists a gateway a store page at a time: every record once, never all of them in one read', async () => {
+    const { store, pages } = countingStore();
+    const v = new EncryptedTokenVault({ store, keyring: Keyring.generate() });
+    const n = LIST_PAGE_SIZE * 2 + 7;
+    await Promise.all(Array.from({ length: n }, (_, i) => v.put({ ...alice, gatewayId: 'gw-many', user: `user-${i}` }, tokensOf(String(i)))));
+    const seen = new Set<string>();
+    for await (const entry of v.entriesByGateway('mcp', 'gw-many')) seen.add(entry.ref.user);
+    expect(seen.size).toBe(n);
+    expect(pages.map((p) => p.items)).toEqual([LIST_PAGE_SIZE, LIST_PAGE_SIZE, 7]);
+    expect(pages.every((p) => p.limit === LIST_PAGE_SIZE)).toBe(true);
+    expect(await v.countAuthorized('mcp', 'gw-many')).toBe(n);
+    expect((await v.listByGateway('mcp', 'gw-many')).entries).toHaveLength(n);
   });
 
   it('refreshUnderLock always reads the store, never a cached copy', async () => {

@@ -48,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     port: flags.port,
     adminPort: flags.adminPort,
     host: flags.host,
+    ...(config.adminTls ? { adminTls: config.adminTls } : {}),
     adminToken: config.adminToken,
     adminIdentity: flags.adminIdentity,
     agentAuth: agentAuth(config.agentAuth),

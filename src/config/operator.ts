@@ -13,9 +13,11 @@ export async function loadOperatorConfig(argv: string[], env: Environment): Prom
   const adminToken = await secretInput(flags.adminTokenFile, env.MCP_GITOPS_ADMIN_TOKEN, '--admin-token-file');
   if (!adminToken && flags.target !== 'contextforge') throw new UsageError('the proxy admin token is required: --admin-token-file FILE or env MCP_GITOPS_ADMIN_TOKEN');
   const podName = env.POD_NAME ?? env.HOSTNAME;
+  const proxyAdminCa = flags.proxyAdminCaFile === undefined ? undefined : await secretInput(flags.proxyAdminCaFile, undefined, '--proxy-admin-ca-file');
   return OperatorOptions.parse({
     ...flags,
     adminToken,
+    ...(proxyAdminCa ? { proxyAdminCa } : {}),
     leaderElectionNamespace: flags.leaderElectionNamespace ?? podNamespace(env),
     inCluster: env.KUBERNETES_SERVICE_HOST !== undefined,
     podName,

@@ -18,6 +18,8 @@ export const proxyOptions = defineOptions({
   port: { arg: 'N', help: 'agent port', schema: port.default(4444) },
   adminPort: { arg: 'N', help: 'admin API port; equal to --port = one listener', schema: port.default(4445) },
   host: { arg: 'ADDR', help: 'bind address', schema: z.string().default('0.0.0.0') },
+  adminTlsCertFile: { arg: 'FILE', help: 'serve the admin port over TLS with this certificate (PEM; with --admin-tls-key-file)', schema: z.string().min(1).optional() },
+  adminTlsKeyFile: { arg: 'FILE', help: "that certificate's private key (PEM)", schema: z.string().min(1).optional() },
   adminTokenFile: { arg: 'FILE', help: 'the admin credential (or env MCP_GITOPS_ADMIN_TOKEN)', schema: z.string().optional() },
   adminIdentity: { arg: 'USER', help: 'the user POST /tools/invoke acts as when called with the admin\ntoken (audited as such)', schema: z.string().min(1).default('admin') },
   agentHs256SecretFile: { arg: 'FILE', help: 'shared secret for HS256 agent tokens, dev and small installs (or env\nMCP_GITOPS_AGENT_HS256_SECRET); prefer --oidc-issuer', schema: z.string().optional() },
@@ -85,6 +87,8 @@ export type AgentAuthChoice =
 export interface ProxyConfig {
   flags: ProxyFlags;
   adminToken: string;
+  /** The admin listener's TLS certificate and key, when --admin-tls-cert-file is given. */
+  adminTls: { cert: string; key: string } | undefined;
   agentAuth: AgentAuthChoice;
   /** The connections page's sign-in client, when --connections-client-id is given. */
   connectionsLogin: { issuer: string; clientId: string; clientSecret: string | undefined; scopes: string[] | undefined } | undefined;
@@ -118,6 +122,15 @@ async function connectionsLoginOf(flags: ProxyFlags, env: Environment): Promise<
   return { issuer: flags.oidcIssuer, clientId: flags.connectionsClientId, clientSecret, scopes: flags.connectionsScope };
 }
 
+async function adminTlsOf(flags: ProxyFlags): Promise<ProxyConfig['adminTls']> {
+  if (flags.adminTlsCertFile === undefined && flags.adminTlsKeyFile === undefined) return undefined;
+  if (flags.adminTlsCertFile === undefined || flags.adminTlsKeyFile === undefined) throw new UsageError('--admin-tls-cert-file and --admin-tls-key-file go together');
+  if (flags.adminPort === flags.port) throw new UsageError('--admin-tls-cert-file needs its own admin listener: --admin-port other than --port');
+  const cert = (await secretInput(flags.adminTlsCertFile, undefined, '--admin-tls-cert-file'))!;
+  const key = (await secretInput(flags.adminTlsKeyFile, undefined, '--admin-tls-key-file'))!;
+  return { cert, key };
+}
+
 /** Parses `argv`, reads the secret files, and checks the combination; a bad one is a UsageError naming the flag. */
 export async function loadProxyConfig(argv: string[], env: Environment): Promise<ProxyConfig> {
   const { flags } = parseFlags(argv, proxyFlagSpec, ProxyFlags);
@@ -127,6 +140,7 @@ export async function loadProxyConfig(argv: string[], env: Environment): Promise
   return {
     flags,
     adminToken,
+    adminTls: await adminTlsOf(flags),
     agentAuth: await agentAuthOf(flags, env),
     connectionsLogin: await connectionsLoginOf(flags, env),
     vault:

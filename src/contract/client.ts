@@ -20,6 +20,14 @@ export interface AdminClientOptions {
   basePath?: string;
   /** Per-request deadline in ms (headers and body). Defaults to 10000. */
   timeoutMs?: number;
+  /** For an `https:` admin listener: the CA (PEM) its certificate chains to, and the name it is checked against. */
+  tls?: AdminTls;
+}
+
+/** How the admin listener's TLS certificate is checked: against `ca` (PEM), for the DNS name `servername` (default: the URL's host). */
+export interface AdminTls {
+  ca?: string;
+  servername?: string;
 }
 
 /** A non-2xx answer of the admin API, a transport failure (`status` 0), or a 2xx answer that breaks the contract (`ERR_BAD_ANSWER`). */
@@ -58,7 +66,7 @@ export class AdminClient {
   constructor(options: AdminClientOptions) {
     const origin = new URL(options.baseUrl).origin;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#pool = new OriginPool(origin, { maxSockets: 4, idleTimeoutMs: 30_000 });
+    this.#pool = new OriginPool(origin, { maxSockets: 4, idleTimeoutMs: 30_000, ...(options.tls ? { tls: options.tls } : {}) });
     this.#auth = `Bearer ${options.token}`;
     this.#base = (options.basePath ?? '/v1').replace(/\/$/, '');
   }

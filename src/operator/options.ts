@@ -43,6 +43,17 @@ export const operatorOptions = defineOptions({
   },
   proxyAdminPortName: { arg: 'NAME', help: "the Service's admin port name", schema: z.string().min(1).default('admin') },
   proxyAdminPort: { arg: 'N', help: 'admin port when a slice names none', schema: z.coerce.number().int().min(1).max(65535).default(4445) },
+  proxyAdminCaFile: {
+    arg: 'FILE',
+    help: "CA (PEM) of the replicas' admin TLS certificates: call them over https and check\nthe certificate (docs/security.md, 'Admin TLS')",
+    schema: z.string().min(1).optional(),
+  },
+  proxyAdminServerName: {
+    arg: 'NAME',
+    help: 'the DNS name the admin certificates are checked against',
+    defaultText: '<service>.<namespace>.svc of --proxy-service, else the URL host',
+    schema: z.string().min(1).max(253).optional(),
+  },
   proxyUrl: { arg: 'URL', multiple: true, help: 'a fixed proxy admin URL instead (repeatable)', schema: z.array(z.url({ protocol: /^https?$/ })).default([]) },
   proxyPublicUrl: { arg: 'URL', help: "agents' base URL of the proxy, for VirtualServer status.endpoint", schema: z.url({ protocol: /^https?$/ }).optional() },
   adminTokenFile: { arg: 'FILE', help: 'the proxy admin credential (or env MCP_GITOPS_ADMIN_TOKEN)', schema: z.string().min(1).optional() },
@@ -86,6 +97,8 @@ export const operatorOptions = defineOptions({
   contextforgeTokenSecretKey: { arg: 'KEY', help: 'the key of that Secret', schema: z.string().min(1).default('token') },
   /** The ContextForge admin credential itself (tests, benchmarks); never a flag. */
   contextforgeToken: { internal: true, help: 'the ContextForge admin credential', schema: z.string().min(1).optional() },
+  /** The admin TLS CA itself (PEM): config/operator.ts reads it from --proxy-admin-ca-file; tests pass it. */
+  proxyAdminCa: { internal: true, help: 'the admin TLS CA', schema: z.string().min(1).optional() },
   /** The admin token itself: config/operator.ts reads it from --admin-token-file or the environment; never a flag, so it stays out of `ps`. */
   adminToken: { internal: true, help: 'the proxy admin token', schema: z.string().min(1).optional() },
   /** This replica's pod name: the leader identity's prefix and the Events' source host. */

@@ -4,7 +4,7 @@
  * its first sync — each with whether it is ready, i.e. serves agents), or a fixed list of admin URLs
  * (`--proxy-url`, all counted as serving).
  */
-import { AdminClient } from '../contract/client.ts';
+import { AdminClient, type AdminTls } from '../contract/client.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Reflector } from './kube/reflector.ts';
 
@@ -50,10 +50,12 @@ class ClientPool {
   readonly #clients = new Map<string, ProxyReplica>();
   readonly #token: string;
   readonly #timeoutMs: number;
+  readonly #tls: AdminTls | undefined;
 
-  constructor(token: string, timeoutMs: number) {
+  constructor(token: string, timeoutMs: number, tls?: AdminTls) {
     this.#token = token;
     this.#timeoutMs = timeoutMs;
+    this.#tls = tls;
   }
 
   /** Sets the endpoints (and whether each is ready); returns true when either changed. */
@@ -70,7 +72,7 @@ class ClientPool {
     for (const [ep, ready] of want) {
       const have = this.#clients.get(ep);
       if (!have) {
-        this.#clients.set(ep, { endpoint: ep, ready, admin: new AdminClient({ baseUrl: connectUrl(ep), token: this.#token, timeoutMs: this.#timeoutMs }) });
+        this.#clients.set(ep, { endpoint: ep, ready, admin: new AdminClient({ baseUrl: connectUrl(ep), token: this.#token, timeoutMs: this.#timeoutMs, ...(this.#tls ? { tls: this.#tls } : {}) }) });
         changed = true;
       } else if (have.ready !== ready) {
         have.ready = ready;
@@ -95,8 +97,9 @@ class ClientPool {
 export class StaticReplicas implements ReplicaSource {
   readonly #pool: ClientPool;
 
-  constructor(urls: string[], token: string, timeoutMs = ADMIN_TIMEOUT_MS) {
-    this.#pool = new ClientPool(token, timeoutMs);
+  /** `tls`: how `https:` URLs' certificates are checked (`--proxy-admin-ca-file`). */
+  constructor(urls: string[], token: string, timeoutMs = ADMIN_TIMEOUT_MS, tls?: AdminTls) {
+    this.#pool = new ClientPool(token, timeoutMs, tls);
     this.#pool.set(urls.map((u) => ({ endpoint: new URL(u).origin, ready: true })));
   }
 
@@ -136,6 +139,8 @@ export interface EndpointSliceReplicasOptions {
   /** Fallback admin port. Defaults to 4445. */
   adminPort?: number;
   timeoutMs?: number;
+  /** The replicas' admin listeners serve TLS: connect with `https:` and check their certificate so. */
+  tls?: AdminTls;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -150,14 +155,14 @@ export interface ReplicaEndpoint {
  * terminating endpoints are left out (they are going away and will not serve agents again).
  * `ready` is the endpoint's condition (unset means ready, as the EndpointSlice API says).
  */
-export function endpointsOf(slices: EndpointSlice[], portName = 'admin', fallbackPort = 4445): ReplicaEndpoint[] {
+export function endpointsOf(slices: EndpointSlice[], portName = 'admin', fallbackPort = 4445, scheme: 'http' | 'https' = 'http'): ReplicaEndpoint[] {
   const out = new Map<string, boolean>();
   for (const s of slices) {
     const port = s.ports?.find((p) => p.name === portName)?.port ?? fallbackPort;
     for (const e of s.endpoints ?? []) {
       if (e.conditions?.terminating) continue;
       for (const a of e.addresses) {
-        const endpoint = `http://${s.addressType === 'IPv6' ? `[${a}]` : a}:${port}`;
+        const endpoint = `${scheme}://${s.addressType === 'IPv6' ? `[${a}]` : a}:${port}`;
         out.set(endpoint, (out.get(endpoint) ?? false) || e.conditions?.ready !== false);
       }
     }
@@ -175,7 +180,7 @@ export class EndpointSliceReplicas implements ReplicaSource {
     this.#o = options;
     const [ns, name] = options.service.split('/');
     if (!ns || !name) throw new Error(`--proxy-service "${options.service}" must be namespace/name`);
-    this.#pool = new ClientPool(options.token, options.timeoutMs ?? ADMIN_TIMEOUT_MS);
+    this.#pool = new ClientPool(options.token, options.timeoutMs ?? ADMIN_TIMEOUT_MS, options.tls);
     this.#reflector = new Reflector<EndpointSlice>({
       client: options.client,
       path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/endpointslices`,
@@ -186,7 +191,7 @@ export class EndpointSliceReplicas implements ReplicaSource {
   }
 
   #refresh(): void {
-    const endpoints = endpointsOf(this.#reflector.list(), this.#o.portName, this.#o.adminPort);
+    const endpoints = endpointsOf(this.#reflector.list(), this.#o.portName, this.#o.adminPort, this.#o.tls ? 'https' : 'http');
     if (this.#pool.set(endpoints)) {
       this.#o.log?.('info', 'proxy replicas changed', { replicas: endpoints.map((e) => `${e.endpoint}${e.ready ? '' : ' (not ready)'}`) });
       for (const l of this.#listeners) l();

@@ -30,6 +30,7 @@ import { Manager, type Controller, type Watch } from './manager.ts';
 import { countProxyWrite, createMetrics, type OperatorMetrics } from './metrics.ts';
 import { collectionPath, trimResource, trimSecret, type RawResource, type SecretObject } from './objects.ts';
 import { OperatorOptions, type OperatorOptionsInput } from './options.ts';
+import type { AdminTls } from '../contract/client.ts';
 import { EndpointSliceReplicas, StaticReplicas, type ReplicaSource } from './replicas.ts';
 import { TargetSync } from './target-sync.ts';
 import { contextforgeTarget } from './targets/contextforge.ts';
@@ -64,6 +65,18 @@ export interface RunOperatorExtras {
   onLostLeadership?: () => void;
   /** Admission policies run on every valid resource before its desired state (tenant guard-rails). */
   policies?: ResourcePolicy[];
+}
+
+/**
+ * How the replicas' admin certificates are checked, when their admin listeners serve TLS: against
+ * the CA of `--proxy-admin-ca-file`, for `--proxy-admin-server-name` (default: the proxy Service's
+ * in-cluster name, the name a certificate for it carries; pod IPs change).
+ */
+function adminTlsOf(o: OperatorOptions): AdminTls | undefined {
+  if (o.proxyAdminCa === undefined) return undefined;
+  const [ns, name] = (o.proxyService ?? '').split('/');
+  const servername = o.proxyAdminServerName ?? (ns && name ? `${name}.${ns}.svc` : undefined);
+  return { ca: o.proxyAdminCa, ...(servername ? { servername } : {}) };
 }
 
 /** The admin token: config/operator.ts reads it (file or environment); programmatic callers pass it. */
@@ -153,9 +166,10 @@ function registerControllers(mgr: Manager, o: OperatorOptions, c: Caches, deps: 
  */
 function proxyTarget(o: OperatorOptions, client: KubeClient, metrics: OperatorMetrics, log: Logger, events: EventRecorder): ReconcileTarget {
   const token = adminTokenOf(o);
+  const tls = adminTlsOf(o);
   const replicas: ReplicaSource = o.proxyService
-    ? new EndpointSliceReplicas({ client, service: o.proxyService, token, portName: o.proxyAdminPortName, adminPort: o.proxyAdminPort, log })
-    : new StaticReplicas(o.proxyUrl, token);
+    ? new EndpointSliceReplicas({ client, service: o.proxyService, token, portName: o.proxyAdminPortName, adminPort: o.proxyAdminPort, log, ...(tls ? { tls } : {}) })
+    : new StaticReplicas(o.proxyUrl, token, undefined, tls);
   const [svcNamespace, svcName] = (o.proxyService ?? '').split('/');
   const service = svcNamespace && svcName ? { apiVersion: 'v1', kind: 'Service', metadata: { namespace: svcNamespace, name: svcName } } : undefined;
   return new ProxyReplicasTarget({

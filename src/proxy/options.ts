@@ -12,6 +12,12 @@ export interface ProxyOptions {
   adminPort?: number;
   /** Bind address. Defaults to `127.0.0.1`. */
   host?: string;
+  /**
+   * Serve the admin listener over TLS with this certificate and key (PEM), so nothing on the admin
+   * wire (the admin token, resolved Secret values in gateway registrations) crosses the network in
+   * clear. Needs its own admin listener (`adminPort` other than `port`).
+   */
+  adminTls?: { cert: string; key: string };
   /** The admin credential (opaque, compared in constant time). Required. */
   adminToken: string;
   /**

@@ -6,6 +6,7 @@
  * `/metrics`. One listener serves all when the ports are equal (`dev`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { handleAdmin } from './admin/routes.ts';
@@ -115,9 +116,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     inflight.track(req, res);
     void route(ctx, req, res, { agent: true, admin: shared, extra });
   });
-  const adminServer = shared ? agentServer : createServer((req, res) => void route(ctx, req, res, { agent: false, admin: true, extra: [] }));
+  if (shared && options.adminTls) throw new TypeError('startProxy: adminTls needs its own admin listener (adminPort other than port)');
+  const serveAdmin = (req: IncomingMessage, res: ServerResponse) => void route(ctx, req, res, { agent: false, admin: true, extra: [] });
+  const adminServer = shared ? agentServer : options.adminTls ? createTlsServer({ cert: options.adminTls.cert, key: options.adminTls.key, minVersion: 'TLSv1.2' }, serveAdmin) : createServer(serveAdmin);
   const agentUrl = await listen(agentServer, port, host);
-  const adminUrl = shared ? agentUrl : await listen(adminServer, adminPort, host);
+  const adminUrl = shared ? agentUrl : await listen(adminServer, adminPort, host, options.adminTls ? 'https' : 'http');
   logger.info({ url: agentUrl, adminUrl, requireSync: ctx.requireSync }, 'proxy listening');
 
   return {
@@ -187,13 +190,13 @@ async function route(ctx: ProxyContext, req: IncomingMessage, res: ServerRespons
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<string> {
+function listen(server: Server, port: number, host: string, scheme: 'http' | 'https' = 'http'): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       const a = server.address() as AddressInfo;
-      resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      resolve(`${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     });
   });
 }

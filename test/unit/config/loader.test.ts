@@ -47,6 +47,15 @@ describe('the proxy config', () => {
     await expect(loadProxyConfig([...auth, '--admin-token-file', file('empty', '\n')], readEnvironment({}))).rejects.toThrow('--admin-token-file: ');
   });
 
+  it('admin TLS: certificate and key together, on an admin listener of its own', async () => {
+    const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a' });
+    const [cert, key] = [file('tls.crt', '-----BEGIN CERTIFICATE-----\nx\n'), file('tls.key', '-----BEGIN PRIVATE KEY-----\ny\n')];
+    expect((await loadProxyConfig(auth, env)).adminTls).toBeUndefined();
+    expect((await loadProxyConfig([...auth, '--admin-tls-cert-file', cert, '--admin-tls-key-file', key], env)).adminTls).toEqual({ cert: '-----BEGIN CERTIFICATE-----\nx', key: '-----BEGIN PRIVATE KEY-----\ny' });
+    await expect(loadProxyConfig([...auth, '--admin-tls-cert-file', cert], env)).rejects.toThrow('--admin-tls-cert-file and --admin-tls-key-file go together');
+    await expect(loadProxyConfig([...auth, '--admin-tls-cert-file', cert, '--admin-tls-key-file', key, '--admin-port', '4444'], env)).rejects.toThrow('its own admin listener');
+  });
+
   it('chooses exactly one agent authentication; the HS256 secret may come from the environment', async () => {
     const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a', MCP_GITOPS_AGENT_HS256_SECRET: 's3cret' });
     expect((await loadProxyConfig([], env)).agentAuth).toEqual({ kind: 'hs256', secret: 's3cret', issuer: 'mcp-gitops', audience: 'mcp-gitops' });
@@ -82,6 +91,12 @@ describe('the operator config', () => {
     const listed = await loadOperatorConfig([...flags, '--allow-private-network-namespace', 'team-a', '--allow-private-network-namespace', 'team-b', '--allow-plain-http-namespace', '*'], env);
     expect(listed).toMatchObject({ allowPrivateNetworkNamespace: ['team-a', 'team-b'], allowPlainHttpNamespace: ['*'] });
     await expect(loadOperatorConfig([...flags, '--allow-plain-http-namespace', 'Team_A'], env)).rejects.toThrow(/allow-plain-http-namespace.*must be a namespace name or \*/);
+  });
+
+  it('reads the admin TLS CA from --proxy-admin-ca-file', async () => {
+    const o = await loadOperatorConfig([...flags, '--proxy-admin-ca-file', file('ca.pem', '-----BEGIN CERTIFICATE-----\nca\n')], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' }));
+    expect(o.proxyAdminCa).toBe('-----BEGIN CERTIFICATE-----\nca');
+    await expect(loadOperatorConfig([...flags, '--proxy-admin-ca-file', join(dir, 'missing.pem')], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' }))).rejects.toThrow('--proxy-admin-ca-file: cannot read');
   });
 
   it('the Lease namespace defaults like the proxy vault namespace: one default for the pod namespace', async () => {

@@ -192,6 +192,9 @@ function rows(r: Results): Row[] {
     const b = t('before');
     out.push({ section: 'memory', what: `replica RSS, ${a.gateways} servers over ${a.gateways} gateways (${a.tools} tools; empty: ${mib(a.rssEmpty)})`, goal: '< 256 MiB', before: b ? mib(b.rss) : '', after: mib(a.rss), met: a.rss < 256 * MiB });
     out.push({ section: 'memory', what: '  of which heap used', goal: 'report', before: b ? mib(b.heapUsed) : '', after: mib(a.heapUsed) });
+    const young = (t: ThousandServers) => (t.memory?.spaces?.new_space?.size === undefined ? '' : ` (young generation ${mib(t.memory.spaces.new_space.size)})`);
+    out.push({ section: 'memory', what: '  V8 heap reserved', goal: 'report', before: b?.memory ? `${mib(b.memory.heapTotal)}${young(b)}` : '', after: `${mib(a.memory.heapTotal)}${young(a)}` });
+    out.push({ section: 'memory', what: '  external memory (buffers, native objects); open fds', goal: 'report', before: b?.memory ? `${mib(b.memory.external)}; ${b.memory.fds}` : '', after: `${mib(a.memory.external)}; ${a.memory.fds}` });
     out.push({ section: 'memory', what: 'heap per virtual server registration (resolved)', goal: 'report', before: b ? kib(b.heapPerServer) : '', after: kib(a.heapPerServer) });
     out.push({ section: 'catalog', what: `proxy CPU per change to one gateway (${a.gateways} servers registered)`, goal: 'only dependents', before: b ? `${(b.cpuPerGatewayChangeUs / 1000).toFixed(2)} ms` : '', after: `${(a.cpuPerGatewayChangeUs / 1000).toFixed(2)} ms` });
   }

@@ -11,20 +11,28 @@
  * to that file after two full GCs (for `heap-diff.ts`), answered `{}` when written.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 export const AGENT_SECRET = 'bench-agent-secret-0123456789abcdef0123456789';
 
 export interface Memory {
   heapUsed: number;
+  /** The V8 heap as reserved (used + free space in its pages): what the heap adds to RSS. */
+  heapTotal: number;
   rss: number;
   /** Memory of C++ objects bound to JS objects (includes `arrayBuffers`). */
   external: number;
   /** ArrayBuffers and Buffers (sockets' and TLS buffers, undici's). */
   arrayBuffers: number;
+  /** Open file descriptors (sockets, mostly). */
+  fds: number;
+  /** V8 heap spaces: size reserved and used, by space. */
+  spaces: Record<string, { size: number; used: number }>;
 }
 
 export interface ProxyChild {
@@ -37,8 +45,12 @@ export interface ProxyChild {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the proxy of `sourceRoot` with the node flags its Deployment sets (`NODE_OPTIONS` in
+ * manifests/proxy/deployment.yaml, when the tree has one), so a replica is measured as it runs.
+ */
 export async function startProxyChild(label: string, sourceRoot: string, execArgv: string[] = []): Promise<ProxyChild> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [sourceRoot], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [sourceRoot], { execArgv: ['--expose-gc', ...deployedNodeOptions(sourceRoot), ...execArgv], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -95,7 +107,7 @@ async function serve(sourceRoot: string): Promise<void> {
       globalThis.gc?.();
       globalThis.gc?.();
       const mem = process.memoryUsage();
-      process.send!({ heapUsed: mem.heapUsed, rss: mem.rss, external: mem.external, arrayBuffers: mem.arrayBuffers });
+      process.send!({ heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, rss: mem.rss, external: mem.external, arrayBuffers: mem.arrayBuffers, fds: readdirSync('/proc/self/fd').length, spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, { size: x.space_size, used: x.space_used_size }])) });
     } else if (typeof m === 'string' && m.startsWith('snapshot:')) {
       globalThis.gc?.();
       globalThis.gc?.();
@@ -109,3 +121,12 @@ async function serve(sourceRoot: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) await serve(process.argv[2]);
+
+/** The `NODE_OPTIONS` flags of the proxy container in `root`'s manifests/proxy/deployment.yaml ([] without one). */
+export function deployedNodeOptions(root: string): string[] {
+  const path = join(root, 'manifests/proxy/deployment.yaml');
+  if (!existsSync(path)) return [];
+  const d = parse(readFileSync(path, 'utf8')) as { spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } } };
+  const value = d.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  return value ? value.split(/\s+/).filter(Boolean) : [];
+}

@@ -8,7 +8,7 @@
  *   every tool), resolved; the replica's RSS and heap against half its 512Mi limit, heap per server
  *   registration, and the proxy CPU one change to one gateway costs with all of that registered.
  */
-import type { ProxyChild } from './proxy-child.ts';
+import type { Memory, ProxyChild } from './proxy-child.ts';
 import { sleep } from './stats.ts';
 
 export const gatewayId = (k: number): string => `a${k.toString(16).padStart(31, '0')}`;
@@ -67,6 +67,9 @@ export interface ThousandServers {
   rssEmpty: number;
   rss: number;
   heapUsed: number;
+  /** Where the RSS is, everything registered: the V8 heap as reserved, external memory (incl. buffers), open fds. */
+  memory: Memory;
+  memoryEmpty: Memory;
   heapPerServer: number;
   /** Proxy CPU (µs) to take in one change to one gateway, with everything above registered. */
   cpuPerGatewayChangeUs: number;
@@ -93,6 +96,8 @@ export async function measureThousand(proxy: ProxyChild, upstream: string, n = 1
     rssEmpty: h0.rss,
     rss: h2.rss,
     heapUsed: h2.heapUsed,
+    memory: h2,
+    memoryEmpty: h0,
     heapPerServer: (h2.heapUsed - h1.heapUsed) / n,
     cpuPerGatewayChangeUs: (c1.cpuMicros - c0.cpuMicros) / changes,
   };

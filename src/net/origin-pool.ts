@@ -54,15 +54,30 @@ export class OriginPool {
     this.#send = https ? httpsRequest : httpRequest;
   }
 
-  /** Sends one request; resolves once the answer's headers arrived. Transport failures and aborts reject. */
-  request(req: PoolRequest): Promise<PoolResponse> {
+  /**
+   * Sends one request; resolves once the answer's headers arrived. Transport failures and aborts
+   * reject. A kept-alive connection the server closed just as we reused it (`ECONNRESET` on a
+   * reused socket, before any answer) is retried once on a fresh connection, as node's docs advise:
+   * the server never read that request (seen at load 20 with kube-apiserver: a bulk of POSTs died on
+   * "socket hang up").
+   */
+  async request(req: PoolRequest): Promise<PoolResponse> {
+    try {
+      return await this.#once(req);
+    } catch (err) {
+      if (!(err as { reusedSocket?: boolean }).reusedSocket || (err as NodeJS.ErrnoException).code !== 'ECONNRESET' || req.signal.aborted) throw err;
+      return this.#once(req);
+    }
+  }
+
+  #once(req: PoolRequest): Promise<PoolResponse> {
     return new Promise((resolve, reject) => {
       const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) };
       const r = this.#send(
         { protocol: this.#origin.protocol, hostname: this.#origin.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.#origin.port, path: req.path, method: req.method, headers, agent: this.#agent, signal: req.signal },
         (res: IncomingMessage) => resolve({ status: res.statusCode ?? 0, body: res, text: () => readText(res) }),
       );
-      r.once('error', reject);
+      r.once('error', (err) => reject(Object.assign(err, { reusedSocket: r.reusedSocket })));
       r.end(req.body);
     });
   }

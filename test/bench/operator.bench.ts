@@ -33,7 +33,7 @@ import pino from 'pino';
 import { CRDS, crdFileName } from '../../src/api/crd.ts';
 import { CRD_DIR } from '../../src/api/generate-crds.ts';
 import { AdminClient } from '../../src/contract/client.ts';
-import { KubeClient } from '../../src/kube/client.ts';
+import { KubeClient, type KubeApiError } from '../../src/kube/client.ts';
 import { Reflector } from '../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
 import { startProxy } from '../../src/proxy/start.ts';
@@ -161,6 +161,24 @@ function pct(sorted: number[], p: number): number {
 const gw = (name: string, url: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', metadata: { name, namespace: NS }, spec: { url, transport: 'StreamableHTTP', allowPrivateNetwork: true } });
 const vs = (name: string, gateway: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name, namespace: NS }, spec: { tools: [{ gateway, include: ['echo', 'add'] }] } });
 
+/**
+ * POST that survives an API server overloaded by the machine's load (a reset connection, 429, 5xx):
+ * up to 10 tries, 1 s apart; AlreadyExists after a retry means an earlier try got through.
+ */
+async function createRetrying(kube: KubeClient, path: string, body: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kube.request('POST', path, { body });
+      return;
+    } catch (err) {
+      const status = (err as KubeApiError).status;
+      if (attempt > 1 && status === 409) return;
+      if (attempt >= 10 || !(status === 0 || status === 429 || status >= 500)) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
 type Row = [measure: string, result: string, aim: string];
 
 const mb = (b: number | undefined) => `${((b ?? 0) / 1024 / 1024).toFixed(0)} MiB`;
@@ -216,7 +234,7 @@ async function pass(root: string): Promise<Row[]> {
     const t0 = performance.now();
     const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstreamFor(i)) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
     await pool(docs, 32, async (d) => {
-      await kube.request('POST', collectionPath(d.kind, NS), { body: d.body });
+      await createRetrying(kube, collectionPath(d.kind, NS), d.body);
     });
     const tApplied = performance.now();
     log(`created in ${((tApplied - t0) / 1000).toFixed(1)} s; waiting for Ready`);

@@ -197,3 +197,27 @@ export async function completeConsent(startUrl: string, login: string, options: 
   }
   throw new Error(`completeConsent: too many redirects from ${startUrl}`);
 }
+
+/** A confidential client of the client-credentials grant (an agent app); its secret is {@link clientSecretOf}. */
+export function clientCredentialsClient(clientId: string): ClientMetadata {
+  return { client_id: clientId, client_secret: clientSecretOf(clientId), grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+}
+
+/** The secret of a {@link clientCredentialsClient}. */
+export const clientSecretOf = (clientId: string) => `${clientId}-secret-0123456789`;
+
+/**
+ * An access token (a JWT, `aud` = `resource`) the provider at `issuer` issues to the
+ * {@link clientCredentialsClient} `clientId`.
+ *
+ * @throws Error naming the status when the provider refuses.
+ */
+export async function clientCredentialsToken(issuer: string, clientId: string, resource: string): Promise<string> {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecretOf(clientId), resource, scope: 'read' }),
+  });
+  if (!res.ok) throw new Error(`client credentials for ${clientId} at ${issuer}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverId } from '../../../src/api/ids.ts';
 import { createOidcAgentVerifier } from '../../../src/proxy/agent-auth/index.ts';
 import { mintAgentToken } from '../../../src/proxy/agent-auth/mint-token.ts';
-import { startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
+import { clientCredentialsClient, clientCredentialsToken, startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
 import { startProxyProcess, type ProxyProcess } from '../install/proxy-process.ts';
 import { AGENT_SECRET, startTestProxy, type TestProxy } from '../proxy/harness.ts';
 
@@ -37,16 +37,6 @@ async function initializeStatus(base: string, token: string): Promise<number> {
   });
   await res.body?.cancel();
   return res.status;
-}
-
-/** An access token oidc-provider issues to `clientId` (client credentials) for the agents' resource. */
-async function clientCredentialsToken(issuer: string, clientId: string): Promise<string> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: `${clientId}-secret-0123456789`, resource: 'urn:mcp-gitops:agents', scope: 'read' }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 describe('attacker: HS256 agent tokens need exp, iss and aud', () => {
@@ -86,7 +76,7 @@ describe('attacker: OIDC agent tokens — typ and azp', () => {
   beforeAll(async () => {
     op = await startOidcProvider({
       resource: 'urn:mcp-gitops:agents',
-      clients: ['agent-app', 'other-app'].map((id) => ({ client_id: id, client_secret: `${id}-secret-0123456789`, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+      clients: ['agent-app', 'other-app'].map(clientCredentialsClient),
     });
     const publicJwk = { ...(await exportJWK((await signer).publicKey)), kid: 'k1', alg: 'ES256' };
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [publicJwk] })));
@@ -119,7 +109,7 @@ describe('attacker: OIDC agent tokens — typ and azp', () => {
   });
 
   it('azp / client_id: a token the issuer minted for another app is refused when the agent clients are named', async () => {
-    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId);
+    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId, 'urn:mcp-gitops:agents');
     const verify = createOidcAgentVerifier({ issuer: op.issuer, audience: 'urn:mcp-gitops:agents', authorizedParties: ['agent-app'] });
     expect(await outcome(verify, await token('agent-app'))).toBe('accepted');
     expect(await outcome(verify, await token('other-app'))).toMatch(/issued to client "other-app"/);
@@ -138,7 +128,7 @@ describe('the platform’s choices reach the verifier: `mcp-gitops proxy` flags,
     await writeFile(join(dir, 'agent'), AGENT_SECRET, { mode: 0o600 });
     op = await startOidcProvider({
       resource: 'urn:mcp-gitops:agents',
-      clients: ['agent-app', 'other-app'].map((id) => ({ client_id: id, client_secret: `${id}-secret-0123456789`, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+      clients: ['agent-app', 'other-app'].map(clientCredentialsClient),
     });
   });
   afterAll(async () => {
@@ -165,7 +155,7 @@ describe('the platform’s choices reach the verifier: `mcp-gitops proxy` flags,
 
   it('--oidc-authorized-party and --oidc-token-type: a token the issuer minted for another app is refused', async () => {
     const status = await proxyWith([`--oidc-issuer=${op.issuer}`, '--oidc-audience=urn:mcp-gitops:agents', '--oidc-authorized-party=agent-app', '--oidc-token-type=at+jwt']);
-    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId);
+    const token = (clientId: string) => clientCredentialsToken(op.issuer, clientId, 'urn:mcp-gitops:agents');
     expect(await status(await token('other-app'))).toBe(401);
     expect(await status(await token('agent-app'))).toBe(200);
   });

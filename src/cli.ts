@@ -6,7 +6,7 @@
  *   operator   the control plane: reconciles McpGateway and VirtualServer into every proxy replica
  *   dev DIR    the embedded default: proxy + the reconcile core fed from YAML files in DIR
  *   validate   offline schema check of manifests, for GitOps CI pipelines
- *   keys       prints the Secrets an installation needs (vault key, admin token, agent JWT secret)
+ *   keys       prints the Secrets an installation needs (vault key, admin token; the dev HS256 agent secret with --only agent)
  *   token      mints an HS256 agent token for the shared-secret agent authentication
  *
  * Exit codes: 0 success, 1 the command failed (e.g. invalid manifests), 2 usage error.

@@ -37,7 +37,7 @@ export const commands = {
     () => import('./validate-command.ts'),
   ),
   keys: lazy(
-    'print the Secrets an installation needs (vault key, admin token, agent JWT secret) as YAML',
+    'print the Secrets an installation needs (vault key, admin token) as YAML',
     keysHelp,
     () => import('./keys-command.ts'),
   ),

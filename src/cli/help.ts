@@ -51,7 +51,8 @@ export const keysHelp = help(
 
 Prints Kubernetes Secret manifests with freshly generated random values, for
 'mcp-gitops keys | kubectl create -f -' (create, not apply: replacing an existing vault key
-orphans every stored token). Never commit the output.`,
+orphans every stored token). Never commit the output. By default the two Secrets manifests/
+references, the vault key and the admin token; the agent secret is for examples/dev-hs256/ only.`,
   keysOptions,
 );
 

@@ -4,7 +4,10 @@ import { keysOptions } from '../config/keys.ts';
 import { parseFlags } from '../config/flags.ts';
 import { Keyring, KEYRING_SECRET_KEY } from '../vault/index.ts';
 
-/** Names the manifests reference (manifests/); change both together. */
+/**
+ * Names the manifests reference (manifests/ the vault key and the admin token; the agent secret only
+ * examples/dev-hs256/); change both together.
+ */
 export const SECRET_NAMES = {
   vault: 'mcp-gitops-vault-key',
   admin: 'mcp-gitops-admin-token',
@@ -21,7 +24,11 @@ function secret(name: string, namespace: string, stringData: Record<string, stri
   };
 }
 
-/** `mcp-gitops keys`: prints freshly generated Secrets as multi-document YAML. */
+/**
+ * `mcp-gitops keys`: prints freshly generated Secrets as multi-document YAML: by default the two the
+ * install references (manifests/ authenticates agents with OIDC), `--only agent` the HS256 secret of
+ * the dev overlay (examples/dev-hs256/).
+ */
 export async function run(argv: string[]): Promise<number> {
   const { flags } = parseFlags(argv, keysOptions.spec, keysOptions.schema);
   const all = {
@@ -29,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     admin: () => secret(SECRET_NAMES.admin, flags.namespace, { token: randomBytes(32).toString('base64url') }),
     agent: () => secret(SECRET_NAMES.agent, flags.namespace, { secret: randomBytes(32).toString('base64url') }),
   };
-  const kinds = flags.only ? [flags.only] : (['vault', 'admin', 'agent'] as const);
+  const kinds = flags.only ? [flags.only] : (['vault', 'admin'] as const);
   process.stdout.write(kinds.map((k) => stringify(all[k]())).join('---\n'));
   return 0;
 }

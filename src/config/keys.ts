@@ -11,7 +11,7 @@ export const keysOptions = defineOptions({
   },
   only: {
     arg: 'KIND',
-    help: 'print only one of: vault (AES-256-GCM key ring), admin (admin API token),\nagent (HS256 secret for agent tokens)',
+    help: 'print only one of: vault (AES-256-GCM key ring), admin (admin API token),\nagent (HS256 secret for agent tokens: examples/dev-hs256/ only)',
     schema: z.enum(['vault', 'admin', 'agent']).optional(),
   },
 });

@@ -12,6 +12,7 @@ import { startControlPlane, type ControlPlane } from '../../support/control-plan
 import { startEverything, type Everything } from '../../support/everything.ts';
 import { connectAgent } from '../../support/mcp-agent.ts';
 import { podman, podmanOk, buildImage } from '../../support/podman.ts';
+import { clientCredentialsClient, clientCredentialsToken, startOidcProvider, type RunningOidcProvider } from '../../support/oidc-provider.ts';
 import { freePort } from '../../support/ports.ts';
 import { expandedArgs } from '../install/deployment-args.ts';
 import { MANIFESTS, REPO } from '../install/rendered.ts';
@@ -151,10 +152,7 @@ describe('the manifests and the image agree', () => {
 
 describe('the image runs as the Deployments run it', () => {
   it('`--help`, `operator --help` and `validate` work under the proxy pod’s securityContext', async () => {
-    const flags = runFlags(podSpec('proxy/deployment.yaml'), {
-      'admin-token': secretDir('unused-admin', { token: 'x' }),
-      'agent-jwt': secretDir('unused-agent', { secret: 'x' }),
-    });
+    const flags = runFlags(podSpec('proxy/deployment.yaml'), { 'admin-token': secretDir('unused-admin', { token: 'x' }) });
     expect(await podmanOk(['run', '--rm', ...flags, image, '--help'])).toMatch(/Usage: mcp-gitops/);
     expect(await podmanOk(['run', '--rm', ...flags, image, 'operator', '--help'])).toMatch(/Usage: mcp-gitops operator/);
     const ok = await podman(['run', '--rm', ...flags, '--volume', `${REPO}examples/local:/work:ro`, image, 'validate', '/work']);
@@ -171,28 +169,28 @@ describe('the image runs as the Deployments run it', () => {
 
   describe('mcp-gitops proxy with the Deployment’s args', () => {
     const adminToken = 'image-test-admin-token-0123456789abcdef';
-    const agentSecret = 'image-test-agent-secret-0123456789abcdef0123';
+    /** The agents' identity provider, which an installer names in the ConfigMap (oidc-issuer, oidc-audience). */
+    const AUDIENCE = 'urn:mcp-gitops:agents';
+    let issuer: RunningOidcProvider;
     let port: number;
     let adminPort: number;
     let name: string;
 
     /**
-     * The Deployment's args, with loopback ports (the container shares the host network here) and
+     * The Deployment's args, the ConfigMap's issuer and audience set to the test's identity provider
+     * (on the host's loopback), with loopback ports (the container shares the host network here) and
      * the file vault in /tmp in place of the Secret vault (this suite runs no API server for the
      * proxy; the install suite runs the same args against one).
      */
     const proxyArgs = (p: number, a: number) =>
-      expandedArgs('proxy/deployment.yaml').flatMap((arg) =>
+      expandedArgs('proxy/deployment.yaml', { 'oidc-issuer': issuer.issuer, 'oidc-audience': AUDIENCE }).flatMap((arg) =>
         arg.startsWith('--port=') ? [`--port=${p}`, '--host=127.0.0.1']
         : arg.startsWith('--admin-port=') ? [`--admin-port=${a}`]
         : arg === '--vault=secret' ? ['--vault=file', '--data-dir=/tmp/vault']
         : arg.startsWith('--vault-namespace=') ? []
         : [arg],
       );
-    const secrets = () => ({
-      'admin-token': secretDir('admin-token', { token: adminToken }),
-      'agent-jwt': secretDir('agent-jwt', { secret: agentSecret }),
-    });
+    const secrets = () => ({ 'admin-token': secretDir('admin-token', { token: adminToken }) });
     const admin = (path: string, body?: unknown) =>
       fetch(`http://127.0.0.1:${adminPort}${path}`, {
         method: body === undefined ? 'GET' : 'POST',
@@ -201,6 +199,7 @@ describe('the image runs as the Deployments run it', () => {
       });
 
     beforeAll(async () => {
+      issuer = await startOidcProvider({ resource: AUDIENCE, clients: [clientCredentialsClient('agent-app')] });
       [port, adminPort] = [await freePort(), await freePort()];
       name = await start([...runFlags(podSpec('proxy/deployment.yaml'), secrets()), image, ...proxyArgs(port, adminPort)]);
     }, 60_000);
@@ -220,16 +219,18 @@ describe('the image runs as the Deployments run it', () => {
       expect(/^CapEff:\s+(\w+)/m.exec(status)?.[1]).toBe('0000000000000000');
     });
 
-    it('forwards a tool call to an upstream on the host’s loopback, with a token minted by the image’s own CLI', async () => {
+    afterAll(async () => {
+      await issuer?.stop();
+    });
+
+    it('forwards a tool call to an upstream on the host’s loopback, for an agent token of the issuer the ConfigMap names (OIDC/JWKS)', async () => {
       const gw = await admin('/gateways', { name: 'everything', url: everything.url, transport: 'STREAMABLEHTTP', allow_private_network: true });
       expect(gw.status, await gw.clone().text()).toBeLessThan(300);
       const tools = await eventuallyTools();
       const echo = tools.find((t) => t.name === 'everything-echo')!;
       const server = (await (await admin('/servers', { server: { name: 'image-test', associated_tools: [echo.id] } })).json()) as { id: string };
 
-      const token = (
-        await podmanOk(['run', '--rm', ...runFlags(podSpec('proxy/deployment.yaml'), secrets()), image, 'token', '--secret-file=/etc/mcp-gitops/agent/secret', '--sub=alice'])
-      ).trim();
+      const token = await clientCredentialsToken(issuer.issuer, 'agent-app', AUDIENCE);
       const agent = await connectAgent(`http://127.0.0.1:${port}/servers/${server.id}/mcp`, token);
       const result = await agent.callTool({ name: 'everything-echo', arguments: { message: 'from a container' } });
       await agent.close();

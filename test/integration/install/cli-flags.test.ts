@@ -38,6 +38,8 @@ describe('the Deployments start the CLI with flags it accepts', () => {
       vault: 'secret',
       vaultNamespace: SYSTEM_NAMESPACE,
       publicUrl: config['public-url'],
+      oidcIssuer: config['oidc-issuer'],
+      oidcAudience: config['oidc-audience'],
     });
   });
 

@@ -22,6 +22,7 @@ import {
   ARGOCD_CM_PATCH,
   ARGOCD_EXAMPLE,
   ATLASSIAN_EXAMPLE,
+  DEV_HS256_EXAMPLE,
   EGRESS_EXAMPLE,
   deployment,
   isClusterFoundation,
@@ -220,10 +221,9 @@ describe.skipIf(!available)('install on a real API server', () => {
       mounts = mkdtempSync(join(tmpdir(), 'mcp-gitops-mounts-'));
       adminToken = await secretValue('mcp-gitops-admin-token', 'token');
       writeFileSync(join(mounts, 'admin-token'), adminToken, { mode: 0o600 });
-      writeFileSync(join(mounts, 'agent-secret'), await secretValue('mcp-gitops-agent-jwt', 'secret'), { mode: 0o600 });
       proxy = await startProxyProcess({
         args: expandedArgs('proxy/deployment.yaml').slice(1),
-        mounts: { '/etc/mcp-gitops/admin/token': join(mounts, 'admin-token'), '/etc/mcp-gitops/agent/secret': join(mounts, 'agent-secret') },
+        mounts: { '/etc/mcp-gitops/admin/token': join(mounts, 'admin-token') },
         kubeconfig: await cp.userKubeconfig(PROXY_SA, ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NAMESPACE}`]),
         namespace: SYSTEM_NAMESPACE,
       });
@@ -280,6 +280,17 @@ describe.skipIf(!available)('install on a real API server', () => {
       expect(proxy!.output()).not.toMatch(/ERR_VAULT|forbidden/i);
     });
 
+    it('until the installer sets oidc-issuer, the proxy runs and refuses agents with 401 naming the placeholder issuer (no crash loop)', async () => {
+      const res = await fetch(`${proxy!.url}/servers/any/mcp`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer a.b.c', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }),
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('cannot find the JWKS of agent token issuer https://issuer.example.invalid');
+      expect((await fetch(`${proxy!.url}/health`)).status).toBe(200);
+    });
+
     it('the operator elects itself on its Lease, reads the referenced Secret, converges the proxy, writes finalizer, status and events', async () => {
       await kubectlOk(cp, ['-n', NS, 'create', 'secret', 'generic', 'edge-token', '--from-literal=token=team-a-token']);
       // docs/install.md: a Secret a gateway references opts in with this label (docs/security.md).
@@ -319,6 +330,19 @@ describe.skipIf(!available)('install on a real API server', () => {
   });
 
   describe('examples', () => {
+    it('dev-hs256: `mcp-gitops keys --only agent` creates the Secret it mounts, and it applies over the install as documented', async () => {
+      const rendered = parseObjects(await kubectlOk(cp, ['kustomize', DEV_HS256_EXAMPLE]));
+      const mounted = (deployment(rendered, 'mcp-gitops-proxy').spec.template.spec.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
+      const agent = execFileSync(process.execPath, [`${REPO}src/cli.ts`, 'keys', '--only', 'agent'], { encoding: 'utf8' });
+      expect(mounted.filter((n) => n !== 'mcp-gitops-admin-token')).toEqual(parseObjects(agent).map((s) => s.metadata.name));
+      await kubectlOk(cp, ['create', '-f', '-'], agent);
+      await kubectlOk(cp, ['apply', '--dry-run=server', '-f', '-'], toYamlStream(rendered));
+      await kubectlOk(cp, ['apply', '-k', DEV_HS256_EXAMPLE]);
+      const args = await kubectlOk(cp, ['get', 'deployment', '-n', SYSTEM_NAMESPACE, 'mcp-gitops-proxy', '-o', 'jsonpath={.spec.template.spec.containers[0].args}']);
+      expect(args).toContain('--agent-hs256-secret-file=/etc/mcp-gitops/agent/secret');
+      expect(args).not.toContain('--oidc-issuer');
+    });
+
     it('egress: the proxy and operator egress NetworkPolicies pass the API server’s validation and apply as documented', async () => {
       const rendered = parseObjects(await kubectlOk(cp, ['kustomize', EGRESS_EXAMPLE]));
       expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['NetworkPolicy/mcp-gitops-operator-egress', 'NetworkPolicy/mcp-gitops-proxy-egress']);

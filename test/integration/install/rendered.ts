@@ -11,6 +11,8 @@ export const ATLASSIAN_EXAMPLE = `${REPO}examples/atlassian-rovo`;
 export const ARGOCD_EXAMPLE = `${REPO}examples/argocd`;
 /** The egress NetworkPolicy examples (docs/install.md, "Egress"). */
 export const EGRESS_EXAMPLE = `${REPO}manifests/examples/egress`;
+/** The install with HS256 agent tokens instead of OIDC, for dev and evaluation (docs/install.md). */
+export const DEV_HS256_EXAMPLE = `${REPO}examples/dev-hs256`;
 export const ARGOCD_CM_PATCH = `${REPO}manifests/argocd/argocd-cm-patch.yaml`;
 
 /** The system namespace manifests/ installs into. */
@@ -50,7 +52,7 @@ export function deployment(objects: readonly KubeObject[], name: string): KubeOb
 
 /** The parts of a pod spec the tests read. */
 export interface PodSpec {
-  containers: Array<{ name: string; args?: string[] }>;
+  containers: Array<{ name: string; args?: string[]; volumeMounts?: Array<{ name: string; mountPath: string }> }>;
   volumes?: Array<{ name: string; secret?: { secretName: string } }>;
   [field: string]: unknown;
 }

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { assetsDir } from '../../support/control-plane.ts';
-import { deployment, EGRESS_EXAMPLE, MANIFESTS, parseObjects, REPO, type KubeObject } from './rendered.ts';
+import { parseFlags } from '../../../src/config/flags.ts';
+import { proxyFlagSpec, ProxyFlags } from '../../../src/config/proxy.ts';
+import { expandArgs } from './deployment-args.ts';
+import { deployment, DEV_HS256_EXAMPLE, EGRESS_EXAMPLE, MANIFESTS, parseObjects, REPO, type KubeObject } from './rendered.ts';
 
 const KUBECTL = [join(assetsDir(), 'kubectl'), 'kubectl'].find((k) => spawnSync(k, ['version', '--client'], { stdio: 'ignore' }).status === 0);
 if (!KUBECTL) console.warn('SKIP install wiring tests: no kubectl (build the test control plane or install kubectl)');
@@ -122,6 +125,40 @@ describe.skipIf(!KUBECTL)('install wiring (manifests/ as kustomize renders it)',
     const toProxies = op.egress.find((r) => r.to?.some((t) => matches(t.podSelector?.matchLabels ?? { none: 'x' }, proxy().metadata.labels)));
     expect(toProxies?.ports).toEqual([{ port: 'admin', protocol: 'TCP' }]);
     expect(proxy().spec.containers[0]?.ports?.map((c) => c.name)).toContain('admin');
+  });
+
+  it('agents authenticate with OIDC/JWKS: the proxy takes issuer and audience from the ConfigMap and mounts no shared agent secret', () => {
+    const d = deployment(objects, 'mcp-gitops-proxy');
+    const [px] = d.spec.template.spec.containers as unknown as Array<{ args: string[]; env: Array<{ name: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } }> }>;
+    expect(px!.args).toEqual(expect.arrayContaining(['--oidc-issuer=$(MCP_GITOPS_OIDC_ISSUER)', '--oidc-audience=$(MCP_GITOPS_OIDC_AUDIENCE)']));
+    expect(px!.args.filter((a) => a.startsWith('--agent-hs256') || a === '--insecure-no-agent-auth')).toEqual([]);
+    const config = find('ConfigMap', 'mcp-gitops-config') as unknown as { data: Record<string, string> };
+    for (const [variable, key] of [['MCP_GITOPS_OIDC_ISSUER', 'oidc-issuer'], ['MCP_GITOPS_OIDC_AUDIENCE', 'oidc-audience']]) {
+      expect(px!.env.find((e) => e.name === variable)?.valueFrom?.configMapKeyRef).toEqual({ name: 'mcp-gitops-config', key });
+    }
+    // The shipped issuer is a placeholder that can never resolve (RFC 6761 .invalid): set by the installer.
+    expect(new URL(config.data['oidc-issuer']!).hostname).toMatch(/\.invalid$/);
+    expect(d.spec.template.spec.volumes?.map((v) => v.secret?.secretName).filter(Boolean)).toEqual(['mcp-gitops-admin-token']);
+    const { flags } = parseFlags(expandArgs(d as never, 'manifests/').slice(1), proxyFlagSpec, ProxyFlags);
+    expect(flags).toMatchObject({ oidcIssuer: config.data['oidc-issuer'], oidcAudience: config.data['oidc-audience'] });
+    expect(flags.agentHs256SecretFile).toBeUndefined();
+  });
+
+  it('examples/dev-hs256 is the same install with the shared HS256 secret in place of the OIDC flags, mounted from Secret mcp-gitops-agent-jwt', () => {
+    const dev = parseObjects(execFileSync(KUBECTL!, ['kustomize', DEV_HS256_EXAMPLE], { encoding: 'utf8' }));
+    const [base, overlay] = [deployment(objects, 'mcp-gitops-proxy'), deployment(dev, 'mcp-gitops-proxy')];
+    const [baseArgs, devArgs] = [base, overlay].map((d) => d.spec.template.spec.containers[0]!.args!);
+    expect(devArgs).toEqual(baseArgs!.flatMap((a) =>
+      a.startsWith('--oidc-issuer=') ? ['--agent-hs256-secret-file=/etc/mcp-gitops/agent/secret'] : a.startsWith('--oidc-audience=') ? [] : [a],
+    ));
+    const spec = overlay.spec.template.spec;
+    const mount = spec.containers[0]!.volumeMounts?.find((m) => '/etc/mcp-gitops/agent/secret'.startsWith(`${m.mountPath}/`));
+    expect(spec.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName).toBe('mcp-gitops-agent-jwt');
+    const { flags } = parseFlags(expandArgs(overlay as never, 'examples/dev-hs256/').slice(1), proxyFlagSpec, ProxyFlags);
+    expect([flags.agentHs256SecretFile, flags.oidcIssuer]).toEqual(['/etc/mcp-gitops/agent/secret', undefined]);
+    // Nothing else differs: every other object is the base's.
+    const others = (list: KubeObject[]) => list.filter((o) => !(o.kind === 'Deployment' && o.metadata.name === 'mcp-gitops-proxy')).map((o) => JSON.stringify(o)).sort();
+    expect(others(dev)).toEqual(others(objects));
   });
 
   it('probes point at the paths each process serves, on its named ports', () => {

@@ -46,11 +46,12 @@ export interface ProxyChild {
 }
 
 /**
- * Starts the proxy of `sourceRoot` with the node flags its Deployment sets (`NODE_OPTIONS` in
- * manifests/proxy/deployment.yaml, when the tree has one), so a replica is measured as it runs.
+ * Starts the proxy of `sourceRoot` with the process environment its Deployment sets
+ * (`NODE_OPTIONS`, `MALLOC_ARENA_MAX` in manifests/proxy/deployment.yaml, when the tree has one),
+ * so a replica is measured as it runs.
  */
 export async function startProxyChild(label: string, sourceRoot: string, execArgv: string[] = []): Promise<ProxyChild> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [sourceRoot], { execArgv: ['--expose-gc', ...deployedNodeOptions(sourceRoot), ...execArgv], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [sourceRoot], { execArgv: ['--expose-gc', ...execArgv], env: { ...process.env, ...deployedEnv(sourceRoot) }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -122,11 +123,12 @@ async function serve(sourceRoot: string): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) await serve(process.argv[2]);
 
-/** The `NODE_OPTIONS` flags of the proxy container in `root`'s manifests/proxy/deployment.yaml ([] without one). */
-export function deployedNodeOptions(root: string): string[] {
+/** What the proxy container in `root`'s manifests/proxy/deployment.yaml sets for the process at start: `NODE_OPTIONS`, `MALLOC_ARENA_MAX` ({} without a manifest). */
+export function deployedEnv(root: string): Record<string, string> {
   const path = join(root, 'manifests/proxy/deployment.yaml');
-  if (!existsSync(path)) return [];
+  if (!existsSync(path)) return {};
   const d = parse(readFileSync(path, 'utf8')) as { spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } } };
-  const value = d.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
-  return value ? value.split(/\s+/).filter(Boolean) : [];
+  const out: Record<string, string> = {};
+  for (const e of d.spec.template.spec.containers[0]?.env ?? []) if ((e.name === 'NODE_OPTIONS' || e.name === 'MALLOC_ARENA_MAX') && e.value !== undefined) out[e.name] = e.value;
+  return out;
 }

@@ -12,7 +12,8 @@
  * - a token keeper's pass over one gateway's users (every record listed a page at a time and
  *   opened): its time and the RSS after it.
  *
- * The child runs with the node flags of the proxy's Deployment (`NODE_OPTIONS`), as the proxy does.
+ * The child runs with the process environment of the proxy's Deployment (`NODE_OPTIONS`,
+ * `MALLOC_ARENA_MAX`), as the proxy does.
  *
  *   node tokens.ts <kubeconfig> <namespace> <keyFile> <users> <gateways>   (the measuring child)
  */
@@ -25,7 +26,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { startControlPlane } from '../../support/control-plane.ts';
 import { EncryptedTokenVault, Keyring, SecretRecordStore, writeKeyringFile, openTokenVault, type TokenRef } from '../../../src/vault/index.ts';
-import { deployedNodeOptions } from './proxy-child.ts';
+import { deployedEnv } from './proxy-child.ts';
 import { percentile } from './stats.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../../..');
@@ -72,8 +73,7 @@ export async function measureTokens(users: number, gateways: number, log: (m: st
     }));
     const writeSeconds = (performance.now() - t0) / 1000;
     log('tokens: lookups as the proxy opens the vault');
-    const execArgv = ['--expose-gc', ...deployedNodeOptions(ROOT)];
-    const child = fork(fileURLToPath(import.meta.url), [cp.kubeconfigPath, NAMESPACE, keyFile, String(users), String(gateways)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [cp.kubeconfigPath, NAMESPACE, keyFile, String(users), String(gateways)], { execArgv: ['--expose-gc'], env: { ...process.env, ...deployedEnv(ROOT) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const result = await new Promise<Omit<TokenResult, 'writeSeconds' | 'tokens'>>((resolve, reject) => {
       child.once('message', (m) => resolve(m as Omit<TokenResult, 'writeSeconds' | 'tokens'>));
       child.once('exit', (code) => reject(new Error(`token child exited ${code}`)));

@@ -1,6 +1,6 @@
 import { readEnvironment } from '../config/env.ts';
 import { loadProxyConfig, type ProxyConfig } from '../config/proxy.ts';
-import { bearerChallenge, createOidcAgentVerifier, protectedResourceRoutes } from '../proxy/agent-auth/index.ts';
+import { bearerChallenge, createOidcAgentVerifier, protectedResourceRoutes, resolveJwksUri } from '../proxy/agent-auth/index.ts';
 import { createConnectionsPage } from '../proxy/connections/index.ts';
 import { createOAuthRelay, startTokenKeeper } from '../proxy/oauth/index.ts';
 import { startProxy, type AgentAuthOptions } from '../proxy/start.ts';
@@ -64,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
   relay.bind({ publicUrl, getGateway: (id) => proxy.getGateway(id), refreshGateway: (id, user) => proxy.refreshGateway(id, user), signIn: page?.signIn });
   page?.bind({ publicUrl, registrations: () => proxy.registrations() });
   if (!page) logger.warn('connections page off (it needs --oidc-issuer and --connections-client-id): per-user OAuth consent links are refused, since no one can sign in to prove who opens them');
+  // An issuer that does not answer (the manifests' placeholder, a typo) is said once at start too, not
+  // only in each agent's 401; the verifier keeps trying on every request.
+  if (config.agentAuth.kind === 'oidc') {
+    resolveJwksUri({ issuer: config.agentAuth.issuer }).catch((error: Error) =>
+      logger.warn(`${error.message}: agents are refused with 401 until it answers (--oidc-issuer; in the manifests, oidc-issuer of ConfigMap mcp-gitops-config)`),
+    );
+  }
   // Keeps idle users' refresh tokens alive (providers expire unused ones); unref'd timer, lease-protected.
   startTokenKeeper({ credentials: relay.credentials, vault, gateways: () => proxy.registrations().gateways, logger });
   console.error(`mcp-gitops proxy: agents on ${proxy.url}, admin API on ${proxy.adminUrl}`);

@@ -103,7 +103,12 @@ function normalizeTyp(typ: string): string {
   return typ.toLowerCase().replace(/^application\//, '');
 }
 
-async function resolveJwksUri(options: OidcAgentAuthOptions): Promise<string> {
+/**
+ * The issuer's JWKS URL, from its OpenID (then RFC 8414) metadata, whose `issuer` must equal it.
+ *
+ * @throws AgentTokenError ERR_AGENT_ISSUER_UNAVAILABLE naming the issuer and each URL's problem.
+ */
+export async function resolveJwksUri(options: Pick<OidcAgentAuthOptions, 'issuer' | 'jwksUri' | 'fetch'>): Promise<string> {
   if (options.jwksUri) return options.jwksUri;
   const issuer = new URL(options.issuer);
   const path = issuer.pathname.replace(/\/$/, '');

@@ -289,6 +289,8 @@ describe.skipIf(!available)('install on a real API server', () => {
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain('cannot find the JWKS of agent token issuer https://issuer.example.invalid');
       expect((await fetch(`${proxy!.url}/health`)).status).toBe(200);
+      // ...and said so once in its log at start, for `kubectl logs`.
+      await eventually(async () => /cannot find the JWKS of agent token issuer https:\/\/issuer\.example\.invalid.*oidc-issuer of ConfigMap mcp-gitops-config/.test(proxy!.output()), 10_000, 'the issuer warning');
     });
 
     it('the operator elects itself on its Lease, reads the referenced Secret, converges the proxy, writes finalizer, status and events', async () => {

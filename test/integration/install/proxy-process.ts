@@ -12,7 +12,7 @@ export interface ProxyProcess {
   /** Admin listener. */
   adminUrl: string;
   adminPort: number;
-  /** Everything the process wrote to stderr so far (its log). */
+  /** Everything the process wrote so far: its JSON log (stdout) and its status lines (stderr). */
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
   stop(): Promise<void>;
@@ -36,11 +36,14 @@ export async function startProxyProcess(o: ProxyProcessOptions): Promise<ProxyPr
     .map((a) => (a.startsWith('--port=') ? '--port=0' : a.startsWith('--admin-port=') ? '--admin-port=0' : a));
   const child: ChildProcess = spawn(process.execPath, [`${REPO}src/cli.ts`, 'proxy', ...args, '--host=127.0.0.1'], {
     env: { ...process.env, KUBECONFIG: o.kubeconfig, POD_NAMESPACE: o.namespace, KUBERNETES_SERVICE_HOST: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   const listening = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`mcp-gitops proxy did not start within 20 s:\n${log.slice(-4000)}`)), 20_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
     child.stderr!.on('data', (d: Buffer) => {
       log += d.toString();
       const m = /agents on (http:\/\/[^\s,]+), admin API on (http:\/\/[^\s,]+)/.exec(log);

@@ -1,6 +1,8 @@
 /**
  * The agent-session table: bounded, with idle expiry. An agent session is bound to one virtual
- * server and one user at `initialize`; its id is a random UUID.
+ * server and one user at `initialize`; its id is its sealed state (`session-id.ts`), so the table
+ * only holds what is live on this replica. A Streamable HTTP session also drops its SDK server
+ * `shedAfterMs` after the last request that needed it (`streamable-session.ts`).
  *
  * Defaults: at most 10000 sessions; a session idle for 30 minutes is closed (the sweep runs every
  * minute, or every `idleMs / 2` when shorter). When the table is full, the longest-idle session

@@ -3,7 +3,8 @@
  *
  * Against a real kube-apiserver, with one real proxy and real upstream MCP servers (our edge server)
  * in this process and the operator as child processes (so their memory is their own) run the way the
- * image runs it — `node cli.js operator …` from the checkout's esbuild bundle — leader election on:
+ * image runs it — `node cli.js operator …` from the checkout's esbuild bundle, with the node flags of
+ * its Deployment (`NODE_OPTIONS` in manifests/operator/deployment.yaml) — leader election on:
  *
  * 1. Idle: operator RSS and heap with nothing to manage (caches synced, leading).
  * 2. Cold converge: N McpGateways + N VirtualServers created at once → time until all are Ready (for
@@ -39,6 +40,7 @@ import { collectionPath, type RawResource } from '../../src/operator/objects.ts'
 import { startProxy } from '../../src/proxy/start.ts';
 import { startControlPlane } from '../support/control-plane.ts';
 import { startEdgeServer } from '../support/upstreams/edge-server.ts';
+import { deployedEnv } from './scale/proxy-child.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../..');
 const N = Number(process.env.BENCH_N ?? 1000);
@@ -98,7 +100,8 @@ async function startOperatorChild(root: string, kubeconfig: string, proxyUrl: st
     '--allow-private-network-namespace=*',
     '--allow-plain-http-namespace=*',
   ];
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MCP_GITOPS_ADMIN_TOKEN: TOKEN, MCP_GITOPS_LOG_LEVEL: process.env.BENCH_LOG ?? 'error' };
+  // With what the checkout's operator Deployment sets for node (NODE_OPTIONS, MALLOC_ARENA_MAX), as in a pod.
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, MCP_GITOPS_ADMIN_TOKEN: TOKEN, MCP_GITOPS_LOG_LEVEL: process.env.BENCH_LOG ?? 'error', ...deployedEnv(root, 'operator') };
   const proc = spawn(process.execPath, [operatorBundle(root), 'operator', ...flags], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const metricsUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => proc.once('exit', (c) => reject(new Error(`operator exited ${c}`))));

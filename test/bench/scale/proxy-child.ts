@@ -123,9 +123,9 @@ async function serve(sourceRoot: string): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) await serve(process.argv[2]);
 
-/** What the proxy container in `root`'s manifests/proxy/deployment.yaml sets for the process at start: `NODE_OPTIONS`, `MALLOC_ARENA_MAX` ({} without a manifest). */
-export function deployedEnv(root: string): Record<string, string> {
-  const path = join(root, 'manifests/proxy/deployment.yaml');
+/** What the container in `root`'s manifests/<component>/deployment.yaml sets for the process at start: `NODE_OPTIONS`, `MALLOC_ARENA_MAX` ({} without a manifest). */
+export function deployedEnv(root: string, component: 'proxy' | 'operator' = 'proxy'): Record<string, string> {
+  const path = join(root, `manifests/${component}/deployment.yaml`);
   if (!existsSync(path)) return {};
   const d = parse(readFileSync(path, 'utf8')) as { spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } } };
   const out: Record<string, string> = {};

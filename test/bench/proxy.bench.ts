@@ -3,7 +3,7 @@
  * proxy, and through a baseline commit's proxy, all in one run on this machine.
  *
  *   node test/bench/proxy.bench.ts            # or: npm run bench
- *   BENCH_BASELINE=<commit|none> BENCH_SECONDS=10 BENCH_SESSIONS=1000 node test/bench/proxy.bench.ts
+ *   BENCH_BASELINE=<commit|none> BENCH_SECONDS=10 node test/bench/proxy.bench.ts
  *
  * Processes: the upstream (our edge MCP server, Streamable HTTP, SSE responses) and each proxy
  * (agent auth on, audit log on; `scale/proxy-child.ts`) run as their own child processes; the agents
@@ -11,8 +11,8 @@
  * quoted before same-run comparisons) is extracted from git and run with this checkout's
  * node_modules, so a regression shows as a difference within one run, whatever else loads the machine.
  * Measures: p50/p99 latency at concurrency 1, throughput at concurrency 32 (32 agent sessions; each
- * proxy multiplexes them onto its one upstream session), proxy CPU per call, proxy heap per idle
- * agent session. Targets alternate (latency in batches of 100, throughput in rounds whose order
+ * proxy multiplexes them onto its one upstream session), proxy CPU per call. Heap per idle agent
+ * session is `npm run bench:scale`'s (10,000 sessions: a few hundred drown in GC noise). Targets alternate (latency in batches of 100, throughput in rounds whose order
  * rotates, medians reported), so load from other work hits every target alike.
  * `BENCH_PROF=<dir>` runs this checkout's proxy under `node --cpu-prof` (profile-summary.ts reads it).
  */
@@ -31,8 +31,6 @@ const BASELINE = process.env.BENCH_BASELINE ?? '83832b8';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const IDLE_SESSIONS = Number(process.env.BENCH_SESSIONS ?? 500);
-const CPU_SECONDS = Number(process.env.BENCH_CPU_MS ?? 3000) / 1000;
 const CONCURRENCY = 32;
 
 interface Target {
@@ -45,7 +43,6 @@ interface Target {
   latencies: number[];
   rates: number[];
   cpuPerCallMs?: number;
-  heapPerSessionKiB?: number;
 }
 
 async function client(url: string, headers: Record<string, string>): Promise<Client> {
@@ -84,41 +81,30 @@ async function measureLatency(targets: Target[]): Promise<void> {
   }
 }
 
-/** `ROUNDS` rounds per target, the order rotating each round. */
+/**
+ * `ROUNDS` rounds per target, the order rotating each round. A proxy's CPU per call is its own
+ * user+system time over its rounds, so it alternates with the other targets too.
+ */
 async function measureThroughput(targets: Target[]): Promise<void> {
   for (const t of targets) await throughput(t.many!, 0.5);
+  const cpu = new Map<Target, { micros: number; calls: number }>();
   for (let r = 0; r < ROUNDS; r++) {
     for (let j = 0; j < targets.length; j++) {
       const t = targets[(j + r) % targets.length]!;
-      t.rates.push(await throughput(t.many!, SECONDS / ROUNDS));
+      const before = t.proxy ? await t.proxy.ask('cpu') : undefined;
+      const seconds = SECONDS / ROUNDS;
+      const rate = await throughput(t.many!, seconds);
+      t.rates.push(rate);
+      if (t.proxy && before) {
+        const after = await t.proxy.ask('cpu');
+        const c = cpu.get(t) ?? { micros: 0, calls: 0 };
+        c.micros += after.cpuMicros - before.cpuMicros;
+        c.calls += rate * seconds;
+        cpu.set(t, c);
+      }
     }
   }
-}
-
-/** A proxy's own user+system time over a run of its clients alone. */
-async function measureCpu(t: Target): Promise<void> {
-  const before = await t.proxy!.ask('cpu');
-  let calls = 0;
-  const until = performance.now() + CPU_SECONDS * 1000;
-  await Promise.all(t.many!.map(async (c, k) => {
-    for (let i = 0; performance.now() < until; i++) {
-      await call(c, k * 1e6 + i);
-      calls++;
-    }
-  }));
-  const after = await t.proxy!.ask('cpu');
-  t.cpuPerCallMs = (after.cpuMicros - before.cpuMicros) / 1000 / calls;
-}
-
-/** Heap a proxy holds per idle agent session (SDK clients, each with its GET stream open). */
-async function measureIdleSessions(t: Target): Promise<void> {
-  const before = await t.proxy!.ask('heap');
-  const idle: Client[] = [];
-  for (let i = 0; i < IDLE_SESSIONS; i++) idle.push(await client(t.url, t.headers));
-  await sleep(500);
-  const after = await t.proxy!.ask('heap');
-  t.heapPerSessionKiB = (after.heapUsed - before.heapUsed) / IDLE_SESSIONS / 1024;
-  await Promise.all(idle.map((c) => c.close()));
+  for (const [t, c] of cpu) t.cpuPerCallMs = c.micros / 1000 / c.calls;
 }
 
 function print(targets: Target[]): void {
@@ -134,8 +120,7 @@ function print(targets: Target[]): void {
     ['p50 latency, c=1 (ms)', f(p50(direct!)), ...proxies.flatMap((p) => [f(p50(p)), signed(p50(p) - p50(direct!))])],
     ['p99 latency, c=1 (ms)', f(p99(direct!)), ...proxies.flatMap((p) => [f(p99(p)), signed(p99(p) - p99(direct!))])],
     [`throughput, c=${CONCURRENCY} (calls/s)`, f(rate(direct!), 0), ...proxies.flatMap((p) => [f(rate(p), 0), `${f(rate(p) / rate(direct!), 2)}x`])],
-    ['proxy CPU per call (ms)', '', ...proxies.flatMap((p) => [f(p.cpuPerCallMs), ''])],
-    ['heap per idle session (KiB)', '', ...proxies.flatMap((p) => [f(p.heapPerSessionKiB, 1), ''])],
+    [`proxy CPU per call at c=${CONCURRENCY} (ms)`, '', ...proxies.flatMap((p) => [f(p.cpuPerCallMs), ''])],
   ];
   const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`\ntools/call "echo" — Node ${process.version}; ${LATENCY_CALLS} sequential calls per target (alternating batches), ${SECONDS} s at c=${CONCURRENCY} per target (median of ${ROUNDS} rotating rounds); ${machineLoad()}\n`);
@@ -167,9 +152,7 @@ async function main(): Promise<void> {
     }
     await measureLatency(targets);
     await measureThroughput(targets);
-    for (const t of targets.slice(1)) await measureCpu(t);
     for (const t of targets) await Promise.all([t.one!, ...t.many!].map((c) => c.close()));
-    for (const t of targets.slice(1)) await measureIdleSessions(t);
     print(targets);
   } finally {
     // SIGINT first: a graceful exit lets --cpu-prof write the profile.

@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Kills the server processes a test file left running (test/support/upstreams/child.ts).
+    setupFiles: ['test/support/setup-children.ts'],
   },
 });

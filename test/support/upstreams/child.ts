@@ -1,8 +1,25 @@
 /**
  * Starts a server as a child process and waits for its `LISTENING <port>` line on stderr. `args`
  * go to node, unless `command` names another program (a Python or Go server).
+ *
+ * A child never outlives its test file: `killAllChildren` (run after every file by
+ * test/support/setup-children.ts, a vitest setup file) kills those still running. Without it, an
+ * `afterAll` that threw before its `kill()` left the server running after the suite (seen once per
+ * CI run: an orphaned server-everything). vitest ends a worker with a signal, so a process 'exit'
+ * handler would not run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+
+const running = new Set<ChildProcess>();
+
+/** Kills every child started here that is still running, and waits for them to exit. */
+export async function killAllChildren(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  })));
+}
 
 export interface ChildServer {
   readonly port: number;
@@ -13,6 +30,8 @@ export interface ChildServer {
 
 export async function startChild(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000, command = process.execPath): Promise<ChildServer> {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -79,6 +79,11 @@ export class AgentSessionIds {
     return this.#sealer.seal(PURPOSE, sealed);
   }
 
+  /** Whether a session of `claims` has not expired yet. */
+  live(claims: AgentSessionClaims): boolean {
+    return this.#now() - claims.issuedAt <= this.#maxAgeMs;
+  }
+
   /** When a session of `claims` expires (ms since the epoch). */
   expiresAt(claims: AgentSessionClaims): number {
     return claims.issuedAt + this.#maxAgeMs;

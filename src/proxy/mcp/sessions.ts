@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { ProxyError } from '../errors.ts';
+import type { AgentSessionClaims } from './session-id.ts';
 
 function endedKey(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
@@ -28,6 +29,8 @@ export interface AgentSession {
   readonly serverId: string;
   readonly user: string;
   readonly transport: 'streamable-http' | 'sse';
+  /** What the session's sealed id says (Streamable HTTP sessions; the id is this state, session-id.ts). */
+  readonly claims?: AgentSessionClaims;
   lastSeen: number;
   /** Serves one HTTP request of this session (`body` already parsed for POST). */
   handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;

@@ -46,6 +46,10 @@ export class StreamableSession implements AgentSession {
   readonly #ctx: ProxyContext;
   readonly #identity: AgentIdentity;
   readonly #claims: AgentSessionClaims;
+
+  get claims(): AgentSessionClaims {
+    return this.#claims;
+  }
   readonly #offer: AgentOffer;
   readonly #state: AgentSessionState = { logLevel: undefined };
   readonly #events = new SessionEventStore();

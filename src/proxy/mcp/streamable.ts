@@ -29,10 +29,14 @@ export async function handleStreamableHttp(ctx: ProxyContext, req: IncomingMessa
 
   if (typeof sid === 'string') {
     // The sealed id is the authority (user, server, expiry); the table only holds what is live here.
-    const claims = ctx.sessionIds.open(sid, server.id, identity.user);
+    // A session held here was opened from this very id, so its claims are what the id says: only the
+    // binding and the expiry are checked again, without opening (decrypting) the id on every request.
+    let session = ctx.sessions.get(sid);
+    const held = session?.claims;
+    const claims = held && held.user === identity.user && held.serverId === server.id ? (ctx.sessionIds.live(held) ? held : undefined) : ctx.sessionIds.open(sid, server.id, identity.user);
     if (!claims || ctx.sessions.ended(sid)) throw sessionNotFound();
     if (req.method === 'DELETE') ctx.sessions.end(sid, ctx.sessionIds.expiresAt(claims));
-    let session = ctx.sessions.get(sid);
+    session = ctx.sessions.get(sid);
     if (!session) {
       if (req.method === 'DELETE') {
         // Nothing held here to close. Other replicas still accept the id until it expires (session-id.ts).

@@ -7,9 +7,9 @@
  *
  * Processes: the upstream (our edge MCP server, Streamable HTTP, SSE responses) and each proxy
  * (agent auth on, audit log on; `scale/proxy-child.ts`) run as their own child processes; the agents
- * (SDK clients) run here. The baseline (default 83832b8, the commit whose figures docs/proxy.md
- * quoted before same-run comparisons) is extracted from git and run with this checkout's
- * node_modules, so a regression shows as a difference within one run, whatever else loads the machine.
+ * (SDK clients) run here. The baseline (default e6d0454, the proxy before issues 10, 11 and 14
+ * changed its hot path; bench:scale uses the same) is extracted from git and run with this
+ * checkout's node_modules, so a regression shows as a difference within one run, whatever else loads the machine.
  * Measures: p50/p99 latency at concurrency 1, throughput at concurrency 32 (32 agent sessions; each
  * proxy multiplexes them onto its one upstream session), proxy CPU per call. Heap per idle agent
  * session is `npm run bench:scale`'s (10,000 sessions: a few hundred drown in GC noise). Targets alternate (latency in batches of 100, throughput in rounds whose order
@@ -27,7 +27,7 @@ import { startProxyChild, type ProxyChild } from './scale/proxy-child.ts';
 import { machineLoad, median, percentile, sleep } from './scale/stats.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../..');
-const BASELINE = process.env.BENCH_BASELINE ?? '83832b8';
+const BASELINE = process.env.BENCH_BASELINE ?? 'e6d0454';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -49,9 +49,10 @@ describe('the proxy config', () => {
 
   it('admin TLS: certificate and key together, on an admin listener of its own', async () => {
     const env = readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'a' });
-    const [cert, key] = [file('tls.crt', '-----BEGIN CERTIFICATE-----\nx\n'), file('tls.key', '-----BEGIN PRIVATE KEY-----\ny\n')];
+    // The loader reads the files as text (TLS parses them later): placeholders, not key material.
+    const [cert, key] = [file('tls.crt', 'certificate placeholder\nx\n'), file('tls.key', 'key placeholder\ny\n')];
     expect((await loadProxyConfig(auth, env)).adminTls).toBeUndefined();
-    expect((await loadProxyConfig([...auth, '--admin-tls-cert-file', cert, '--admin-tls-key-file', key], env)).adminTls).toEqual({ cert: '-----BEGIN CERTIFICATE-----\nx', key: '-----BEGIN PRIVATE KEY-----\ny' });
+    expect((await loadProxyConfig([...auth, '--admin-tls-cert-file', cert, '--admin-tls-key-file', key], env)).adminTls).toEqual({ cert: 'certificate placeholder\nx', key: 'key placeholder\ny' });
     await expect(loadProxyConfig([...auth, '--admin-tls-cert-file', cert], env)).rejects.toThrow('--admin-tls-cert-file and --admin-tls-key-file go together');
     await expect(loadProxyConfig([...auth, '--admin-tls-cert-file', cert, '--admin-tls-key-file', key, '--admin-port', '4444'], env)).rejects.toThrow('its own admin listener');
   });
@@ -94,8 +95,8 @@ describe('the operator config', () => {
   });
 
   it('reads the admin TLS CA from --proxy-admin-ca-file', async () => {
-    const o = await loadOperatorConfig([...flags, '--proxy-admin-ca-file', file('ca.pem', '-----BEGIN CERTIFICATE-----\nca\n')], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' }));
-    expect(o.proxyAdminCa).toBe('-----BEGIN CERTIFICATE-----\nca');
+    const o = await loadOperatorConfig([...flags, '--proxy-admin-ca-file', file('ca.pem', 'ca placeholder\n')], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' }));
+    expect(o.proxyAdminCa).toBe('ca placeholder');
     await expect(loadOperatorConfig([...flags, '--proxy-admin-ca-file', join(dir, 'missing.pem')], readEnvironment({ MCP_GITOPS_ADMIN_TOKEN: 'tok' }))).rejects.toThrow('--proxy-admin-ca-file: cannot read');
   });
 

@@ -9,6 +9,7 @@
  * const { digest } = await admin.getState();
  */
 import { OriginPool } from '../net/origin-pool.ts';
+import { jsonOrUndefined } from '../net/json-body.ts';
 import { StateRead, type DeleteRead, type ErrorRead, type GatewayBody, type GatewayRead, type ServerBody, type ServerRead, type ToolRead } from './wire.ts';
 
 export interface AdminClientOptions {
@@ -189,12 +190,7 @@ export class AdminClient {
     } catch (cause) {
       throw new AdminApiError({ status: 0, code: 'ERR_ADMIN_UNREACHABLE', message: `no answer: ${(cause as Error).message}`, method, path: fullPath, cause });
     }
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     if (res.status >= 200 && res.status < 300) return json as T;
     const e = (json ?? {}) as Partial<ErrorRead>;
     throw new AdminApiError({

@@ -13,6 +13,7 @@
  */
 import { readEnvironment } from '../config/env.ts';
 import { OriginPool, type PoolResponse } from '../net/origin-pool.ts';
+import { jsonOrUndefined } from '../net/json-body.ts';
 import type { ClusterAccess } from './access.ts';
 import { resolveAccess, type KubeEnvironment } from './load-access.ts';
 
@@ -122,12 +123,7 @@ export class KubeClient {
     } catch (cause) {
       throw new KubeApiError({ status: 0, reason: 'Unreachable', message: (cause as Error).message, method, path, cause });
     }
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = jsonOrUndefined(text);
     if (res.status >= 200 && res.status < 300) return json as T;
     const status = (json ?? {}) as { reason?: string; message?: string };
     throw new KubeApiError({ status: res.status, reason: status.reason ?? String(res.status), message: status.message ?? text.slice(0, 300), method, path });

@@ -10,7 +10,8 @@
  *
  * `diffSummaries(idle, converged, objects)` turns two summaries into cost per managed object.
  *
- *   node test/bench/operator-heap-summary.ts <snapshot> [<baseline snapshot> <objects>]
+ *   node test/bench/operator-heap-summary.ts <snapshot> [<idle snapshot> <objects>]
+ *   OWNERS='Reflector.#store,TargetSync.#desired' node … — also what those fields hold, by the edge to each node
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,8 @@ export interface HeapSummary {
   byConstructor: SummaryRow[];
   /** Strings whose content appears in more than one string object: copies beyond the first. */
   duplicateStrings: SummaryRow[];
+  /** Within each owner field: by the edge its dominator holds a node through, and the node's kind (`message → (string)`). */
+  insideOwner: Map<string, SummaryRow[]>;
 }
 
 /** Constructors that are containers, not owners: memory in them is charged to whoever holds them. */
@@ -169,6 +172,7 @@ export function summarizeSnapshot(path: string): HeapSummary {
   const byOwner = new Map<string, SummaryRow>();
   const byCtor = new Map<string, SummaryRow>();
   const strCopies = new Map<string, SummaryRow>();
+  const inside = new Map<string, Map<string, SummaryRow>>();
   let totalBytes = 0;
   const add = (map: Map<string, SummaryRow>, key: string, bytes: number) => {
     const row = map.get(key) ?? { label: key, count: 0, bytes: 0 };
@@ -180,9 +184,15 @@ export function summarizeSnapshot(path: string): HeapSummary {
     const v = order[p]!;
     const size = sizeOf(v);
     totalBytes += size;
-    if (label[p] !== undefined) add(byOwner, label[p]!, size);
     const type = typeOf(v);
     const ctor = type === 'object' || type === 'closure' || type === 'native' || type === 'hidden' ? `${type} ${nameOf(v)}` : `(${type})`;
+    if (label[p] !== undefined) {
+      add(byOwner, label[p]!, size);
+      let rows = inside.get(label[p]!);
+      if (!rows) inside.set(label[p]!, (rows = new Map()));
+      const via = edgeName(order[dom[p]!]!, v).replace(/^\[?\d+\]?$/, '[i]');
+      add(rows, `${via} → ${ctor}`, size);
+    }
     add(byCtor, ctor, size);
     if (type === 'string') add(strCopies, nameOf(v), size);
   }
@@ -190,7 +200,8 @@ export function summarizeSnapshot(path: string): HeapSummary {
     .filter((r) => r.count > 1)
     .map((r) => ({ label: JSON.stringify(r.label.slice(0, 60)), count: r.count - 1, bytes: Math.round((r.bytes * (r.count - 1)) / r.count) }));
   const sortRows = (rows: Iterable<SummaryRow>) => [...rows].sort((a, b) => b.bytes - a.bytes);
-  return { totalBytes, nodes: m, byOwner: sortRows(byOwner.values()), byConstructor: sortRows(byCtor.values()), duplicateStrings: sortRows(duplicateStrings) };
+  const insideOwner = new Map([...inside].map(([k, rows]) => [k, sortRows(rows.values())]));
+  return { totalBytes, nodes: m, byOwner: sortRows(byOwner.values()), byConstructor: sortRows(byCtor.values()), duplicateStrings: sortRows(duplicateStrings), insideOwner };
 }
 
 /** Per-row growth from `idle` to `converged`, per managed object (`objects`), largest first. */
@@ -220,6 +231,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(formatRows('retained per object, by owner field', diffSummaries(idle.byOwner, after.byOwner, n)));
     console.log(formatRows('self size per object, by constructor', diffSummaries(idle.byConstructor, after.byConstructor, n)));
     console.log(formatRows('duplicated strings (copies beyond the first)', after.duplicateStrings));
+    for (const owner of (process.env.OWNERS ?? '').split(',').filter(Boolean)) {
+      console.log(formatRows(`inside ${owner}, per object`, diffSummaries(idle.insideOwner.get(owner) ?? [], after.insideOwner.get(owner) ?? [], n), 30));
+    }
   } else {
     console.log(formatRows('retained, by owner field', after.byOwner));
     console.log(formatRows('self size, by constructor', after.byConstructor));

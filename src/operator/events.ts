@@ -9,6 +9,7 @@
  *   client-go's defaults) — a flapping object cannot flood the API server or the alerting on it.
  *
  * Recording never throws: an Event is a courtesy to the user, never a reason for a reconcile to fail.
+ * Writes wait in a bounded queue (`KubeEventRecorder`), so a bulk apply cannot pile up memory.
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../kube/client.ts';
@@ -95,23 +96,54 @@ export class EventCorrelator {
   }
 }
 
+/** An Event write waiting to be sent: the Event's first write (`create`: POST) or a repeat (PATCH of count). */
+interface PendingWrite {
+  namespace: string;
+  create?: { involvedObject: Record<string, unknown>; type: EventType; reason: string; firstTimestamp: string };
+  count: number;
+  lastTimestamp: string;
+  message: string;
+}
+
+export interface RecorderLimits {
+  /** Event writes waiting at most (client-go's `maxQueuedEvents`); beyond, new Events are dropped. Default 1000. */
+  maxQueued?: number;
+  /** Writes in flight at once. Default 4. */
+  concurrency?: number;
+}
+
+/**
+ * Writes Events through a bounded queue, as client-go's broadcaster does (1,000 waiting, then new
+ * ones are dropped): a bulk apply of thousands of objects must not hold one pending write — and the
+ * object it names — per transition in memory while the API server catches up. Writes of one Event
+ * never overlap (a repeat waits for the write that creates it), and a repeat recorded while its
+ * Event's last write still waits is folded into it (count and message of the latest).
+ */
 export class KubeEventRecorder implements EventRecorder {
   readonly #client: KubeClient;
   readonly #seen = new Lru<string, { name: string; count: number }>(4096);
   readonly #correlator: EventCorrelator;
   readonly #host: string;
-  #pending: Promise<unknown> = Promise.resolve();
-  /** Events the spam filter dropped (tests, metrics). */
+  /** Writes not sent yet, by Event name, oldest first. */
+  readonly #queue = new Map<string, PendingWrite>();
+  /** Event names being written now. */
+  readonly #inFlight = new Set<string>();
+  readonly #maxQueued: number;
+  readonly #concurrency: number;
+  #idleWaiters: (() => void)[] = [];
+  /** Events the spam filter or the full queue dropped (tests, metrics). */
   dropped = 0;
 
   readonly #log: Logger | undefined;
 
   /** `host` is the Events' `source.host`: this replica's pod name. A failed write is logged at debug on `log`. */
-  constructor(client: KubeClient, host = 'operator', log?: Logger, correlator = new EventCorrelator()) {
+  constructor(client: KubeClient, host = 'operator', log?: Logger, correlator = new EventCorrelator(), limits: RecorderLimits = {}) {
     this.#client = client;
     this.#host = host;
     this.#log = log;
     this.#correlator = correlator;
+    this.#maxQueued = limits.maxQueued ?? 1000;
+    this.#concurrency = limits.concurrency ?? 4;
   }
 
   record(obj: EventTarget, type: EventType, reason: string, text: string): void {
@@ -123,43 +155,79 @@ export class KubeEventRecorder implements EventRecorder {
     }
     const { key, message } = c;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    // Registered now, not when the write runs: writes are sent one after another, and a repeat
-    // recorded before the first POST went out must become a PATCH of that Event, not a second one.
+    // Registered now, not when the write runs: a repeat recorded before the first POST went out
+    // must become part of that write or a PATCH of that Event, not a second Event.
     const prev = this.#seen.get(key);
     const name = prev?.name ?? `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    const waiting = this.#queue.get(name);
+    if (!waiting && this.#queue.size >= this.#maxQueued) {
+      this.dropped++;
+      return;
+    }
     const seen = this.#seen.touch(key, () => ({ name, count: 0 }));
     const count = ++seen.count;
-    const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
-    const write = async (): Promise<void> => {
-      if (prev) {
-        await this.#client.request('PATCH', `${base}/${name}`, { body: { count, lastTimestamp: now, message }, contentType: 'application/merge-patch+json' });
-        return;
-      }
-      await this.#client.request('POST', base, {
-        body: {
-          apiVersion: 'v1',
-          kind: 'Event',
-          metadata: { name, namespace },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: EVENT_SOURCE, host: this.#host },
-          reportingComponent: EVENT_SOURCE,
-          reportingInstance: this.#host,
-          action: reason,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      });
-    };
-    // An Event is a courtesy (never a reason to fail a reconcile); a lost one is logged, the state is in status.
-    this.#pending = this.#pending.then(write).catch((err: unknown) => this.#log?.('debug', 'could not record an Event', { reason, object: `${namespace}/${obj.metadata.name}`, error: (err as Error).message }));
+    if (waiting) {
+      waiting.count = count;
+      waiting.lastTimestamp = now;
+      waiting.message = message;
+      return;
+    }
+    const write: PendingWrite = { namespace, count, lastTimestamp: now, message };
+    if (!prev) {
+      const involvedObject = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion };
+      write.create = { involvedObject, type, reason, firstTimestamp: now };
+    }
+    this.#queue.set(name, write);
+    this.#pump();
+  }
+
+  /** Starts waiting writes while fewer than `concurrency` are in flight, never two of one Event. */
+  #pump(): void {
+    for (const [name, write] of this.#queue) {
+      if (this.#inFlight.size >= this.#concurrency) return;
+      if (this.#inFlight.has(name)) continue;
+      this.#queue.delete(name);
+      this.#inFlight.add(name);
+      // An Event is a courtesy (never a reason to fail a reconcile); a lost one is logged, the state is in status.
+      void this.#send(name, write)
+        .catch((err: unknown) => this.#log?.('debug', 'could not record an Event', { reason: write.create?.reason, event: `${write.namespace}/${name}`, error: (err as Error).message }))
+        .finally(() => {
+          this.#inFlight.delete(name);
+          this.#pump();
+          if (this.#inFlight.size === 0 && this.#queue.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+        });
+    }
+  }
+
+  async #send(name: string, w: PendingWrite): Promise<void> {
+    const base = `/api/v1/namespaces/${encodeURIComponent(w.namespace)}/events`;
+    if (!w.create) {
+      await this.#client.request('PATCH', `${base}/${name}`, { body: { count: w.count, lastTimestamp: w.lastTimestamp, message: w.message }, contentType: 'application/merge-patch+json' });
+      return;
+    }
+    await this.#client.request('POST', base, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: w.namespace },
+        involvedObject: w.create.involvedObject,
+        type: w.create.type,
+        reason: w.create.reason,
+        message: w.message.slice(0, 1024),
+        source: { component: EVENT_SOURCE, host: this.#host },
+        reportingComponent: EVENT_SOURCE,
+        reportingInstance: this.#host,
+        action: w.create.reason,
+        firstTimestamp: w.create.firstTimestamp,
+        lastTimestamp: w.lastTimestamp,
+        count: w.count,
+      },
+    });
   }
 
   /** Resolves when every recorded Event was sent (or failed). */
-  flush(): Promise<unknown> {
-    return this.#pending;
+  flush(): Promise<void> {
+    if (this.#inFlight.size === 0 && this.#queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 }

@@ -25,10 +25,10 @@
  * 20,000 objects: `BENCH_N=10000` (about 20–40 min per pass on 2 cores at load ≈ 2).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { CRDS, crdFileName } from '../../src/api/crd.ts';
@@ -38,9 +38,10 @@ import { KubeClient, type KubeApiError } from '../../src/kube/client.ts';
 import { Reflector } from '../../src/operator/kube/reflector.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
 import { startProxy } from '../../src/proxy/start.ts';
+import { buildBundle } from '../support/bundle.ts';
 import { startControlPlane } from '../support/control-plane.ts';
 import { startEdgeServer } from '../support/upstreams/edge-server.ts';
-import { deployedEnv } from './scale/proxy-child.ts';
+import { deployedEnv, deployedNodeFlags } from './scale/proxy-child.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '../../..');
 const N = Number(process.env.BENCH_N ?? 1000);
@@ -65,17 +66,12 @@ interface OperatorChild {
 
 /**
  * The operator as the image runs it: checkout `root`'s CLI bundled by its own `build:bundle` script
- * (esbuild, one JS file — no TypeScript stripping at run time, which alone costs ~17 MiB RSS), run as
- * `node cli.js operator …` with the flags and environment a Deployment gives it. Built once per checkout.
+ * (test/support/bundle.ts), run as `node cli.js operator …` with the flags and environment a Deployment gives it. Built once per checkout.
  */
 const bundles = new Map<string, string>();
 function operatorBundle(root: string): string {
   let out = bundles.get(root);
-  if (out) return out;
-  out = join(tmpdir(), `mcp-gitops-bench-operator-${bundles.size}-${process.pid}.mjs`);
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:bundle']!;
-  execFileSync('sh', ['-c', script.replace(/--outfile=\S+/, `--outfile=${out}`).replace(/--sourcemap\S*/, '')], { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` } });
-  bundles.set(root, out);
+  if (!out) bundles.set(root, (out = buildBundle(root, join(tmpdir(), `mcp-gitops-bench-operator-${bundles.size}-${process.pid}`))));
   return out;
 }
 
@@ -100,9 +96,9 @@ async function startOperatorChild(root: string, kubeconfig: string, proxyUrl: st
     '--allow-private-network-namespace=*',
     '--allow-plain-http-namespace=*',
   ];
-  // With what the checkout's operator Deployment sets for node (NODE_OPTIONS, MALLOC_ARENA_MAX), as in a pod.
+  // With what the checkout's operator Deployment sets for node (its command's node flags, NODE_OPTIONS, MALLOC_ARENA_MAX), as in a pod.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, MCP_GITOPS_ADMIN_TOKEN: TOKEN, MCP_GITOPS_LOG_LEVEL: process.env.BENCH_LOG ?? 'error', ...deployedEnv(root, 'operator') };
-  const proc = spawn(process.execPath, [operatorBundle(root), 'operator', ...flags], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawn(process.execPath, [...deployedNodeFlags(root, 'operator'), operatorBundle(root), 'operator', ...flags], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const metricsUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => proc.once('exit', (c) => reject(new Error(`operator exited ${c}`))));
   exited.catch(() => undefined); // a later exit (SIGTERM in the failover) is expected
@@ -371,7 +367,7 @@ function print(title: string, columns: string[], rows: string[][]): void {
 
 const title = `operator benchmark — ${2 * N} objects (N=${N}), upstream origins=${UPSTREAMS}, concurrent=${CONCURRENT}, node ${process.version}, ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 process.on('exit', () => {
-  for (const b of bundles.values()) for (const f of [b, `${b}.LEGAL.txt`]) rmSync(f, { force: true });
+  for (const b of bundles.values()) rmSync(dirname(b), { recursive: true, force: true });
 });
 if (BASELINE_REF) {
   const before = await pass(baselineCheckout(BASELINE_REF));

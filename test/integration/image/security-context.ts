@@ -24,6 +24,7 @@ export interface Container {
   image: string;
   command?: string[];
   args: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: object }>;
   ports?: Array<{ name: string; containerPort: number }>;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -64,5 +65,13 @@ export function runFlags(pod: PodSpec, secretDirs: Record<string, string>, optio
       flags.push('--volume', `${dir}:${m.mountPath}:ro`);
     } else throw new Error(`${c.name}: volume ${m.name} is neither an emptyDir nor a Secret`);
   }
-  return flags;
+  // The process as the pod starts it: the command's node flags and the env values written in the
+  // manifest (those from a ConfigMap or the downward API are the caller's to pass).
+  for (const e of c.env ?? []) if (e.value !== undefined) flags.push('--env', `${e.name}=${e.value}`);
+  return [...flags, ...entrypointFlags(c)];
+}
+
+/** `--entrypoint` for a container whose `command` replaces the image's entrypoint (node flags the Deployment adds); [] otherwise. */
+export function entrypointFlags(c: Container): string[] {
+  return c.command ? ['--entrypoint', JSON.stringify(c.command)] : [];
 }

@@ -2,21 +2,22 @@
  * What the operator benchmarks (`operator.bench.ts`, `operator-heap.ts`) share.
  *
  * The operator as the image runs it — checkout `root`'s CLI bundled by its own
- * `build:bundle` script (esbuild, one JS file; no TypeScript stripping at run time, which alone costs
- * ~17 MiB RSS), `node cli.js operator …` with the flags and the environment its Deployment gives it
- * (`NODE_OPTIONS`, `MALLOC_ARENA_MAX` from manifests/operator/deployment.yaml) — in a child process, so
+ * `build:bundle` script (test/support/bundle.ts), `node cli.js operator …` with the node flags and the
+ * environment its Deployment gives it (its command's flags, `NODE_OPTIONS`, `MALLOC_ARENA_MAX` from
+ * manifests/operator/deployment.yaml) — in a child process, so
  * its memory is its own; its metrics; a baseline commit's checkout to run side by side; and the
  * cluster side: POSTs that survive an overloaded API server, "Ready for its generation".
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeApiError, KubeClient } from '../../src/kube/client.ts';
 import type { RawResource } from '../../src/operator/objects.ts';
-import { deployedEnv } from './scale/proxy-child.ts';
+import { buildBundle } from '../support/bundle.ts';
+import { deployedEnv, deployedNodeFlags } from './scale/proxy-child.ts';
 
 /** This checkout. */
 export const ROOT = join(fileURLToPath(import.meta.url), '../../..');
@@ -48,17 +49,13 @@ export interface OperatorChildOptions {
 
 const bundles = new Map<string, string>();
 process.on('exit', () => {
-  for (const b of bundles.values()) for (const f of [b, `${b}.LEGAL.txt`]) rmSync(f, { force: true });
+  for (const b of bundles.values()) rmSync(dirname(b), { recursive: true, force: true });
 });
 
-/** Checkout `root`'s CLI as its `build:bundle` script builds it, once per checkout, in a temp file removed at exit. */
+/** Checkout `root`'s CLI as its `build:bundle` script builds it (test/support/bundle.ts), once per checkout, in a temp directory removed at exit. */
 export function operatorBundle(root: string): string {
   let out = bundles.get(root);
-  if (out) return out;
-  out = join(tmpdir(), `mcp-gitops-bench-operator-${bundles.size}-${process.pid}.mjs`);
-  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:bundle']!;
-  execFileSync('sh', ['-c', script.replace(/--outfile=\S+/, `--outfile=${out}`).replace(/--sourcemap\S*/, '')], { cwd: root, stdio: 'inherit', env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` } });
-  bundles.set(root, out);
+  if (!out) bundles.set(root, (out = buildBundle(root, join(tmpdir(), `mcp-gitops-bench-operator-${bundles.size}-${process.pid}`))));
   return out;
 }
 
@@ -84,9 +81,9 @@ export async function startOperatorChild(o: OperatorChildOptions): Promise<Opera
     '--allow-private-network-namespace=*',
     '--allow-plain-http-namespace=*',
   ];
-  // With what the checkout's operator Deployment sets for node (NODE_OPTIONS, MALLOC_ARENA_MAX), as in a pod.
+  // With what the checkout's operator Deployment sets for node (its command's node flags, NODE_OPTIONS, MALLOC_ARENA_MAX), as in a pod.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, MCP_GITOPS_ADMIN_TOKEN: o.adminToken, MCP_GITOPS_LOG_LEVEL: o.logLevel ?? 'error', ...deployedEnv(o.root, 'operator') };
-  const proc = spawn(process.execPath, [...(o.nodeArgs ?? []), operatorBundle(o.root), 'operator', ...flags], { cwd: o.root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawn(process.execPath, [...deployedNodeFlags(o.root, 'operator'), ...(o.nodeArgs ?? []), operatorBundle(o.root), 'operator', ...flags], { cwd: o.root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const metricsUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => proc.once('exit', (c) => reject(new Error(`operator exited ${c}`))));
   exited.catch(() => undefined); // a later exit (SIGTERM in a failover) is expected

@@ -42,7 +42,8 @@ export interface ProxyChild {
   ask(what: 'cpu' | 'heap' | `snapshot:${string}`): Promise<{ cpuMicros: number } & Memory>;
   /** Admin API call; throws on a non-2xx answer. */
   admin(method: string, path: string, body?: unknown): Promise<unknown>;
-  stop(): Promise<void>;
+  /** SIGKILL by default; SIGINT exits gracefully, so `--cpu-prof` writes its profile. */
+  stop(signal?: 'SIGKILL' | 'SIGINT'): Promise<void>;
 }
 
 /**
@@ -87,10 +88,10 @@ export async function startProxyChild(label: string, sourceRoot: string, execArg
         }
       }
     },
-    stop: () => new Promise<void>((resolve) => {
+    stop: (signal = 'SIGKILL') => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      child.kill(signal);
     }),
   };
 }

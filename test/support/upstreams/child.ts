@@ -1,5 +1,6 @@
 /**
- * Starts a server as a child process and waits for its `LISTENING <port>` line on stderr. `args`
+ * Starts a server as a child process and waits for its `LISTENING <port>` line on stderr (several
+ * ports on one line for a child serving several listeners). `args`
  * go to node, unless `command` names another program (a Python or Go server).
  *
  * A child never outlives its test file: `killAllChildren` (run after every file by
@@ -22,7 +23,10 @@ export async function killAllChildren(): Promise<void> {
 }
 
 export interface ChildServer {
+  /** The first port of its `LISTENING` line. */
   readonly port: number;
+  /** Every port of its `LISTENING <port> [<port>…]` line (a child serving several listeners). */
+  readonly ports: readonly number[];
   readonly child: ChildProcess;
   /** SIGKILL and wait for exit. */
   kill(): Promise<void>;
@@ -33,17 +37,17 @@ export async function startChild(args: string[], env: Record<string, string> = {
   running.add(child);
   child.once('exit', () => running.delete(child));
   let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
+  const ports = await new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // a child that missed its start-up deadline would otherwise outlive the test run
       reject(new Error(`child did not start within ${timeoutMs} ms: ${stderr.slice(-2000)}`));
     }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
-      const m = /LISTENING (\d+)/.exec(stderr);
+      const m = /LISTENING (\d+(?: \d+)*)\n/.exec(stderr);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve(m[1]!.split(' ').map(Number));
       }
     });
     child.once('exit', (code) => {
@@ -53,7 +57,8 @@ export async function startChild(args: string[], env: Record<string, string> = {
   });
   child.stderr!.resume();
   return {
-    port,
+    port: ports[0]!,
+    ports,
     child,
     kill: () =>
       new Promise<void>((resolve) => {

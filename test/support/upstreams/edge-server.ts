@@ -17,7 +17,8 @@
  * `refuseToken`: requests bearing that token get 401 (a revoked token of one user).
  *
  * Run in-process with `startEdgeServer()`, or as a child: `node edge-server.ts` (env PORT, EDGE_JSON=1,
- * EDGE_DROP_STREAM=1, EDGE_REFUSE_TOKEN; prints `LISTENING <port>` on stderr).
+ * EDGE_DROP_STREAM=1, EDGE_REFUSE_TOKEN, EDGE_SERVERS=k for k servers on k ports; prints
+ * `LISTENING <port>…` on stderr).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
@@ -291,11 +292,16 @@ export async function startEdgeServer(options: { port?: number; enableJsonRespon
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const edge = await startEdgeServer({
-    port: Number(process.env.PORT ?? 0),
-    enableJsonResponse: process.env.EDGE_JSON === '1',
-    dropStream: process.env.EDGE_DROP_STREAM === '1',
-    ...(process.env.EDGE_REFUSE_TOKEN ? { refuseToken: process.env.EDGE_REFUSE_TOKEN } : {}),
-  });
-  process.stderr.write(`LISTENING ${edge.port}\n`);
+  // EDGE_SERVERS=k: k servers on k free ports in this one process (a benchmark's many upstream origins).
+  const count = Math.max(1, Number(process.env.EDGE_SERVERS ?? 1));
+  const edges = [];
+  for (let i = 0; i < count; i++) {
+    edges.push(await startEdgeServer({
+      port: count === 1 ? Number(process.env.PORT ?? 0) : 0,
+      enableJsonResponse: process.env.EDGE_JSON === '1',
+      dropStream: process.env.EDGE_DROP_STREAM === '1',
+      ...(process.env.EDGE_REFUSE_TOKEN ? { refuseToken: process.env.EDGE_REFUSE_TOKEN } : {}),
+    }));
+  }
+  process.stderr.write(`LISTENING ${edges.map((e) => e.port).join(' ')}\n`);
 }

@@ -168,7 +168,7 @@ describe('prompts, resources and completions through a virtual server', () => {
   });
 
   it('tells agents when the server’s prompts or resources change', async () => {
-    const agent = await connectAgent(proxy.url, FULL);
+    const agent = await connectAgent(proxy.url, FULL, 'alice', 'streamable-http', { listening: true });
     const changed = { prompts: 0, resources: 0 };
     agent.setNotificationHandler(PromptListChangedNotificationSchema, () => void changed.prompts++);
     agent.setNotificationHandler(ResourceListChangedNotificationSchema, () => void changed.resources++);

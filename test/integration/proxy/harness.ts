@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { startProxy, type ProxyHandle, type ProxyOptions } from '../../../src/proxy/start.ts';
+import { streamWatchingFetch, type ConnectOptions } from '../../support/mcp-agent.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const AGENT_SECRET = 'agent-hs256-secret-for-tests-0123456789abcdef';
@@ -57,14 +58,16 @@ export function agentToken(sub: string, groups: string[] = []): Promise<string> 
 }
 
 /** An SDK client connected to a virtual server through the proxy as `sub`. */
-export async function connectAgent(proxyUrl: string, serverId: string, sub = 'alice', transport: 'streamable-http' | 'sse' = 'streamable-http'): Promise<Client> {
+export async function connectAgent(proxyUrl: string, serverId: string, sub = 'alice', transport: 'streamable-http' | 'sse' = 'streamable-http', options: ConnectOptions = {}): Promise<Client> {
   const headers = { authorization: `Bearer ${await agentToken(sub)}` };
   const client = new Client({ name: 'test-agent', version: '1.0.0' });
+  const watch = streamWatchingFetch();
   const t =
     transport === 'sse'
       ? new SSEClientTransport(new URL(`${proxyUrl}/servers/${serverId}/sse`), { requestInit: { headers }, eventSourceInit: { fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), ...headers } }) } })
-      : new StreamableHTTPClientTransport(new URL(`${proxyUrl}/servers/${serverId}/mcp`), { requestInit: { headers } });
+      : new StreamableHTTPClientTransport(new URL(`${proxyUrl}/servers/${serverId}/mcp`), { requestInit: { headers }, fetch: watch.fetch });
   await client.connect(t);
+  if (options.listening && transport === 'streamable-http') await watch.listening();
   return client;
 }
 

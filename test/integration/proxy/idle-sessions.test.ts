@@ -45,7 +45,7 @@ describe('a session that dropped its SDK server while idle', () => {
   });
 
   it('keeps the log level, subscriptions and notifications, and serves SDK requests without a new initialize', async () => {
-    const agent = await connectAgent(proxy.url, SERVER);
+    const agent = await connectAgent(proxy.url, SERVER, 'alice', 'streamable-http', { listening: true });
     const seen = { updated: [] as string[], logs: 0, toolsChanged: 0 };
     agent.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void seen.updated.push(n.params.uri));
     agent.setNotificationHandler(LoggingMessageNotificationSchema, () => void seen.logs++);

@@ -11,11 +11,11 @@
  * to that file after two full GCs (for `heap-diff.ts`), answered `{}` when written.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { deployedEnv } from '../../support/deployed-process.ts';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 export const AGENT_SECRET = 'bench-agent-secret-0123456789abcdef0123456789';
@@ -124,26 +124,4 @@ async function serve(sourceRoot: string): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) await serve(process.argv[2]);
 
-type DeploymentDoc = { spec: { template: { spec: { containers: Array<{ command?: string[]; env?: Array<{ name: string; value?: string }> }> } } } };
-
-function deploymentContainer(root: string, component: 'proxy' | 'operator'): DeploymentDoc['spec']['template']['spec']['containers'][number] | undefined {
-  const path = join(root, `manifests/${component}/deployment.yaml`);
-  if (!existsSync(path)) return undefined;
-  return (parse(readFileSync(path, 'utf8')) as DeploymentDoc).spec.template.spec.containers[0];
-}
-
-/** What the container in `root`'s manifests/<component>/deployment.yaml sets for the process at start: `NODE_OPTIONS`, `MALLOC_ARENA_MAX` ({} without a manifest). */
-export function deployedEnv(root: string, component: 'proxy' | 'operator' = 'proxy'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of deploymentContainer(root, component)?.env ?? []) if ((e.name === 'NODE_OPTIONS' || e.name === 'MALLOC_ARENA_MAX') && e.value !== undefined) out[e.name] = e.value;
-  return out;
-}
-
-/**
- * The node flags the container's `command` gives (`[node, …flags, /app/dist/cli.js]`: V8 flags that
- * NODE_OPTIONS does not accept); [] when it runs the image's entrypoint unchanged.
- */
-export function deployedNodeFlags(root: string, component: 'proxy' | 'operator' = 'proxy'): string[] {
-  const command = deploymentContainer(root, component)?.command;
-  return command ? command.slice(1, -1) : [];
-}
+export { deployedEnv, deployedNodeFlags } from '../../support/deployed-process.ts';

@@ -2,7 +2,7 @@
  * {@link TokenVault} over any {@link RecordStore}: seals on write, opens on read, and runs the
  * cross-replica refresh lease. Works the same on files and on Kubernetes Secrets.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { open, seal, sealedGeneration, sealedKid } from './crypto.ts';
@@ -11,6 +11,7 @@ import type { Keyring } from './keyring.ts';
 import type { RecordLocation, RecordStore, SealedRecord, VersionedRecord } from './record-store.ts';
 import { StoredTokenSet, type StoredTokenSetInput } from './token-set.ts';
 import type { PutOptions, Refresher, RefreshOptions, TokenEntry, TokenRef, TokenVault } from './token-vault.ts';
+import { UserPlaces } from './user-places.ts';
 
 export interface EncryptedTokenVaultOptions {
   store: RecordStore;
@@ -31,34 +32,10 @@ export interface EncryptedTokenVaultOptions {
   readCacheMax?: { entries?: number; bytes?: number };
 }
 
-/** Per-record bookkeeping kept for this many records (generations seen, former places checked), oldest forgotten first. */
+/** Generations seen are kept for this many records, oldest forgotten first. */
 const CACHE_MAX = 10_000;
 /** Records of a gateway read from the store at a time (one Secret list page): listing never holds them all. */
 export const LIST_PAGE_SIZE = 250;
-/** How long a ref's former places count as empty once checked. */
-const FORMER_CHECK_MS = 10 * 60_000;
-
-/**
- * The stand-in for a user in file names, Secret names and the `mcp-gitops.dev/user-hash` label (40
- * hex): an HMAC-SHA256 of the user id under a key derived from the vault key (`keyring`'s active
- * one, HKDF info `mcp-gitops.dev/user-hash`), so whoever can list Secrets cannot confirm a guessed
- * user id without the key.
- */
-export function userHash(user: string, keyring: Keyring): string {
-  return keyedUserHash(user, keyring.deriveKey(USER_HASH_PURPOSE));
-}
-
-/** Where records were kept before the hash was keyed: an unkeyed SHA-256 (read, and moved on first use, only). */
-export function legacyUserHash(user: string): string {
-  return createHash('sha256').update(`mcp-gitops.dev/user\n${user}`).digest('hex').slice(0, 40);
-}
-
-const USER_HASH_PURPOSE = 'user-hash';
-
-function keyedUserHash(user: string, key: Uint8Array): string {
-  return createHmac('sha256', key).update(`mcp-gitops.dev/user\n${user}`, 'utf8').digest('hex').slice(0, 40);
-}
-
 export class EncryptedTokenVault implements TokenVault {
   readonly #store: RecordStore;
   readonly #keyring: Keyring;
@@ -73,10 +50,7 @@ export class EncryptedTokenVault implements TokenVault {
   readonly #cacheMaxBytes: number;
   /** Highest generation read or written per record: an older ciphertext written back is refused. */
   readonly #seen = new Map<string, number>();
-  /** The user-hash keys, the active key's first (where records live), then the older keys' (moved on first use). */
-  readonly #hashKeys: Uint8Array[];
-  /** Refs whose former places were found empty, until when: nothing new is written there, so a miss costs one read. */
-  readonly #formerChecked = new Map<string, number>();
+  readonly #places: UserPlaces;
 
   constructor(options: EncryptedTokenVaultOptions) {
     this.#store = options.store;
@@ -86,18 +60,7 @@ export class EncryptedTokenVault implements TokenVault {
     this.#readCacheMs = options.readCacheMs ?? 0;
     this.#cacheMaxEntries = options.readCacheMax?.entries ?? 10_000;
     this.#cacheMaxBytes = options.readCacheMax?.bytes ?? 8 * 1024 * 1024;
-    this.#hashKeys = options.keyring.deriveKeys(USER_HASH_PURPOSE);
-  }
-
-  /** Where `ref`'s record lives (the active key's user hash). */
-  #locate(ref: TokenRef): RecordLocation {
-    return { namespace: ref.namespace, gatewayId: ref.gatewayId, userHash: keyedUserHash(ref.user, this.#hashKeys[0]!) };
-  }
-
-  /** Where it may have been put before: under an older key's hash, or the unkeyed hash of earlier versions. */
-  #formerLocations(ref: TokenRef): RecordLocation[] {
-    const hashes = [...this.#hashKeys.slice(1).map((k) => keyedUserHash(ref.user, k)), legacyUserHash(ref.user)];
-    return hashes.map((userHash) => ({ namespace: ref.namespace, gatewayId: ref.gatewayId, userHash }));
+    this.#places = new UserPlaces(options.keyring);
   }
 
   /**
@@ -107,16 +70,11 @@ export class EncryptedTokenVault implements TokenVault {
    * new place, and the old copy is deleted. Costs one read when the record is in place.
    */
   async #read(ref: TokenRef): Promise<VersionedRecord | undefined> {
-    const location = this.#locate(ref);
+    const location = this.#places.locate(ref);
     const record = await this.#store.read(location);
     if (record !== undefined) return record;
-    const key = cacheKey(ref);
-    if ((this.#formerChecked.get(key) ?? 0) > Date.now()) return undefined;
-    this.#formerChecked.delete(key);
-    if (this.#formerChecked.size >= CACHE_MAX) this.#formerChecked.delete(this.#formerChecked.keys().next().value as string);
-    // Re-checked after a while: a replica of an earlier version may still write there during an upgrade.
-    this.#formerChecked.set(key, Date.now() + FORMER_CHECK_MS);
-    for (const former of this.#formerLocations(ref)) {
+    if (!this.#places.formerCheckDue(ref)) return undefined;
+    for (const former of this.#places.former(ref)) {
       const found = await this.#store.read(former);
       if (found === undefined) continue;
       // Opens as this user's tokens, or it is not theirs to move.
@@ -143,7 +101,7 @@ export class EncryptedTokenVault implements TokenVault {
       this.#cache.set(key, hit);
       return hit.entry;
     }
-    const location = this.#locate(ref);
+    const location = this.#places.locate(ref);
     const record = await this.#read(ref);
     const entry = record === undefined ? undefined : this.#open(ref, location, record);
     this.#remember(ref, entry);
@@ -151,7 +109,7 @@ export class EncryptedTokenVault implements TokenVault {
   }
 
   async put(ref: TokenRef, tokens: StoredTokenSetInput, options: PutOptions = {}): Promise<TokenEntry> {
-    const location = this.#locate(ref);
+    const location = this.#places.locate(ref);
     const parsed = StoredTokenSet.parse(tokens);
     const current = await this.#read(ref);
     const generation = nextGeneration(current === undefined ? 0 : (sealedGeneration(current.tokens) ?? 0), this.#seen.get(cacheKey(ref)) ?? 0);
@@ -174,7 +132,7 @@ export class EncryptedTokenVault implements TokenVault {
 
   async delete(ref: TokenRef): Promise<boolean> {
     this.#forget(cacheKey(ref));
-    const removed = await Promise.all([this.#locate(ref), ...this.#formerLocations(ref)].map((l) => this.#store.remove(l)));
+    const removed = await Promise.all([this.#places.locate(ref), ...this.#places.former(ref)].map((l) => this.#store.remove(l)));
     return removed.some(Boolean);
   }
 
@@ -225,7 +183,7 @@ export class EncryptedTokenVault implements TokenVault {
       if (record.state === 'document') continue;
       try {
         const user = open(this.#keyring, record.subject, subjectContext(location), this.#store.describe(location)).toString('utf8');
-        if (![this.#locate({ namespace, gatewayId, user }), ...this.#formerLocations({ namespace, gatewayId, user })].some((l) => l.userHash === location.userHash)) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
+        if (!this.#places.isPlaceOf({ namespace, gatewayId, user }, location)) throw new VaultError('ERR_VAULT_DECRYPT', `token record ${this.#store.describe(location)} names another user`);
         yield this.#open({ namespace, gatewayId, user }, location, record);
       } catch (error) {
         if (!isVaultError(error)) throw error;
@@ -311,7 +269,7 @@ export class EncryptedTokenVault implements TokenVault {
   }
 
   async #refresh(ref: TokenRef, refresher: Refresher, options: RefreshOptions): Promise<TokenEntry | undefined> {
-    const location = this.#locate(ref);
+    const location = this.#places.locate(ref);
     const where = this.#store.describe(location);
     const waitUntil = Date.now() + 2 * this.#leaseMs;
     for (let attempt = 0; ; attempt++) {

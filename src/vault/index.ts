@@ -14,7 +14,8 @@ export { StoredTokenSet, expiresSoon, type StoredTokenSetInput } from './token-s
 export type { RecordStore, RecordLocation, SealedRecord, VersionedRecord, RefreshLease } from './record-store.ts';
 export { FileRecordStore } from './file-store.ts';
 export { SecretRecordStore, secretName } from './secret-store.ts';
-export { EncryptedTokenVault, LIST_PAGE_SIZE, legacyUserHash, userHash } from './encrypted-vault.ts';
+export { EncryptedTokenVault, LIST_PAGE_SIZE } from './encrypted-vault.ts';
+export { legacyUserHash, userHash } from './user-places.ts';
 export type { TokenVault, TokenRef, TokenEntry, Refresher, PutOptions, RefreshOptions } from './token-vault.ts';
 export { openTokenVault, type OpenVaultOptions } from './open-vault.ts';
 export { UserQuota, type Admission, type Liveness, type QuotaEntry, type UserQuotaOptions } from './user-quota.ts';

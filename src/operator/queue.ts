@@ -14,6 +14,7 @@
  * The reconcile function receives only the key and reads current state itself (level-based).
  */
 
+import { DelayedKeys } from './delays.ts';
 import { outcomeOf, type Outcome } from './errors.ts';
 
 export type OutcomeResult = Outcome['result'];
@@ -44,7 +45,10 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** Keys scheduled for later (requeues, retries), one timer for all. */
+  readonly #later = new DelayedKeys((key) => {
+    if (this.#running) this.add(key);
+  });
   #running = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -77,8 +81,7 @@ export class WorkQueue {
   /** Stops taking new work and cancels scheduled requeues. Resolves when running reconciles finished. */
   stop(): Promise<void> {
     this.#running = false;
-    for (const { timer } of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    this.#later.clear();
     return this.idle();
   }
 
@@ -95,26 +98,13 @@ export class WorkQueue {
   /** Queues `key` after `ms`. An earlier pending schedule for the key is kept; a later one is replaced. */
   addAfter(key: string, ms: number): void {
     if (ms <= 0) return this.add(key);
-    const at = Date.now() + ms;
-    const pending = this.#timers.get(key);
-    if (pending && pending.at <= at) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
-      if (this.#running) this.add(key);
-    }, ms);
-    timer.unref();
-    this.#timers.set(key, { at, timer });
+    this.#later.schedule(key, Date.now() + ms);
   }
 
   /** Forgets a key's failure history (e.g. after its object was deleted). */
   forget(key: string): void {
     this.#failures.delete(key);
-    const pending = this.#timers.get(key);
-    if (pending) {
-      clearTimeout(pending.timer);
-      this.#timers.delete(key);
-    }
+    this.#later.cancel(key);
   }
 
   /** The delay the next failure of `key` would get. */
@@ -190,11 +180,7 @@ export class WorkQueue {
 
   /** A failure retry replaces any later schedule, so backoff is never delayed by a health requeue. */
   #retryAfter(key: string, ms: number): void {
-    const pending = this.#timers.get(key);
-    if (pending) {
-      clearTimeout(pending.timer);
-      this.#timers.delete(key);
-    }
+    this.#later.cancel(key);
     this.addAfter(key, ms);
   }
 }

@@ -11,34 +11,49 @@ import { objectKey, Reflector, type ChangeType, type KubeObject, type ReflectorO
 
 export type ChangeHandler<T> = (type: ChangeType, obj: T, old: T | undefined) => void;
 
-/** value → object keys, and object key → values (to drop an object's old entries). */
-class FieldIndex<T> {
+/**
+ * value → object keys, and object key → values (to drop an object's old entries). Almost every
+ * value has one object and almost every object one value (its registration id, the one gateway it
+ * selects): a single entry is kept as the string itself, a Set or array only from the second on —
+ * at 20,000 objects a Set and an array per entry would cost ~8 MiB.
+ */
+export class FieldIndex<T> {
   readonly #extract: (obj: T) => string[];
-  readonly #byValue = new Map<string, Set<string>>();
-  readonly #byKey = new Map<string, string[]>();
+  readonly #byValue = new Map<string, string | Set<string>>();
+  readonly #byKey = new Map<string, string | string[]>();
 
   constructor(extract: (obj: T) => string[]) {
     this.#extract = extract;
   }
 
   update(key: string, obj: T | undefined): void {
-    for (const v of this.#byKey.get(key) ?? []) {
-      const keys = this.#byValue.get(v);
-      keys?.delete(key);
-      if (keys?.size === 0) this.#byValue.delete(v);
-    }
+    const old = this.#byKey.get(key);
+    for (const v of typeof old === 'string' ? [old] : (old ?? [])) this.#remove(v, key);
     const values = obj === undefined ? [] : this.#extract(obj);
     if (values.length === 0) this.#byKey.delete(key);
-    else this.#byKey.set(key, values);
-    for (const v of values) {
-      let keys = this.#byValue.get(v);
-      if (!keys) this.#byValue.set(v, (keys = new Set()));
-      keys.add(key);
-    }
+    else this.#byKey.set(key, values.length === 1 ? values[0]! : values);
+    for (const v of values) this.#add(v, key);
   }
 
   get(value: string): string[] {
-    return [...(this.#byValue.get(value) ?? [])];
+    const keys = this.#byValue.get(value);
+    return keys === undefined ? [] : typeof keys === 'string' ? [keys] : [...keys];
+  }
+
+  #add(value: string, key: string): void {
+    const keys = this.#byValue.get(value);
+    if (keys === undefined) this.#byValue.set(value, key);
+    else if (typeof keys !== 'string') keys.add(key);
+    else if (keys !== key) this.#byValue.set(value, new Set([keys, key]));
+  }
+
+  #remove(value: string, key: string): void {
+    const keys = this.#byValue.get(value);
+    if (keys === key) this.#byValue.delete(value);
+    else if (typeof keys !== 'string' && keys !== undefined) {
+      keys.delete(key);
+      if (keys.size === 1) this.#byValue.set(value, keys.values().next().value!);
+    }
   }
 }
 

@@ -38,10 +38,11 @@ export function eventTypeOf(ready: Condition): 'Normal' | 'Warning' {
 
 /** Writes `next` as the status when it differs from the stored one; records an Event when Ready changed. */
 export async function updateStatus(deps: { client: KubeClient; metrics: OperatorMetrics; events: EventRecorder }, kind: Kind, obj: RawResource, next: { conditions?: Condition[] }): Promise<boolean> {
-  if (statusEqual(obj.status ?? {}, next)) return false;
+  const stored = obj.status ?? {}; // decoded on each read from the cache (objects.ts): once here
+  if (statusEqual(stored, next)) return false;
   countStatusWrite(deps.metrics, kind);
-  await writeStatus(deps.client, kind, obj, next);
-  const before = (obj.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready');
+  await writeStatus(deps.client, kind, obj, stored, next);
+  const before = (stored.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready');
   const after = next.conditions?.find((c) => c.type === 'Ready');
   if (after && (before?.status !== after.status || before?.reason !== after.reason)) {
     deps.events.record(eventTarget(kind, obj), eventTypeOf(after), after.reason, after.message);

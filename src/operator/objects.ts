@@ -8,6 +8,7 @@ import { API_VERSION, GROUP, MCP_GATEWAY, VERSION, VIRTUAL_SERVER } from '../api
 import type { Kind } from '../api/names.ts';
 import { MERGE_PATCH } from '../kube/client.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { packStatus, unpackStatus } from './packed-status.ts';
 
 /** The finalizer the operator puts on both kinds. */
 export const FINALIZER = 'mcp-gitops.dev/finalizer';
@@ -37,28 +38,63 @@ export interface RawResource {
 }
 
 /**
+ * An McpGateway or VirtualServer as the caches hold it (`trimResource`). `status` is kept packed
+ * (packed-status.ts: 55–90 bytes instead of ~1.4 KiB) and decoded on every read of the property —
+ * a fresh object each time: read it once where it is used, never modify it. It is not an own
+ * property, so a spread (`{ ...obj }`) leaves it out; name it explicitly (`status: obj.status`).
+ */
+class CachedResource implements RawResource {
+  declare apiVersion?: string;
+  declare kind?: string;
+  metadata: RawResource['metadata'];
+  declare spec?: unknown;
+  readonly #status: string | undefined;
+
+  constructor(obj: RawResource, metadata: RawResource['metadata']) {
+    if (obj.apiVersion !== undefined) this.apiVersion = shared(obj.apiVersion);
+    if (obj.kind !== undefined) this.kind = shared(obj.kind);
+    this.metadata = metadata;
+    if (obj.spec !== undefined) this.spec = obj.spec;
+    this.#status = obj.status === undefined ? undefined : packStatus(obj.status);
+  }
+
+  get status(): Record<string, unknown> | undefined {
+    return this.#status === undefined ? undefined : unpackStatus(this.#status);
+  }
+}
+
+/**
+ * One string instance for values every cached object repeats (apiVersion, kind, namespace, the
+ * finalizer): parsed JSON gives each object its own copy. Bounded: forgets everything past 4,096 values.
+ */
+const pool = new Map<string, string>();
+function shared(value: string): string {
+  const have = pool.get(value);
+  if (have !== undefined) return have;
+  if (pool.size >= 4096) pool.clear();
+  pool.set(value, value);
+  return value;
+}
+
+/**
  * What the caches keep of an McpGateway or VirtualServer: the fields the pipeline reads, annotations
- * included (targets read their own, e.g. ContextForge's adopt and visibility). Dropped: `managedFields`,
- * kubectl's `last-applied-configuration` annotation (a second copy of the spec), `creationTimestamp`,
- * `ownerReferences`, … — at 10,000 objects of each kind that is most of the cache.
+ * included (targets read their own, e.g. ContextForge's adopt and visibility), the status packed
+ * (`CachedResource`). Dropped: `managedFields`, kubectl's `last-applied-configuration` annotation (a
+ * second copy of the spec), `creationTimestamp`, `ownerReferences`, … — at 10,000 objects of each
+ * kind that is most of the cache.
  */
 export function trimResource(obj: RawResource): RawResource {
   const m = obj.metadata;
   const metadata: RawResource['metadata'] = { name: m.name };
-  if (m.namespace !== undefined) metadata.namespace = m.namespace;
+  if (m.namespace !== undefined) metadata.namespace = shared(m.namespace);
   if (m.uid !== undefined) metadata.uid = m.uid;
   if (m.generation !== undefined) metadata.generation = m.generation;
   if (m.resourceVersion !== undefined) metadata.resourceVersion = m.resourceVersion;
   if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
-  if (m.finalizers !== undefined) metadata.finalizers = m.finalizers;
+  if (m.finalizers !== undefined) metadata.finalizers = m.finalizers.map(shared);
   const annotations = withoutLastApplied(m.annotations);
   if (annotations !== undefined) metadata.annotations = annotations;
-  const out: RawResource = { metadata };
-  if (obj.apiVersion !== undefined) out.apiVersion = obj.apiVersion;
-  if (obj.kind !== undefined) out.kind = obj.kind;
-  if (obj.spec !== undefined) out.spec = obj.spec;
-  if (obj.status !== undefined) out.status = obj.status;
-  return out;
+  return new CachedResource(obj, metadata);
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -114,12 +150,13 @@ export function removeFinalizer(client: KubeClient, kind: Kind, obj: RawResource
 }
 
 /**
- * Replaces the status with `next` through the status subresource. A merge patch: top-level fields
- * of the old status that `next` lacks are sent as `null` so they are removed, lists are replaced whole.
+ * Replaces the status `stored` on `obj` with `next` through the status subresource. A merge patch:
+ * top-level fields of `stored` that `next` lacks are sent as `null` so they are removed, lists are
+ * replaced whole.
  */
-export function writeStatus(client: KubeClient, kind: Kind, obj: RawResource, next: object): Promise<RawResource> {
+export function writeStatus(client: KubeClient, kind: Kind, obj: RawResource, stored: object, next: object): Promise<RawResource> {
   const patch: Record<string, unknown> = { ...next };
-  for (const k of Object.keys(obj.status ?? {})) if (!(k in patch)) patch[k] = null;
+  for (const k of Object.keys(stored)) if (!(k in patch)) patch[k] = null;
   return client.request<RawResource>('PATCH', `${objectPath(kind, obj.metadata.namespace ?? 'default', obj.metadata.name)}/status`, {
     body: { status: patch },
     contentType: MERGE_PATCH,

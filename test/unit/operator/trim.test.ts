@@ -14,13 +14,31 @@ describe('cache trimming', () => {
       spec,
       status: { observedGeneration: 2 },
     };
-    expect(trimResource(obj as never)).toEqual({
+    const trimmed = trimResource(obj as never);
+    expect({ ...trimmed }).toEqual({
       apiVersion: 'mcp-gitops.dev/v1alpha1',
       kind: 'McpGateway',
       metadata: { name: 'edge', namespace: 'team-a', uid: 'u', generation: 2, resourceVersion: '7', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['mcp-gitops.dev/finalizer'] },
       spec,
-      status: { observedGeneration: 2 },
     });
+    expect(trimmed.status).toEqual({ observedGeneration: 2 });
+  });
+
+  it('keeps the status packed, and gives it back exactly, as a fresh object on every read', () => {
+    const status = {
+      conditions: [
+        { lastTransitionTime: '2026-12-03T21:42:41Z', message: '8 tools served by every ready proxy replica', observedGeneration: 3, reason: 'Succeeded', status: 'True', type: 'Ready' },
+        { lastTransitionTime: '2026-12-03T21:40:02Z', message: 'connect ECONNREFUSED 10.0.0.9:443 — «unicode» kept', observedGeneration: 3, reason: 'Unreachable', status: 'False', type: 'Reachable' },
+      ],
+      observedGeneration: 3,
+      replicas: [{ endpoint: 'http://10.1.2.3:4445', ready: true, synced: false, message: 'the replica does not answer' }],
+      unmatched: Array.from({ length: 50 }, (_, i) => `spec.tools[${i}].include[0] "x${i}" matched no tool of gateway edge`),
+      toolCount: 0,
+    };
+    const trimmed = trimResource({ metadata: { name: 'edge' }, status });
+    expect(trimmed.status).toEqual(status);
+    expect(trimmed.status).not.toBe(trimmed.status);
+    expect(trimResource({ metadata: { name: 'new' } }).status).toBeUndefined();
   });
 
   it('keeps the annotations targets read (ContextForge\'s adopt), without kubectl\'s last-applied copy', () => {

@@ -19,8 +19,6 @@ import type { MemberState, ReconcileTarget, RegistrationKind } from '../reconcil
 import type { Logger } from './logger.ts';
 
 interface DesiredEntry {
-  kind: RegistrationKind;
-  id: string;
   hash: string;
   /** The work-queue key of the resource it comes from. */
   key: string;
@@ -43,9 +41,12 @@ export interface TargetSyncOptions {
   log?: Logger;
 }
 
+const KINDS: readonly RegistrationKind[] = ['gateway', 'server'];
+
 export class TargetSync {
   readonly #o: TargetSyncOptions;
-  readonly #desired = new Map<string, DesiredEntry>();
+  /** Per kind, registration id → desired hash and the resource's queue key. */
+  readonly #desired: Record<RegistrationKind, Map<string, DesiredEntry>> = { gateway: new Map(), server: new Map() };
   /** Members that answered the last poll; a change in either direction re-queues everything. */
   readonly #healthy = new Map<string, boolean>();
   /** Per member, the gateway ids it reported unreachable at its last answer (only reporting members). */
@@ -69,22 +70,25 @@ export class TargetSync {
 
   /** Records the desired hash of a registration (after desired() succeeded). */
   setDesired(kind: RegistrationKind, id: string, hash: string, key: string): void {
-    this.#desired.set(`${kind}/${id}`, { kind, id, hash, key });
+    const have = this.#desired[kind].get(id);
+    // Unchanged (every resync): keep the entry the heap already holds rather than a new copy of it.
+    if (have?.hash === hash && have.key === key) return;
+    this.#desired[kind].set(id, { hash, key });
   }
 
   /** Forgets a registration (its resource is gone). */
   removeDesired(kind: RegistrationKind, id: string): void {
-    this.#desired.delete(`${kind}/${id}`);
+    this.#desired[kind].delete(id);
   }
 
   desiredHash(kind: RegistrationKind, id: string): string | undefined {
-    return this.#desired.get(`${kind}/${id}`)?.hash;
+    return this.#desired[kind].get(id)?.hash;
   }
 
   /** The state digest a converged member reports. */
   desiredDigest(): string {
     const entries: DigestEntry[] = [];
-    for (const e of this.#desired.values()) entries.push({ kind: e.kind, id: e.id, specHash: e.hash });
+    for (const kind of KINDS) for (const [id, e] of this.#desired[kind]) entries.push({ kind, id, specHash: e.hash });
     return stateDigest(entries);
   }
 
@@ -160,7 +164,7 @@ export class TargetSync {
     this.#unreachable.set(state.endpoint, now);
     if (!before) return;
     const requeue = (id: string, reachable: boolean): void => {
-      const key = this.#desired.get(`gateway/${id}`)?.key;
+      const key = this.#desired.gateway.get(id)?.key;
       if (!key) return;
       this.#o.log?.('info', reachable ? 'upstream reachable again on a target member' : 'upstream unreachable on a target member', { member: state.endpoint, gateway: key });
       this.#o.enqueue(key);
@@ -173,10 +177,13 @@ export class TargetSync {
     if (!this.#noteHealth(state) || !state.held) return;
     this.#noteReachability(state);
     let behind = 0;
-    for (const e of this.#desired.values()) {
-      if (state.held[e.kind][e.id] !== e.hash) {
-        behind++;
-        this.#o.enqueue(e.key);
+    for (const kind of KINDS) {
+      const held = state.held[kind];
+      for (const [id, e] of this.#desired[kind]) {
+        if (held[id] !== e.hash) {
+          behind++;
+          this.#o.enqueue(e.key);
+        }
       }
     }
     if (!this.#o.settled()) return;
@@ -194,7 +201,7 @@ export class TargetSync {
     let orphans = 0;
     for (const kind of ['server', 'gateway'] as const) {
       for (const id of Object.keys(state.held?.[kind] ?? {})) {
-        if (this.#desired.has(`${kind}/${id}`) || this.#o.isKnown(kind, id)) continue;
+        if (this.#desired[kind].has(id) || this.#o.isKnown(kind, id)) continue;
         orphans++;
         const failures = await target.delete(kind, id, this.#o.namespace !== undefined ? { onlyNamespace: this.#o.namespace } : {});
         if (failures.length === 0) this.#o.log?.('info', 'deleted a registration no resource corresponds to', { target: target.name, kind, id });

@@ -37,6 +37,18 @@ function unanswered(err: unknown): boolean {
 
 type Held = Record<RegistrationKind, Map<string, string>>;
 
+/**
+ * `held` brought up to `now` (a replica's answer), in place: entries that did not change keep the
+ * strings the heap already holds, so a poll of 20,000 unchanged registrations leaves nothing behind
+ * but its own short-lived answer.
+ */
+function refreshed(held: Map<string, string> | undefined, now: Record<string, string>): Map<string, string> {
+  if (!held) return new Map(Object.entries(now));
+  for (const id of held.keys()) if (!Object.hasOwn(now, id)) held.delete(id);
+  for (const [id, hash] of Object.entries(now)) if (held.get(id) !== hash) held.set(id, hash);
+  return held;
+}
+
 export class ProxyReplicasTarget implements ReconcileTarget {
   readonly name = 'mcp-gitops-proxy';
   readonly memberNoun = 'proxy replica';
@@ -141,7 +153,8 @@ export class ProxyReplicasTarget implements ReconcileTarget {
       this.#held.delete(replica.endpoint);
       return { endpoint: replica.endpoint, error: shortError(err) };
     }
-    this.#held.set(replica.endpoint, { gateway: new Map(Object.entries(state.gateways)), server: new Map(Object.entries(state.servers)) });
+    const held = this.#held.get(replica.endpoint);
+    this.#held.set(replica.endpoint, { gateway: refreshed(held?.gateway, state.gateways), server: refreshed(held?.server, state.servers) });
     return { endpoint: replica.endpoint, held: { gateway: state.gateways, server: state.servers }, digest: state.digest, ready: state.ready, ...(state.unreachable ? { unreachable: state.unreachable } : {}) };
   }
 

@@ -38,24 +38,29 @@ export interface RawResource {
 }
 
 /**
- * An McpGateway or VirtualServer as the caches hold it (`trimResource`). `status` is kept packed
- * (packed-status.ts: 55–90 bytes instead of ~1.4 KiB) and decoded on every read of the property —
- * a fresh object each time: read it once where it is used, never modify it. It is not an own
- * property, so a spread (`{ ...obj }`) leaves it out; name it explicitly (`status: obj.status`).
+ * An McpGateway or VirtualServer as the caches hold it (`trimResource`). `spec` is kept as its JSON
+ * and `status` packed (packed-status.ts: ~200 bytes instead of ~1.4 KiB); both are decoded on every
+ * read of the property — a fresh object each time: read it once where it is used, never modify it.
+ * They are not own properties, so a spread (`{ ...obj }`) leaves them out; name them explicitly
+ * (`status: obj.status`).
  */
 class CachedResource implements RawResource {
   declare apiVersion?: string;
   declare kind?: string;
   metadata: RawResource['metadata'];
-  declare spec?: unknown;
+  readonly #spec: string | undefined;
   readonly #status: string | undefined;
 
   constructor(obj: RawResource, metadata: RawResource['metadata']) {
     if (obj.apiVersion !== undefined) this.apiVersion = shared(obj.apiVersion);
     if (obj.kind !== undefined) this.kind = shared(obj.kind);
     this.metadata = metadata;
-    if (obj.spec !== undefined) this.spec = obj.spec;
+    this.#spec = obj.spec === undefined ? undefined : JSON.stringify(obj.spec);
     this.#status = obj.status === undefined ? undefined : packStatus(obj.status);
+  }
+
+  get spec(): unknown {
+    return this.#spec === undefined ? undefined : JSON.parse(this.#spec);
   }
 
   get status(): Record<string, unknown> | undefined {

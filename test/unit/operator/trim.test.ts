@@ -19,12 +19,12 @@ describe('cache trimming', () => {
       apiVersion: 'mcp-gitops.dev/v1alpha1',
       kind: 'McpGateway',
       metadata: { name: 'edge', namespace: 'team-a', uid: 'u', generation: 2, resourceVersion: '7', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['mcp-gitops.dev/finalizer'] },
-      spec,
     });
+    expect(trimmed.spec).toEqual(spec);
     expect(trimmed.status).toEqual({ observedGeneration: 2 });
   });
 
-  it('keeps the status packed, and gives it back exactly, as a fresh object on every read', () => {
+  it('keeps spec and status packed, and gives them back exactly, as fresh objects on every read', () => {
     const status = {
       conditions: [
         { lastTransitionTime: '2026-12-03T21:42:41Z', message: '8 tools served by every ready proxy replica', observedGeneration: 3, reason: 'Succeeded', status: 'True', type: 'Ready' },
@@ -35,9 +35,12 @@ describe('cache trimming', () => {
       unmatched: Array.from({ length: 50 }, (_, i) => `spec.tools[${i}].include[0] "x${i}" matched no tool of gateway edge`),
       toolCount: 0,
     };
-    const trimmed = trimResource({ metadata: { name: 'edge' }, status });
+    const spec = { tools: [{ gateway: 'edge', include: ['echo'], rename: { echo: 'say' } }], naming: 'Prefixed' };
+    const trimmed = trimResource({ metadata: { name: 'edge' }, spec, status });
     expect(trimmed.status).toEqual(status);
     expect(trimmed.status).not.toBe(trimmed.status);
+    expect(trimmed.spec).toEqual(spec);
+    expect(trimmed.spec).not.toBe(trimmed.spec);
     expect(trimResource({ metadata: { name: 'new' } }).status).toBeUndefined();
   });
 

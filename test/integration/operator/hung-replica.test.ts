@@ -5,7 +5,8 @@
  *
  * - the other two hold every new registration about as fast as in the same bulk with all three
  *   healthy (bounded by twice that, plus one admin deadline);
- * - the hung replica is reported within seconds (`replica_up 0`, `status.replicas[]` naming it);
+ * - the hung replica is reported within seconds (`replica_up 0`, `status.replicas[]` naming it, a
+ *   Warning `ReplicaUnresponsive` on the proxy Service; a Normal `ReplicaResponsive` once it answers);
  * - deletes finish within the finalizer timeout, each with a `RegistrationLeftBehind` Warning;
  * - once it runs again (SIGCONT) it is converged: it holds the new registrations and none of the
  *   deleted ones.
@@ -31,6 +32,20 @@ interface ReplicaProcess {
   child: ChildProcess;
   url: string;
   admin: AdminClient;
+  /** How the operator knows it: `http://replica-<i>.localhost:<port>`, from its EndpointSlice. */
+  endpoint?: string;
+}
+
+/** A replica's EndpointSlice for the proxy Service, ready (FQDN under .localhost: the API server refuses loopback IPs). */
+function slice(name: string, port: number) {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: NS, labels: { 'kubernetes.io/service-name': 'proxy' } },
+    addressType: 'FQDN',
+    endpoints: [{ addresses: [`${name}.localhost`], conditions: { ready: true, serving: true } }],
+    ports: [{ name: 'admin', port, protocol: 'TCP' }],
+  };
 }
 
 async function startReplica(): Promise<ReplicaProcess> {
@@ -71,8 +86,15 @@ describe.skipIf(!available)('a hung proxy replica (SIGSTOP) under a bulk apply',
     cp = await startCluster();
     await cp.kubectl(['create', 'namespace', NS], { check: true });
     upstream = await startEdgeServer();
-    for (let i = 0; i < 3; i++) replicas.push(await startReplica());
-    op = await startTestOperator(cp, { proxyUrl: replicas.map((r) => r.url), concurrent: 4, finalizerTimeout: 5 });
+    // Found as the Deployment's replicas are: through the proxy Service's EndpointSlices.
+    await apply(cp, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'proxy', namespace: NS }, spec: { ports: [{ name: 'admin', port: 4445 }] } });
+    for (let i = 0; i < 3; i++) {
+      const r = await startReplica();
+      const port = Number(new URL(r.url).port);
+      await apply(cp, slice(`replica-${i}`, port));
+      replicas.push({ ...r, endpoint: `http://replica-${i}.localhost:${port}` });
+    }
+    op = await startTestOperator(cp, { proxyService: `${NS}/proxy`, concurrent: 4, finalizerTimeout: 5 });
   });
 
   afterAll(async () => {
@@ -116,13 +138,21 @@ describe.skipIf(!available)('a hung proxy replica (SIGSTOP) under a bulk apply',
     // One admin deadline (3 s) is the most a hung replica may cost before its circuit opens.
     expect(hung).toBeLessThanOrEqual(2 * healthy + 3_000);
 
-    // Reported within seconds: the metric, and status naming the replica.
-    await eventually(async () => (await scrape(op!.metricsUrl!, 'mcp_gitops_operator_proxy_replica_up')).get(new URL(r2.url).origin) === 0, 10_000, 'replica_up 0 for the hung replica');
+    // Reported within seconds: the metric, status naming the replica, an event on the proxy Service.
+    await eventually(async () => (await scrape(op!.metricsUrl!, 'mcp_gitops_operator_proxy_replica_up')).get(r2.endpoint!) === 0, 10_000, 'replica_up 0 for the hung replica');
     const vs = await eventually(async () => {
       const o = await kubectlJson<{ status?: { replicas?: { endpoint: string; synced: boolean; message?: string }[] } }>(cp, ['get', '-n', NS, 'virtualserver', 'b-vs-0']);
-      return o.status?.replicas?.find((r) => r.endpoint === new URL(r2.url).origin && !r.synced) ? o : undefined;
+      return o.status?.replicas?.find((r) => r.endpoint === r2.endpoint && !r.synced) ? o : undefined;
     }, 15_000, 'status.replicas names the hung replica');
-    expect(vs.status?.replicas?.find((r) => r.endpoint === new URL(r2.url).origin)?.message).toMatch(/does not answer|timed out|abort/i);
+    expect(vs.status?.replicas?.find((r) => r.endpoint === r2.endpoint)?.message).toMatch(/does not answer|timed out|abort/i);
+    const serviceEvents = async (reason: string) =>
+      (await kubectlJson<{ items: { reason: string; type: string; message: string; involvedObject: { kind: string; name: string } }[] }>(cp, ['get', 'events', '-n', NS])).items.filter((e) => e.reason === reason && e.involvedObject.kind === 'Service' && e.involvedObject.name === 'proxy');
+    const [unresponsive] = await eventually(async () => {
+      const found = await serviceEvents('ReplicaUnresponsive');
+      return found.length > 0 ? found : undefined;
+    }, 15_000, 'a ReplicaUnresponsive event on the proxy Service');
+    expect(unresponsive!.type).toBe('Warning');
+    expect(unresponsive!.message).toContain(r2.endpoint!);
 
     // Deletes finish while the replica is still hung: past the finalizer timeout (5 s here) the
     // operator gives up on it, leaving a Warning behind. (No wall-clock bound: on a loaded machine the
@@ -147,5 +177,10 @@ describe.skipIf(!available)('a hung proxy replica (SIGSTOP) under a bulk apply',
     }, 30_000, 'the resumed replica is converged');
     // And holds exactly what the others hold (every hash, once its re-queued resources ran).
     await eventually(async () => (await r2.admin.getState()).digest === (await r0.admin.getState()).digest, 30_000, 'the same digest as a healthy replica');
+    const [responsive] = await eventually(async () => {
+      const found = await serviceEvents('ReplicaResponsive');
+      return found.length > 0 ? found : undefined;
+    }, 15_000, 'a ReplicaResponsive event on the proxy Service');
+    expect([responsive!.type, responsive!.message]).toEqual(['Normal', expect.stringContaining(r2.endpoint!)]);
   });
 });

@@ -23,20 +23,6 @@ export interface CatalogChange {
   servers?: readonly string[];
 }
 
-/**
- * Whether a change to `gateways` can change what `server` serves: a selector of the server names
- * one of them — or the server lists associated ids, since an id may name any gateway's item.
- * Allocation-free: it runs for every server on every gateway change.
- */
-export function readsAny(server: ServerRegistration, gateways: readonly string[]): boolean {
-  const s = server.spec;
-  if (s.associated_tools.length > 0 || (s.associated_prompts?.length ?? 0) > 0 || (s.associated_resources?.length ?? 0) > 0) return true;
-  for (const sel of s.tool_selectors) if (gateways.includes(sel.gateway_id)) return true;
-  for (const sel of s.prompt_selectors ?? []) if (gateways.includes(sel.gateway_id)) return true;
-  for (const sel of s.resource_selectors ?? []) if (gateways.includes(sel.gateway_id)) return true;
-  return false;
-}
-
 export class Catalog {
   readonly #view: () => ReadonlyMap<string, CatalogGateway>;
   #cache = new Map<string, { registration: ServerRegistration; resolved: ResolvedCatalogServer }>();
@@ -46,17 +32,15 @@ export class Catalog {
   }
 
   /**
-   * Forgets the resolutions `change` can alter: those of the changed servers and of the servers
-   * reading a changed gateway — every resolution when `change` is omitted.
+   * Forgets the resolutions of `serverIds` (the servers a change can alter: the store's
+   * `readersOf` the changed gateways, and the changed servers) — every resolution when omitted.
    */
-  invalidate(change?: CatalogChange): void {
-    if (change === undefined) {
+  invalidate(serverIds?: Iterable<string>): void {
+    if (serverIds === undefined) {
       this.#cache = new Map();
       return;
     }
-    for (const id of change.servers ?? []) this.#cache.delete(id);
-    const gateways = change.gateways ?? [];
-    if (gateways.length > 0) for (const [id, hit] of this.#cache) if (readsAny(hit.registration, gateways)) this.#cache.delete(id);
+    for (const id of serverIds) this.#cache.delete(id);
   }
 
   /** What the pool's gateways offer, by gateway id. */

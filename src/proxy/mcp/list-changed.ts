@@ -6,7 +6,7 @@
  * list (served names and the items behind them) differs from before. A session whose server did
  * not declare that list to it is not told (`agent-server.ts` drops it).
  */
-import { readsAny, type Catalog, type CatalogChange, type ResolvedCatalogServer } from '../catalog/catalog.ts';
+import type { Catalog, CatalogChange, ResolvedCatalogServer } from '../catalog/catalog.ts';
 import type { RegistrationStore } from '../registry/store.ts';
 import type { AgentListName, SessionTable } from './sessions.ts';
 
@@ -47,13 +47,25 @@ export class ListAnnouncer {
   /**
    * Call after any change that can alter what a server serves. Invalidates the catalog first.
    * With `change`, only the servers it can affect are resolved again (those reading a changed
-   * gateway, and the changed servers); without, every server.
+   * gateway, found through the store's index, and the changed servers); without, every server.
    */
   changed(change?: CatalogChange): void {
-    this.#catalog.invalidate(change);
-    const gateways = change?.gateways ?? [];
-    for (const s of this.#store.servers.values()) {
-      if (change && !change.servers?.includes(s.id) && !readsAny(s, gateways)) continue;
+    let affected: Iterable<string>;
+    if (change) {
+      const ids = this.#store.readersOf(change.gateways ?? []);
+      for (const id of change.servers ?? []) ids.add(id);
+      affected = ids;
+    } else {
+      affected = [...this.#store.servers.keys()];
+      for (const id of this.#signatures.keys()) if (!this.#store.servers.has(id)) this.#signatures.delete(id);
+    }
+    this.#catalog.invalidate(change ? affected : undefined);
+    for (const id of affected) {
+      const s = this.#store.servers.get(id);
+      if (!s) {
+        this.#signatures.delete(id); // deleted: its sessions are closed by the route that deleted it
+        continue;
+      }
       const resolved = this.#catalog.resolve(s);
       let known = this.#signatures.get(s.id);
       if (!known) this.#signatures.set(s.id, (known = new Map()));
@@ -64,6 +76,5 @@ export class ListAnnouncer {
         for (const session of this.#sessions.ofServer(s.id)) session.notifyListChanged(list);
       }
     }
-    for (const id of this.#signatures.keys()) if (!this.#store.servers.has(id)) this.#signatures.delete(id);
   }
 }

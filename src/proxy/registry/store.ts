@@ -3,6 +3,10 @@
  * the hash of the body it was given, and the state digest over all of them.
  *
  * Writes are whole replacements; a failed request never reaches the store, so it changes nothing.
+ *
+ * Servers are indexed by name and by the gateways they read, so that neither a write nor a change
+ * to one gateway costs a pass over every server (at 10,000 servers, a bulk apply would otherwise be
+ * quadratic: 10,000 PUTs × 10,000 servers).
  */
 import { slugify } from '../../api/ids.ts';
 import type { GatewayCreate, ServerSpec } from '../../contract/wire.ts';
@@ -19,9 +23,41 @@ function onlyOne<T extends GatewayRegistration | ServerRegistration>(kind: strin
   });
 }
 
+/**
+ * The gateways whose change can change what a server serves: those its selectors name — or every
+ * gateway (`'all'`) when it lists associated ids, since an id may name any gateway's item.
+ */
+export function gatewaysReadBy(spec: ServerSpec): 'all' | Set<string> {
+  if (spec.associated_tools.length > 0 || (spec.associated_prompts?.length ?? 0) > 0 || (spec.associated_resources?.length ?? 0) > 0) return 'all';
+  const ids = new Set<string>();
+  for (const sel of spec.tool_selectors) ids.add(sel.gateway_id);
+  for (const sel of spec.prompt_selectors ?? []) ids.add(sel.gateway_id);
+  for (const sel of spec.resource_selectors ?? []) ids.add(sel.gateway_id);
+  return ids;
+}
+
+/** A multimap: key → ids. */
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) index.set(key, (ids = new Set()));
+  ids.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids?.delete(id) && ids.size === 0) index.delete(key);
+}
+
 export class RegistrationStore {
   readonly gateways = new Map<string, GatewayRegistration>();
+  /** Read it freely; write only through `putServer` / `deleteServer` (they keep the indexes). */
   readonly servers = new Map<string, ServerRegistration>();
+  /** Server name → ids (any namespace). */
+  readonly #serversNamed = new Map<string, Set<string>>();
+  /** Gateway id → ids of the servers whose selectors name it. */
+  readonly #readers = new Map<string, Set<string>>();
+  /** Servers listing associated ids: they read every gateway. */
+  readonly #readAll = new Set<string>();
   readonly startedAt = new Date().toISOString();
   #digest: string | undefined;
   /** True once an admin caller confirmed a digest equal to this replica's (latched: stays true). */
@@ -57,14 +93,44 @@ export class RegistrationStore {
     const now = new Date().toISOString();
     const old = this.servers.get(id);
     const registration: ServerRegistration = { id, spec, specHash: hash, createdAt: old?.createdAt ?? now, updatedAt: old && old.specHash === hash ? old.updatedAt : now };
+    if (old) this.#unindex(old);
     this.servers.set(id, registration);
+    this.#index(registration);
     this.#digest = undefined;
     return { registration, created: !old };
   }
 
   deleteServer(id: string): boolean {
     this.#digest = undefined;
+    const old = this.servers.get(id);
+    if (old) this.#unindex(old);
     return this.servers.delete(id);
+  }
+
+  #index(s: ServerRegistration): void {
+    addTo(this.#serversNamed, s.spec.name, s.id);
+    const read = gatewaysReadBy(s.spec);
+    if (read === 'all') this.#readAll.add(s.id);
+    else for (const g of read) addTo(this.#readers, g, s.id);
+  }
+
+  #unindex(s: ServerRegistration): void {
+    removeFrom(this.#serversNamed, s.spec.name, s.id);
+    const read = gatewaysReadBy(s.spec);
+    if (read === 'all') this.#readAll.delete(s.id);
+    else for (const g of read) removeFrom(this.#readers, g, s.id);
+  }
+
+  /** Ids of the servers a change to any of `gatewayIds` can affect (see `gatewaysReadBy`). */
+  readersOf(gatewayIds: readonly string[]): Set<string> {
+    const ids = new Set(this.#readAll);
+    for (const g of gatewayIds) for (const id of this.#readers.get(g) ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** Servers named `name`, in any namespace. */
+  #named(name: string): ServerRegistration[] {
+    return [...(this.#serversNamed.get(name) ?? [])].map((id) => this.servers.get(id)!);
   }
 
   /**
@@ -79,17 +145,14 @@ export class RegistrationStore {
     const slash = ref.indexOf('/');
     if (slash > 0) {
       const namespace = ref.slice(0, slash);
-      const name = ref.slice(slash + 1);
-      for (const s of this.servers.values()) if (s.spec.namespace === namespace && s.spec.name === name) return s;
-      return undefined;
+      return this.#named(ref.slice(slash + 1)).find((s) => s.spec.namespace === namespace);
     }
-    return onlyOne('server', ref, [...this.servers.values()].filter((s) => s.spec.name === ref));
+    return onlyOne('server', ref, this.#named(ref));
   }
 
   /** Another registration (not `id`) with this namespace and name: what a write must not create. */
   serverNamed(namespace: string, name: string, exceptId: string): ServerRegistration | undefined {
-    for (const s of this.servers.values()) if (s.id !== exceptId && s.spec.namespace === namespace && s.spec.name === name) return s;
-    return undefined;
+    return this.#named(name).find((s) => s.id !== exceptId && s.spec.namespace === namespace);
   }
 
   /** sha256 over the sorted `kind/id/specHash` lines (see `stateDigest`). */

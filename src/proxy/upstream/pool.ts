@@ -31,6 +31,11 @@ function connectionKey(g: GatewayRegistration): string {
   return JSON.stringify([s.name, s.url, s.transport, s.auth_type, s.auth_token, s.auth_headers, s.auth_header_key, s.auth_header_value, s.oauth_config, s.enabled, s.allow_private_network]);
 }
 
+function viewOf(r: GatewayRuntime): CatalogGateway {
+  const o = r.offer;
+  return { id: r.id, slug: r.registration.slug, tools: o.tools as CatalogGateway['tools'], prompts: o.prompts, resources: o.resources, resourceTemplates: o.resourceTemplates };
+}
+
 export class UpstreamPool {
   readonly #opts: UpstreamPoolOptions;
   readonly #runtimes = new Map<string, GatewayRuntime>();
@@ -90,27 +95,26 @@ export class UpstreamPool {
     return this.#runtimes.values();
   }
 
-  /** What the catalog resolves against: every gateway's id, slug and discovered offer. Cached until a change. */
+  /**
+   * What the catalog resolves against: every gateway's id, slug and discovered offer. Built once,
+   * then kept current entry by entry as gateways change (a rebuild per change would cost a pass
+   * over every gateway for each of them: quadratic during a bulk apply of thousands).
+   */
   catalogView(): ReadonlyMap<string, CatalogGateway> {
     if (!this.#view) {
       this.#view = new Map();
-      for (const r of this.#runtimes.values()) {
-        const o = r.offer;
-        this.#view.set(r.id, {
-          id: r.id,
-          slug: r.registration.slug,
-          tools: o.tools as CatalogGateway['tools'],
-          prompts: o.prompts,
-          resources: o.resources,
-          resourceTemplates: o.resourceTemplates,
-        });
-      }
+      for (const r of this.#runtimes.values()) this.#view.set(r.id, viewOf(r));
     }
     return this.#view;
   }
 
   #changed(gatewayId: string): void {
-    this.#view = undefined;
+    if (this.#view) {
+      // Map.set keeps an existing key's position and appends a new one, as #runtimes does: the same order as a rebuild.
+      const r = this.#runtimes.get(gatewayId);
+      if (r) this.#view.set(gatewayId, viewOf(r));
+      else this.#view.delete(gatewayId);
+    }
     this.#opts.onCatalogChanged(gatewayId);
   }
 

@@ -31,7 +31,7 @@ function setup() {
   }
   const announcer = new ListAnnouncer(store, catalog, sessions);
   announcer.changed();
-  return { gateways, catalog, announcer, told, jiraOnly, wikiOnly, byId, sessions };
+  return { gateways, catalog, announcer, told, jiraOnly, wikiOnly, byId, sessions, store };
 }
 
 describe('ListAnnouncer', () => {
@@ -63,5 +63,61 @@ describe('ListAnnouncer', () => {
     expect(catalog.resolve(jiraOnly)).not.toBe(jira);
     expect(told).toEqual([]); // nothing any server serves changed
     await sessions.closeAll();
+  });
+
+  it('follows a server whose selectors were re-pointed: a change to its old gateway no longer reaches it, one to its new gateway does', async () => {
+    const { gateways, catalog, announcer, told, jiraOnly, sessions, store } = setup();
+    const { registration: moved } = store.putServer(jiraOnly.id, ServerSpec.parse({ name: 'vs-1', tool_selectors: [{ gateway_id: WIKI }] }), 'moved');
+    announcer.changed({ servers: [moved.id] });
+    expect(catalog.resolve(moved).tools.map((t) => t.name)).toEqual(['wiki-page']);
+    told.length = 0;
+
+    gateways.set(JIRA, { id: JIRA, slug: 'jira', tools: [tool('search')] });
+    announcer.changed({ gateways: [JIRA] });
+    expect(told.filter(([id]) => id === moved.id)).toEqual([]);
+
+    gateways.set(WIKI, { id: WIKI, slug: 'wiki', tools: [tool('page'), tool('history')] });
+    announcer.changed({ gateways: [WIKI] });
+    expect(told.filter(([id]) => id === moved.id)).toEqual([[moved.id, 'tools']]);
+    await sessions.closeAll();
+  });
+
+  it('a deleted server is forgotten: a change to the gateway it read tells nobody about it', async () => {
+    const { gateways, announcer, told, wikiOnly, sessions, store } = setup();
+    store.deleteServer(wikiOnly.id);
+    announcer.changed({ servers: [wikiOnly.id] });
+    told.length = 0;
+    gateways.set(WIKI, { id: WIKI, slug: 'wiki', tools: [] });
+    announcer.changed({ gateways: [WIKI] });
+    expect(told.filter(([id]) => id === wikiOnly.id)).toEqual([]);
+    expect(store.readersOf([WIKI]).has(wikiOnly.id)).toBe(false);
+    await sessions.closeAll();
+  });
+});
+
+describe('RegistrationStore server lookups', () => {
+  const spec = (name: string, namespace: string) => ServerSpec.parse({ name, namespace });
+
+  it('finds a server by namespace/name and by its name, under its current name only', () => {
+    const store = new RegistrationStore();
+    const id = '4'.repeat(32);
+    store.putServer(id, spec('jira', 'team-a'), 'h1');
+    expect(store.findServer('team-a/jira')?.id).toBe(id);
+    store.putServer(id, spec('tickets', 'team-a'), 'h2'); // renamed by a PUT
+    expect(store.findServer('team-a/jira')).toBeUndefined();
+    expect(store.findServer('jira')).toBeUndefined();
+    expect(store.findServer('tickets')?.id).toBe(id);
+    expect(store.serverNamed('team-a', 'tickets', '5'.repeat(32))?.id).toBe(id);
+    expect(store.serverNamed('team-a', 'tickets', id)).toBeUndefined(); // itself is no clash
+    store.deleteServer(id);
+    expect(store.findServer('tickets')).toBeUndefined();
+  });
+
+  it('a bare name used in two namespaces is ambiguous; namespace/name picks one', () => {
+    const store = new RegistrationStore();
+    store.putServer('6'.repeat(32), spec('jira', 'team-a'), 'h');
+    store.putServer('7'.repeat(32), spec('jira', 'team-b'), 'h');
+    expect(() => store.findServer('jira')).toThrow(/team-a\/jira, team-b\/jira/);
+    expect(store.findServer('team-b/jira')?.id).toBe('7'.repeat(32));
   });
 });

@@ -94,6 +94,7 @@ async function pass(root: string): Promise<Row[]> {
     await sleep(3_000);
     const idle = await scrape(leader.metricsUrl);
     const proxyIdleRss = rssOf(proxy.pid);
+    const proxyIdleHeap = (await proxy.ask('heap')).heapUsed;
     log(`idle: operator RSS ${mb(idle.get('mcp_gitops_operator_process_resident_memory_bytes'))}, proxy RSS ${mb(proxyIdleRss)}; creating ${N} McpGateways + ${N} VirtualServers`);
 
     // 2. Cold converge.
@@ -222,7 +223,7 @@ async function pass(root: string): Promise<Row[]> {
       [`proxy at rest, ${N} gateways / upstream sessions: CPU (share of one core, ${REST_MS / 1000} s)`, `${(proxyRestCpu * 100).toFixed(1)} %`, ''],
       [`proxy at rest: GET /v1/state p50 / max (${stateEntries} entries)`, durations(restState), ''],
       ['proxy RSS idle / after converge', `${mb(proxyIdleRss)} / ${mb(proxyRss)}`, '≤ 512 MiB (limit)'],
-      ['proxy heap used after converge (after GC) / per gateway + server', `${mb(proxyHeap.heapUsed)} / ${(proxyHeap.heapUsed / N / 1024).toFixed(1)} KiB`, ''],
+      ['proxy heap used after converge (after GC) / per gateway + its server ((converged − idle) / N)', `${mb(proxyHeap.heapUsed)} / ${((proxyHeap.heapUsed - proxyIdleHeap) / N / 1024).toFixed(1)} KiB`, ''],
       [`upstream servers' RSS (${UPSTREAM_PROCESSES} processes, not ours to limit)`, mb(upstreamRss), ''],
       [`VirtualServer apply→Ready p50 / p99 under load (${RUNS} runs)`, `${ms(percentile(lv, 50))} / ${ms(percentile(lv, 99))}`, 'p50 < 1 s'],
       [`McpGateway apply→Ready p50 / p99 under load (${RUNS} runs)`, `${ms(percentile(lg, 50))} / ${ms(percentile(lg, 99))}`, 'p50 < 1 s'],

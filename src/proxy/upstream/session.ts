@@ -38,7 +38,7 @@ import { ConsentRequiredError, UpstreamAuthError, type UpstreamCredentials } fro
 import { JsonRpcError } from '../jsonrpc-error.ts';
 import { describeFailure, UpstreamFailure } from './errors.ts';
 import { checkOutboundUrl } from '../oauth/url-guard.ts';
-import { fastToolsCall } from './upstream-fast-path.ts';
+import { fastRequest } from './upstream-fast-path.ts';
 import { refuseUnattributedRequests, UPSTREAM_CLIENT_CAPABILITIES, type ClientRequestRelay } from './client-requests.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 
@@ -296,11 +296,11 @@ export class UpstreamSession {
     this.lastUsed = Date.now();
     const client = this.#client && this.state === 'ready' ? this.#client : await this.connect();
     const transport = client.transport;
-    if (method === 'tools/call' && transport instanceof StreamableHTTPClientTransport) {
+    if ((method === 'tools/call' || method === 'ping') && transport instanceof StreamableHTTPClientTransport) {
       try {
         const headers = await this.#opts.credentials.headersFor(this.gateway, this.user, options.signal);
         const target = { url: this.gateway.spec.url, gatewayName: this.gateway.spec.name, sessionId: transport.sessionId, protocolVersion: transport.protocolVersion, headers };
-        const result = await fastToolsCall(target, params as Record<string, unknown>, { ...options, timeoutMs: options.timeoutMs ?? 300_000 });
+        const result = await fastRequest(target, method, params as Record<string, unknown> | undefined, { ...options, timeoutMs: options.timeoutMs ?? 300_000 });
         this.lastSeen = new Date();
         return result;
       } catch (err) {

@@ -1,8 +1,9 @@
 /**
- * The hot path to an upstream: `tools/call` on an established Streamable HTTP session as one
- * undici request, without the SDK client's fetch/web-streams stack. The SDK client still owns the
- * session (initialize, GET stream, ping, tools/list); this shares its session id and protocol
- * version and uses string request ids (`p<n>`) that cannot collide with the SDK's numeric ones.
+ * The hot path to an upstream: `tools/call` — and the health check's `ping`, 10,000 of them every
+ * 30 s at 10,000 gateways — on an established Streamable HTTP session as one undici request, without
+ * the SDK client's fetch/web-streams stack. The SDK client still owns the session (initialize, GET
+ * stream, tools/list); this shares its session id and protocol version and uses string request ids
+ * (`p<n>`) that cannot collide with the SDK's numeric ones.
  *
  * Everything on the request's SSE response belongs to this call, so progress and logging
  * notifications, and the upstream's own requests to its client (elicitation, sampling, roots),
@@ -54,10 +55,10 @@ export interface FastCallOptions {
 
 let seq = 0;
 
-/** POSTs one `tools/call`; resolves the upstream's result verbatim. See the module contract. */
-export async function fastToolsCall(target: FastCallTarget, params: Record<string, unknown>, options: FastCallOptions): Promise<Record<string, unknown>> {
+/** POSTs one request (`tools/call`, `ping`); resolves the upstream's result verbatim. See the module contract. */
+export async function fastRequest(target: FastCallTarget, method: 'tools/call' | 'ping', params: Record<string, unknown> | undefined, options: FastCallOptions): Promise<Record<string, unknown>> {
   const id = `p${++seq}`;
-  const meta = (params._meta as Record<string, unknown> | undefined) ?? undefined;
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? undefined;
   const withToken = options.onprogress ? { ...params, _meta: { ...meta, progressToken: id } } : params;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -76,7 +77,7 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
     const res = await request(target.url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: withToken }),
+      body: JSON.stringify(withToken === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: withToken }),
       dispatcher,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -92,12 +93,12 @@ export async function fastToolsCall(target: FastCallTarget, params: Record<strin
       await res.body.dump();
       throw new UpstreamHttpError(502, `unexpected content-type "${type.slice(0, 100)}" from the upstream`);
     }
-    return await readStreamedAnswer(target, headers, id, res.body, options, inflight);
+    return await readStreamedAnswer(target, headers, method, id, res.body, options, inflight);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       cancelUpstream(target, headers, id, 'timeout');
-      throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', target.gatewayName, `gateway ${target.gatewayName}: no answer to tools/call within ${options.timeoutMs} ms`);
+      throw new UpstreamFailure('ERR_UPSTREAM_TIMEOUT', target.gatewayName, `gateway ${target.gatewayName}: no answer to ${method} within ${options.timeoutMs} ms`);
     }
     if (signal?.aborted) cancelUpstream(target, headers, id, String(signal.reason ?? 'cancelled'));
     throw err;
@@ -127,6 +128,7 @@ function settleAnswer(msg: Record<string, unknown>): Record<string, unknown> {
 async function readStreamedAnswer(
   target: FastCallTarget,
   headers: Record<string, string>,
+  method: string,
   id: string,
   body: Dispatcher.ResponseData['body'],
   options: FastCallOptions,
@@ -154,8 +156,8 @@ async function readStreamedAnswer(
   // Last-Event-ID after `retry`), as long as resumed streams keep delivering events.
   let fruitless = 0;
   while (answer === undefined) {
-    if (cursor.lastEventId === undefined) throw streamEnded(target, 'without an event id to resume from');
-    if (++fruitless > MAX_FRUITLESS_RESUMES) throw streamEnded(target, `and ${MAX_FRUITLESS_RESUMES} resumptions with Last-Event-ID brought nothing new`);
+    if (cursor.lastEventId === undefined) throw streamEnded(target, method, 'without an event id to resume from');
+    if (++fruitless > MAX_FRUITLESS_RESUMES) throw streamEnded(target, method, `and ${MAX_FRUITLESS_RESUMES} resumptions with Last-Event-ID brought nothing new`);
     await sleep(cursor.retryMs ?? DEFAULT_RETRY_MS, undefined, signal ? { signal } : {});
     const from = cursor.lastEventId;
     const resumed = await request(target.url, {
@@ -168,7 +170,7 @@ async function readStreamedAnswer(
     });
     if (resumed.statusCode !== 200 || !String(resumed.headers['content-type'] ?? '').startsWith('text/event-stream')) {
       await resumed.body.dump();
-      throw streamEnded(target, `and resuming it with Last-Event-ID was refused (HTTP ${resumed.statusCode})`);
+      throw streamEnded(target, method, `and resuming it with Last-Event-ID was refused (HTTP ${resumed.statusCode})`);
     }
     answer = await readSseAnswer(resumed.body, cursor, onMessage);
     if (cursor.lastEventId !== from) fruitless = 0;
@@ -182,8 +184,8 @@ const DEFAULT_RETRY_MS = 1000;
 const MAX_FRUITLESS_RESUMES = 3;
 
 /** The call failed because its stream ended early: that call only; the gateway stays up. */
-function streamEnded(target: FastCallTarget, how: string): UpstreamFailure {
-  return new UpstreamFailure('ERR_UPSTREAM_STREAM_ENDED', target.gatewayName, `gateway ${target.gatewayName}: the upstream ended the tools/call stream before answering, ${how}`);
+function streamEnded(target: FastCallTarget, method: string, how: string): UpstreamFailure {
+  return new UpstreamFailure('ERR_UPSTREAM_STREAM_ENDED', target.gatewayName, `gateway ${target.gatewayName}: the upstream ended the ${method} stream before answering, ${how}`);
 }
 
 /** The session's headers for a GET (no body, so no content-type; SSE only). */

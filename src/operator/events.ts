@@ -108,16 +108,16 @@ interface PendingWrite {
 export interface RecorderLimits {
   /** Event writes waiting at most (client-go's `maxQueuedEvents`); beyond, new Events are dropped. Default 1000. */
   maxQueued?: number;
-  /** Writes in flight at once. Default 4. */
+  /** Writes in flight at once. Default 1, as client-go's broadcaster: Events never compete with status writes for the API server. */
   concurrency?: number;
 }
 
 /**
- * Writes Events through a bounded queue, as client-go's broadcaster does (1,000 waiting, then new
- * ones are dropped): a bulk apply of thousands of objects must not hold one pending write — and the
- * object it names — per transition in memory while the API server catches up. Writes of one Event
- * never overlap (a repeat waits for the write that creates it), and a repeat recorded while its
- * Event's last write still waits is folded into it (count and message of the latest).
+ * Writes Events through a bounded queue, as client-go's broadcaster does (one write at a time,
+ * 1,000 waiting, then new ones are dropped): a bulk apply of thousands of objects must not hold one
+ * pending write — and the object it names — per transition in memory while the API server catches
+ * up. Writes of one Event never overlap (a repeat waits for the write that creates it), and a repeat
+ * recorded while its Event's last write still waits is folded into it (count and message of the latest).
  */
 export class KubeEventRecorder implements EventRecorder {
   readonly #client: KubeClient;
@@ -143,7 +143,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.#log = log;
     this.#correlator = correlator;
     this.#maxQueued = limits.maxQueued ?? 1000;
-    this.#concurrency = limits.concurrency ?? 4;
+    this.#concurrency = limits.concurrency ?? 1;
   }
 
   record(obj: EventTarget, type: EventType, reason: string, text: string): void {

@@ -19,7 +19,7 @@ const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
 
 /** Flags of other tools the docs show in commands (kubectl, podman, the Inspector, kube-apiserver, etcd). */
 const OTHER_TOOLS_FLAGS = new Set([
-  'admin', 'advertise-address', 'as', 'authorization-mode', 'cli', 'cpu-prof', 'enable-source-maps', 'expose-gc', 'max-semi-space-size', 'optimize-for-size', 'disable-admission-plugins', 'exp', 'feature-gates', 'for', 'from-file', 'header', 'isolation',
+  'admin', 'advertise-address', 'as', 'authorization-mode', 'cli', 'cpu-prof', 'enable-source-maps', 'expose-gc', 'heapsnapshot-signal', 'max-old-space-size', 'max-semi-space-size', 'optimize-for-size', 'disable-admission-plugins', 'exp', 'feature-gates', 'for', 'from-file', 'header', 'isolation',
   'method', 'patch-file', 'rm', 'secret', 'server-side', 'service-cluster-ip-range', 'transport', 'type', 'ulimit', 'unsafe-no-fsync',
 ]);
 

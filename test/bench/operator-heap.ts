@@ -4,7 +4,7 @@
  * checkout's measured side by side in the same run.
  *
  * Per pass: a real kube-apiserver, one real proxy in its own process (`scale/proxy-child.ts`) and
- * upstream MCP servers (our edge server, one per 40 gateways) here; the operator as the image runs it
+ * upstream MCP servers (our edge server, one per 40 gateways, in up to 4 processes: operator/upstreams.ts); the operator as the image runs it
  * (`operator-harness.ts`: the checkout's bundle, its Deployment's NODE_OPTIONS), with
  * `--heapsnapshot-signal=SIGUSR2` (a snapshot is taken after a full GC: what stays reachable).
  *
@@ -28,12 +28,12 @@ import { join } from 'node:path';
 import { CRDS, crdFileName } from '../../src/api/crd.ts';
 import { CRD_DIR } from '../../src/api/generate-crds.ts';
 import { KubeClient } from '../../src/kube/client.ts';
-import { Reflector } from '../../src/operator/kube/reflector.ts';
-import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
+import { collectionPath } from '../../src/operator/objects.ts';
 import { startControlPlane } from '../support/control-plane.ts';
-import { startEdgeServer } from '../support/upstreams/edge-server.ts';
+import { gw, NS, pool, ReadinessWatch, vs } from './operator/objects.ts';
+import { startUpstreams } from './operator/upstreams.ts';
 import { diffSummaries, formatRows, summarizeSnapshot, type HeapSummary } from './operator-heap-summary.ts';
-import { baselineCheckout, createRetrying, isReady, printTable, ROOT, scrape, startOperatorChild, waitLeader, type OperatorChild } from './operator-harness.ts';
+import { baselineCheckout, createRetrying, printTable, ROOT, scrape, startOperatorChild, waitLeader, type OperatorChild } from './operator-harness.ts';
 import { ADMIN_TOKEN, startProxyChild } from './scale/proxy-child.ts';
 
 const N = Number(process.env.OPHEAP_N ?? 1000);
@@ -41,8 +41,8 @@ const BASELINE_REF = process.env.OPHEAP_BASELINE_REF ?? 'dbd3b19';
 const VARIANTS = (process.env.OPHEAP_NODE_ARGS ?? '').split(';').map((v) => v.trim()).filter(Boolean);
 const CONCURRENT = Number(process.env.OPHEAP_CONCURRENT ?? 16);
 const KEEP = process.env.OPHEAP_KEEP !== undefined;
-const NS = 'bench';
 const UPSTREAMS = Math.max(1, Math.ceil(N / 40));
+const UPSTREAM_PROCESSES = Math.min(4, UPSTREAMS);
 
 const log = (msg: string) => process.stderr.write(`[operator-heap] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,9 +76,6 @@ async function operatorWithSnapshots(root: string, kubeconfig: string, proxyUrl:
   return { op, dir };
 }
 
-const gw = (name: string, url: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'McpGateway', metadata: { name, namespace: NS }, spec: { url, transport: 'StreamableHTTP', allowPrivateNetwork: true } });
-const vs = (name: string, gateway: string) => ({ apiVersion: 'mcp-gitops.dev/v1alpha1', kind: 'VirtualServer', metadata: { name, namespace: NS }, spec: { tools: [{ gateway, include: ['echo', 'add'] }] } });
-
 interface PassResult {
   label: string;
   rows: [string, string][];
@@ -90,7 +87,7 @@ async function pass(label: string, root: string, nodeArgs: string[]): Promise<Pa
   const loadAtStart = loadavg()[0]!;
   log(`${label}: control plane, ${UPSTREAMS} upstreams, proxy; load ${loadAtStart.toFixed(1)}`);
   const cp = await startControlPlane();
-  const upstreams = await Promise.all(Array.from({ length: UPSTREAMS }, () => startEdgeServer()));
+  const upstreams = await startUpstreams(UPSTREAMS, UPSTREAM_PROCESSES);
   const proxy = await startProxyChild('proxy', ROOT);
   const dirs: string[] = [];
   const operators: OperatorChild[] = [];
@@ -99,21 +96,8 @@ async function pass(label: string, root: string, nodeArgs: string[]): Promise<Pa
     await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...CRDS.map((s) => `crd/${s.names.plural}.mcp-gitops.dev`)], { check: true });
     await cp.kubectl(['create', 'namespace', NS], { check: true });
     const kube = await KubeClient.connect(cp.kubeconfigPath);
-    const ready = new Set<string>();
-    const watchers = (['McpGateway', 'VirtualServer'] as const).map(
-      (kind) =>
-        new Reflector<RawResource>({
-          client: kube,
-          path: collectionPath(kind, NS),
-          transform: (o) => ({ metadata: { name: o.metadata.name, namespace: o.metadata.namespace, generation: o.metadata.generation, resourceVersion: o.metadata.resourceVersion }, status: { observedGeneration: o.status?.observedGeneration, conditions: (o.status?.conditions as { type: string }[] | undefined)?.filter((c) => c.type === 'Ready') } }) as RawResource,
-          onChange: (type, o) => {
-            const key = `${kind}/${o.metadata.name}`;
-            if (type !== 'DELETED' && isReady(o)) ready.add(key);
-            else ready.delete(key);
-          },
-        }),
-    );
-    await Promise.all(watchers.map((w) => w.start()));
+    const ready = new ReadinessWatch(kube);
+    await ready.start();
 
     // 1. Idle snapshot, from an operator of its own.
     const first = await operatorWithSnapshots(root, cp.kubeconfigPath, proxy.url, nodeArgs);
@@ -131,24 +115,16 @@ async function pass(label: string, root: string, nodeArgs: string[]): Promise<Pa
     const idleMem = memoryOf(measured.op.proc.pid!);
     log(`${label}: idle RSS ${mb(idleMem.rss)}; creating ${N} McpGateways + ${N} VirtualServers`);
     const t0 = performance.now();
-    const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstreams[i % UPSTREAMS]!.url) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < docs.length) {
-          const d = docs[next++]!;
-          await createRetrying(kube, collectionPath(d.kind, NS), d.body);
-        }
-      }),
-    );
+    const docs = [...Array.from({ length: N }, (_, i) => ({ kind: 'McpGateway' as const, body: gw(`gw-${i}`, upstreams.urlFor(i)) })), ...Array.from({ length: N }, (_, i) => ({ kind: 'VirtualServer' as const, body: vs(`vs-${i}`, `gw-${i}`) }))];
+    await pool(docs, 32, (d) => createRetrying(kube, collectionPath(d.kind, NS), d.body));
     const createdS = (performance.now() - t0) / 1000;
     let lastLog = performance.now();
     let peakRss = 0;
-    while (ready.size < 2 * N) {
+    while (ready.readyAt.size < 2 * N) {
       peakRss = Math.max(peakRss, memoryOf(measured.op.proc.pid!).rss);
       if (performance.now() - lastLog > 15_000) {
         lastLog = performance.now();
-        log(`${label}: ${ready.size}/${2 * N} Ready after ${((performance.now() - t0) / 1000).toFixed(0)} s; RSS ${mb(memoryOf(measured.op.proc.pid!).rss)}`);
+        log(`${label}: ${ready.readyAt.size}/${2 * N} Ready after ${((performance.now() - t0) / 1000).toFixed(0)} s; RSS ${mb(memoryOf(measured.op.proc.pid!).rss)}`);
       }
       if (performance.now() - t0 > 3_600_000) throw new Error('did not converge in 60 min');
       await sleep(500);
@@ -172,7 +148,7 @@ async function pass(label: string, root: string, nodeArgs: string[]): Promise<Pa
     const restartMem = memoryOf(fresh.op.proc.pid!);
     const m2 = await scrape(fresh.op.metricsUrl);
     await fresh.op.stop();
-    await Promise.all(watchers.map((w) => w.stop()));
+    await ready.stop();
     await kube.close();
 
     const perObject = (converged.totalBytes - idle.totalBytes) / (2 * N);
@@ -199,7 +175,7 @@ async function pass(label: string, root: string, nodeArgs: string[]): Promise<Pa
   } finally {
     for (const o of operators) await o.stop();
     await proxy.stop();
-    await Promise.all(upstreams.map((u) => u.close()));
+    await upstreams.close();
     await cp.stop();
     if (KEEP) log(`${label}: snapshots kept in ${dirs.join(', ')}`);
     else for (const d of dirs) rmSync(d, { recursive: true, force: true });

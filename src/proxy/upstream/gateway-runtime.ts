@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { AgentIdentity, GatewayRegistration } from '../registry/types.ts';
 import { ConsentRequiredError, credentialScope, UpstreamAuthError, type UpstreamCredentials } from './credentials.ts';
 import { UpstreamFailure } from './errors.ts';
+import type { ConnectGate } from './connect-gate.ts';
 import { UpstreamSession, type CallOptions, type UpstreamUrlPolicy } from './session.ts';
 
 /** Per-user upstream sessions unused this long are closed at the next health check. */
@@ -42,6 +43,8 @@ export interface GatewayRuntimeOptions {
   callTimeoutMs?: number;
   /** What a previous runtime of the same upstream discovered, served until rediscovered. */
   initialOffer?: Offer;
+  /** The replica's bound on session set-ups in flight (shared by every gateway). */
+  connectGate?: ConnectGate;
 }
 
 /** What an upstream offers, as discovery last saw it. */
@@ -127,6 +130,7 @@ export class GatewayRuntime {
         onResourceUpdated: (s, uri) => this.#opts.onResourceUpdated?.(this.id, s, uri),
         onStateChange: (s) => this.#observe(s),
         probeTimeoutMs: () => healthCheckTimeoutMs(this.registration.spec),
+        ...(this.#opts.connectGate ? { connectGate: this.#opts.connectGate } : {}),
         ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       });
       this.#sessions.set(scope, session);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { CatalogGateway } from '../catalog/resolve.ts';
 import type { GatewayRegistration } from '../registry/types.ts';
 import type { UpstreamCredentials } from './credentials.ts';
+import { ConnectGate, DEFAULT_CONNECT_CONCURRENCY } from './connect-gate.ts';
 import { GatewayRuntime } from './gateway-runtime.ts';
 import type { UpstreamSession, UpstreamUrlPolicy } from './session.ts';
 
@@ -40,6 +41,8 @@ export class UpstreamPool {
   readonly #opts: UpstreamPoolOptions;
   readonly #runtimes = new Map<string, GatewayRuntime>();
   readonly #keys = new Map<string, string>();
+  /** One bound on session set-ups for every gateway of the replica. */
+  readonly #connectGate = new ConnectGate(DEFAULT_CONNECT_CONCURRENCY);
   #view: Map<string, CatalogGateway> | undefined;
 
   constructor(opts: UpstreamPoolOptions) {
@@ -64,6 +67,7 @@ export class UpstreamPool {
       ...(this.#opts.urlPolicy ? { urlPolicy: this.#opts.urlPolicy } : {}),
       ...(this.#opts.callTimeoutMs === undefined ? {} : { callTimeoutMs: this.#opts.callTimeoutMs }),
       ...(old && old.registration.spec.url === gateway.spec.url ? { initialOffer: old.offer } : {}),
+      connectGate: this.#connectGate,
     });
     this.#runtimes.set(gateway.id, runtime);
     this.#keys.set(gateway.id, key);

@@ -39,6 +39,7 @@ import { JsonRpcError } from '../jsonrpc-error.ts';
 import { describeFailure, UpstreamFailure } from './errors.ts';
 import { checkOutboundUrl } from '../oauth/url-guard.ts';
 import { fastRequest } from './upstream-fast-path.ts';
+import type { ConnectGate } from './connect-gate.ts';
 import { refuseUnattributedRequests, UPSTREAM_CLIENT_CAPABILITIES, type ClientRequestRelay } from './client-requests.ts';
 import { upstreamFetch, type LogSink } from './fetch.ts';
 
@@ -71,6 +72,8 @@ export interface SessionOptions {
   onStateChange: (session: UpstreamSession) => void;
   /** Deadline to connect and initialize, ms. Defaults to 10000. */
   connectTimeoutMs?: number;
+  /** Bounds the set-ups in flight across the replica's sessions (connect-gate.ts); none = unbounded. */
+  connectGate?: ConnectGate;
   /** Deadline of the ping that confirms or clears a suspicion, ms: the gateway's health-check timeout, asked at each probe (it follows spec updates). Defaults to 10000. */
   probeTimeoutMs?: () => number;
   /**
@@ -184,17 +187,21 @@ export class UpstreamSession {
     client.onclose = () => {
       if (this.#client === client && !this.#closed) this.#fail(new Error('upstream closed the session'));
     };
-    try {
+    const setUp = async (): Promise<void> => {
       await client.connect(transport, { timeout: this.#opts.connectTimeoutMs ?? 10_000 });
+      if (client.getServerCapabilities()?.logging) {
+        // Every log line, filtered per agent by the proxy (mcp/log-level.ts): servers that send none
+        // until a level is set (the Go SDK's) would otherwise never log through the proxy. An upstream
+        // that refuses keeps its own default level; nothing else depends on it.
+        await client.setLoggingLevel('debug', { timeout: this.#opts.connectTimeoutMs ?? 10_000 }).catch(() => undefined);
+      }
+    };
+    try {
+      // In turn with the replica's other set-ups (connect-gate.ts): the deadlines start with the turn.
+      await (this.#opts.connectGate ? this.#opts.connectGate.run(setUp) : setUp());
     } catch (err) {
       void client.close().catch(() => {}); // a client that never connected: the connect error is what matters
       throw this.#fail(err);
-    }
-    if (client.getServerCapabilities()?.logging) {
-      // Every log line, filtered per agent by the proxy (mcp/log-level.ts): servers that send none
-      // until a level is set (the Go SDK's) would otherwise never log through the proxy. An upstream
-      // that refuses keeps its own default level; nothing else depends on it.
-      await client.setLoggingLevel('debug', { timeout: this.#opts.connectTimeoutMs ?? 10_000 }).catch(() => undefined);
     }
     if (this.#closed) {
       void client.close().catch(() => {}); // closed while connecting: nobody will use this client

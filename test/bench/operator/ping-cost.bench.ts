@@ -17,6 +17,7 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 300);
 const ROUNDS = 8;
 const ref = process.argv[2] ?? 'dbd3b19';
 const edge = await startChild([join(ROOT, 'test/support/upstreams/edge-server.ts')]);
+process.on('exit', () => edge.child.kill('SIGKILL')); // also when a connect below throws
 const url = `http://127.0.0.1:${edge.port}/mcp`;
 type Session = { connect(): Promise<unknown>; ping(ms: number): Promise<void>; close(): Promise<void> };
 type SessionClass = new (g: unknown, scope: string, user: undefined, o: unknown) => Session;

@@ -40,7 +40,7 @@ import { KubeClient } from '../../src/kube/client.ts';
 import { collectionPath, type RawResource } from '../../src/operator/objects.ts';
 import { startControlPlane } from '../support/control-plane.ts';
 import { baselineCheckout, createRetrying, printTable, ROOT, scrape, startOperatorChild, waitLeader, type OperatorChild } from './operator-harness.ts';
-import { gw, NS, pool, ReadinessWatch, vs } from './operator/objects.ts';
+import { gw, intervals, NS, pool, ReadinessWatch, vs } from './operator/objects.ts';
 import { cpuMsOf, rssOf, sampleState, timeState } from './operator/proxy-probe.ts';
 import { startUpstreams } from './operator/upstreams.ts';
 import { ADMIN_TOKEN, startProxyChild } from './scale/proxy-child.ts';
@@ -244,7 +244,7 @@ async function pass(root: string): Promise<Row[]> {
   }
 }
 
-const title = `operator benchmark — ${2 * N} objects (N=${N}), upstream origins=${UPSTREAMS} in ${UPSTREAM_PROCESSES} processes, concurrent=${CONCURRENT}, node ${process.version}, ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+const title = `operator benchmark — ${2 * N} objects (N=${N}), upstream origins=${UPSTREAMS} in ${UPSTREAM_PROCESSES} processes, concurrent=${CONCURRENT}, gateways: ${intervals}, node ${process.version}, ${cpus().length} cores, load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 if (BASELINE_REF) {
   const before = await pass(baselineCheckout(BASELINE_REF));
   const after = await pass(ROOT);

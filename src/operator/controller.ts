@@ -139,6 +139,14 @@ export class ResourceController<T, K extends RegistrationKind> {
     return this.#cache.list().map((o) => queueKey(this.kind, o.metadata.namespace ?? 'default', o.metadata.name));
   }
 
+  /** Whether `key`'s object has work no reconcile has done yet: a generation its status has not observed, or a deletion. */
+  hasPendingWork(key: string): boolean {
+    const { namespace, name } = parseQueueKey(key);
+    const obj = this.#cache.get(`${namespace}/${name}`);
+    if (!obj) return false;
+    return obj.metadata.deletionTimestamp !== undefined || obj.status?.observedGeneration !== obj.metadata.generation;
+  }
+
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = parseQueueKey(key);
     const id = this.#a.idOf(namespace, name);

@@ -44,6 +44,8 @@ export interface Controller {
   settled(): boolean;
   /** The queue keys of every cached object (re-queued when the leader starts or a target changes). */
   keys(): string[];
+  /** The key's object has work no reconcile has done yet (a resync queues it with the changes). */
+  hasPendingWork(key: string): boolean;
 }
 
 /** Something the manager starts and stops: with the caches, or only while leading. */
@@ -122,8 +124,18 @@ export class Manager {
     this.#queue.add(key);
   }
 
+  /**
+   * Every key, as a full resync (low priority): after the change events already waiting, except
+   * keys whose object has work pending (a generation not yet observed, a deletion), which rank with
+   * changes — on a new leader those are the changes made while no one led.
+   */
   enqueueAll(): void {
-    for (const c of this.#controllers.values()) for (const key of c.keys()) this.enqueue(key);
+    for (const c of this.#controllers.values()) {
+      for (const key of c.keys()) {
+        if (c.hasPendingWork(key)) this.#queue.add(key);
+        else this.#queue.addLow(key);
+      }
+    }
   }
 
   /** Every cache synced and every controller settled (TargetSync may collect garbage). */

@@ -9,6 +9,10 @@
  *   again after its delay without touching the backoff; any other throw is retried with per-key
  *   exponential backoff, 5 ms → 1000 s by default;
  * - the earliest pending schedule of a key wins;
+ * - two priorities, as controller-runtime's priority queue: `add` (a change, a due requeue) runs
+ *   before `addLow` (a full resync: every key when this replica starts leading or a proxy replica
+ *   joins), so after a failover a change made meanwhile does not wait behind 20,000 unchanged
+ *   objects; a key added both ways runs once, at the higher priority;
  * - at most `concurrency` reconciles at once.
  *
  * The reconcile function receives only the key and reads current state itself (level-based).
@@ -42,6 +46,8 @@ export class WorkQueue {
   readonly #opts: Required<Omit<WorkQueueOptions, 'onDone'>> & Pick<WorkQueueOptions, 'onDone'>;
   /** Keys waiting to run, in arrival order (a Set keeps one entry per key). */
   readonly #ready = new Set<string>();
+  /** Keys of a full resync waiting to run, after every key of `#ready`; never also in `#ready`. */
+  readonly #low = new Set<string>();
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
@@ -64,7 +70,7 @@ export class WorkQueue {
 
   /** Keys waiting to run (not counting those running or scheduled for later). */
   get depth(): number {
-    return this.#ready.size;
+    return this.#ready.size + this.#low.size;
   }
 
   /** Keys running now. */
@@ -85,13 +91,25 @@ export class WorkQueue {
     return this.idle();
   }
 
-  /** Queues `key` to run as soon as a worker is free. */
+  /** Queues `key` to run as soon as a worker is free (before every key of a resync). */
   add(key: string): void {
     if (this.#processing.has(key)) {
       this.#dirty.add(key);
       return;
     }
+    this.#low.delete(key);
     this.#ready.add(key);
+    this.#pump();
+  }
+
+  /** Queues `key` for a full resync: it runs when no key added with `add` is waiting. */
+  addLow(key: string): void {
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    if (this.#ready.has(key)) return;
+    this.#low.add(key);
     this.#pump();
   }
 
@@ -118,7 +136,7 @@ export class WorkQueue {
    * when nothing is running. For shutdown, tests and benchmarks.
    */
   idle(): Promise<void> {
-    if (this.#processing.size === 0 && (this.#ready.size === 0 || !this.#running)) return Promise.resolve();
+    if (this.#processing.size === 0 && (this.depth === 0 || !this.#running)) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -127,13 +145,14 @@ export class WorkQueue {
       if (this.#processing.size === 0) this.#wakeIdle();
       return;
     }
-    while (this.#processing.size < this.#opts.concurrency && this.#ready.size > 0) {
-      const key = this.#ready.values().next().value as string;
-      this.#ready.delete(key);
+    while (this.#processing.size < this.#opts.concurrency && this.depth > 0) {
+      const lane = this.#ready.size > 0 ? this.#ready : this.#low;
+      const key = lane.values().next().value as string;
+      lane.delete(key);
       this.#processing.add(key);
       void this.#work(key);
     }
-    if (this.#ready.size === 0 && this.#processing.size === 0) this.#wakeIdle();
+    if (this.depth === 0 && this.#processing.size === 0) this.#wakeIdle();
   }
 
   #wakeIdle(): void {
@@ -173,7 +192,7 @@ export class WorkQueue {
       return;
     }
     if (outcome.result !== 'waiting') this.#failures.delete(key);
-    if (this.#dirty.delete(key)) this.#ready.add(key);
+    if (this.#dirty.delete(key)) this.add(key);
     else if (outcome.result === 'waiting') this.#retryAfter(key, outcome.afterMs);
     else if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) this.addAfter(key, result.requeueAfterMs);
   }

@@ -138,7 +138,7 @@ function selfWatch(kind: Kind, informer: Informer<RawResource>): Watch {
 
 function controllerOf<T, K extends 'gateway' | 'server'>(adapter: KindAdapter<T, K>, cache: Informer<RawResource>, deps: PipelineDeps, watches: Watch[]): Controller {
   const c = new ResourceController(adapter, cache, deps);
-  return { kind: c.kind, watches, reconcile: (key) => c.reconcile(key), settled: () => c.settled(), keys: () => c.keys() };
+  return { kind: c.kind, watches, reconcile: (key) => c.reconcile(key), settled: () => c.settled(), keys: () => c.keys(), hasPendingWork: (key) => c.hasPendingWork(key) };
 }
 
 /** Registers the McpGateway and VirtualServer controllers. */

@@ -23,6 +23,20 @@ describe('WorkQueue', () => {
     expect(runs).toEqual(['a', 'b']);
   });
 
+  it('runs changes before a full resync, and a key queued both ways once, as a change', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue({ concurrency: 1, reconcile: async (k) => void runs.push(k) });
+    // A new leader: 5 unchanged objects resynced, 2 changes made while no one led (one of them also in the resync).
+    for (const k of ['r1', 'r2', 'c1', 'r3', 'r4']) q.addLow(k);
+    q.add('c1');
+    q.add('c2');
+    q.addLow('c2'); // already waiting as a change: stays one
+    expect(q.depth).toBe(6);
+    q.start();
+    await q.idle();
+    expect(runs).toEqual(['c1', 'c2', 'r1', 'r2', 'r3', 'r4']);
+  });
+
   it('never runs one key on two workers, and runs it once more when it changed meanwhile', async () => {
     const g = gate();
     let running = 0;
